@@ -1,0 +1,165 @@
+import type { ClientIdentity } from "./client-config.ts";
+import { baseClientConfig } from "./client-config.ts";
+import { KafkaUnreachableError, TopicMismatchError } from "./errors.ts";
+import {
+  AdminClient,
+  ErrorCodes,
+  type GroupDescription,
+  type IAdminClient,
+  type LibrdKafkaError,
+} from "./rdkafka.ts";
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly minInsyncReplicas: number;
+}
+
+/** The topic layout of the interface contract: 6 partitions, RF 3, min.insync.replicas 2. */
+export function defaultTopicSpec(topic: string, partitions = 6): TopicSpec {
+  return { topic, partitions, replicationFactor: 3, minInsyncReplicas: 2 };
+}
+
+export interface CommittedOffset {
+  readonly partition: number;
+  /** The next offset the group will read; -1001 (librdkafka's "invalid") when nothing is committed. */
+  readonly offset: number;
+}
+
+/** Promise-shaped admin operations over librdkafka's AdminClient, each bounded by `timeoutMs`. */
+export class FleetAdmin {
+  readonly #client: IAdminClient;
+  readonly #identity: ClientIdentity;
+  readonly #timeoutMs: number;
+
+  constructor(identity: ClientIdentity, timeoutMs = 15_000) {
+    this.#identity = identity;
+    this.#timeoutMs = timeoutMs;
+    const { event_cb: _eventCallback, ...config } = baseClientConfig(identity, "admin");
+    this.#client = AdminClient.create(config);
+  }
+
+  /**
+   * Creates the topic when it is missing; when it exists, checks its partitions and replication factor and
+   * throws a TopicMismatchError naming each difference. Returns whether it created the topic.
+   *
+   * min.insync.replicas is set on creation but cannot be read back here: this client has no DescribeConfigs.
+   * The local cluster's default is 2 as well, and deploy/local/cluster.sh checks it with Kafka's own tool.
+   */
+  async ensureTopic(spec: TopicSpec): Promise<boolean> {
+    const existing = await this.describeTopic(spec.topic);
+    if (existing === undefined) {
+      try {
+        await this.#call<void>((done) =>
+          this.#client.createTopic(
+            {
+              topic: spec.topic,
+              num_partitions: spec.partitions,
+              replication_factor: spec.replicationFactor,
+              config: { "min.insync.replicas": String(spec.minInsyncReplicas) },
+            },
+            this.#timeoutMs,
+            done,
+          ),
+        );
+        return true;
+      } catch (error) {
+        // Someone else created it between our look and our create: check it like any existing topic.
+        if ((error as LibrdKafkaError).code !== ErrorCodes.ERR_TOPIC_ALREADY_EXISTS) throw error;
+      }
+    }
+    const found = existing ?? (await this.describeTopic(spec.topic));
+    const problems: string[] = [];
+    if (found === undefined) throw new TopicMismatchError(spec.topic, ["it vanished while being checked"]);
+    if (found.partitions !== spec.partitions) {
+      problems.push(`${found.partitions} partitions, expected ${spec.partitions}`);
+    }
+    if (found.replicationFactor !== spec.replicationFactor) {
+      problems.push(`replication factor ${found.replicationFactor}, expected ${spec.replicationFactor}`);
+    }
+    if (problems.length > 0) throw new TopicMismatchError(spec.topic, problems);
+    return false;
+  }
+
+  /** Partition count and replication factor of a topic, or undefined when it does not exist. */
+  async describeTopic(topic: string): Promise<{ partitions: number; replicationFactor: number } | undefined> {
+    try {
+      const [description] = await this.#call<Array<{ partitions: Array<{ replicas: unknown[] }> }>>((done) =>
+        this.#client.describeTopics([topic], { timeout: this.#timeoutMs }, done),
+      );
+      if (description === undefined) return undefined;
+      return {
+        partitions: description.partitions.length,
+        replicationFactor: Math.min(...description.partitions.map((partition) => partition.replicas.length)),
+      };
+    } catch (error) {
+      if ((error as LibrdKafkaError).code === ErrorCodes.ERR_UNKNOWN_TOPIC_OR_PART) return undefined;
+      throw error;
+    }
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    try {
+      await this.#call<void>((done) => this.#client.deleteTopic(topic, this.#timeoutMs, done));
+    } catch (error) {
+      if ((error as LibrdKafkaError).code !== ErrorCodes.ERR_UNKNOWN_TOPIC_OR_PART) throw error;
+    }
+  }
+
+  async describeGroup(groupId: string): Promise<GroupDescription | undefined> {
+    const result = await this.#call<{ groups: GroupDescription[] }>((done) =>
+      this.#client.describeGroups([groupId], { timeout: this.#timeoutMs }, done),
+    );
+    return result.groups[0];
+  }
+
+  /** The group's committed offsets on `topic`, per partition. */
+  async committedOffsets(groupId: string, topic: string, partitions: number): Promise<CommittedOffset[]> {
+    const [result] = await this.#call<Array<{ partitions: Array<{ partition: number; offset: number }> }>>(
+      (done) =>
+        this.#client.listConsumerGroupOffsets(
+          [
+            {
+              groupId,
+              partitions: Array.from({ length: partitions }, (_, partition) => ({ topic, partition })),
+            },
+          ],
+          { timeout: this.#timeoutMs },
+          done,
+        ),
+    );
+    return (result?.partitions ?? []).map(({ partition, offset }) => ({ partition, offset }));
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    await this.#call<unknown>((done) =>
+      this.#client.deleteGroups([groupId], { timeout: this.#timeoutMs }, done),
+    );
+  }
+
+  close(): void {
+    this.#client.disconnect();
+  }
+
+  /** Runs a callback-style admin call; a timeout or transport failure becomes a KafkaUnreachableError. */
+  #call<T>(
+    operation: (done: (error: LibrdKafkaError | null | undefined, result: T) => void) => void,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      operation((error, result) => {
+        if (!error) return resolve(result);
+        const unreachable: number[] = [
+          ErrorCodes.ERR__TIMED_OUT,
+          ErrorCodes.ERR__TRANSPORT,
+          ErrorCodes.ERR__ALL_BROKERS_DOWN,
+        ];
+        reject(
+          unreachable.includes(error.code)
+            ? new KafkaUnreachableError(this.#identity.bootstrapServers, this.#timeoutMs, error)
+            : error,
+        );
+      });
+    });
+  }
+}

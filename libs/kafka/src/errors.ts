@@ -1,0 +1,43 @@
+import { FleetError } from "@kafka-fleet/service";
+
+export const KafkaErrorCode = {
+  unreachable: "KAFKA_UNREACHABLE",
+  topicMissing: "TOPIC_MISSING",
+  topicMismatch: "TOPIC_MISMATCH",
+  deliveryFailed: "DELIVERY_FAILED",
+  commitFailed: "COMMIT_FAILED",
+} as const;
+export type KafkaErrorCode = (typeof KafkaErrorCode)[keyof typeof KafkaErrorCode];
+
+/** The cluster could not be reached at start: the bootstrap list is wrong or the cluster is down. Exit 1. */
+export class KafkaUnreachableError extends FleetError {
+  constructor(bootstrapServers: readonly string[], timeoutMs: number, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      KafkaErrorCode.unreachable,
+      `could not reach Kafka at ${bootstrapServers.join(",")} within ${timeoutMs} ms (${reason}): ` +
+        "check KAFKA_BOOTSTRAP_SERVERS and that the cluster is running (make cluster-up)",
+      { cause, canRetry: true },
+    );
+  }
+}
+
+/** A topic exists with settings other than the ones asked for; using it silently would weaken guarantees. */
+export class TopicMismatchError extends FleetError {
+  constructor(topic: string, problems: readonly string[]) {
+    super(KafkaErrorCode.topicMismatch, `topic ${topic} exists with other settings: ${problems.join("; ")}`);
+  }
+}
+
+/** A message's delivery report carried an error. */
+export class DeliveryError extends FleetError {
+  readonly kafkaCode: number;
+
+  constructor(topic: string, cause: { message: string; code: number }) {
+    super(KafkaErrorCode.deliveryFailed, `delivery to ${topic} failed: ${cause.message}`, {
+      cause,
+      canRetry: true,
+    });
+    this.kafkaCode = cause.code;
+  }
+}

@@ -1,0 +1,23 @@
+export { FleetAdmin, defaultTopicSpec, type CommittedOffset, type TopicSpec } from "./admin.ts";
+export { baseClientConfig, clientId, reliableProducerConfig, type ClientIdentity } from "./client-config.ts";
+export { connectClient } from "./connect.ts";
+export { DeliveryError, KafkaErrorCode, KafkaUnreachableError, TopicMismatchError } from "./errors.ts";
+export {
+  DeliveryProducer,
+  type DeliveryCallback,
+  type DeliveryProducerOptions,
+  type OutgoingMessage,
+} from "./producer.ts";
+export {
+  ErrorCodes,
+  KafkaConsumer,
+  librdkafkaVersion,
+  type ConsumerGlobalConfig,
+  type CooperativeConsumer,
+  type KafkaConsumerClient,
+  type LibrdKafkaError,
+  type Message,
+  type MessageHeader,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from "./rdkafka.ts";

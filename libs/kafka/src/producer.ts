@@ -1,0 +1,156 @@
+import type { Logger } from "@kafka-fleet/service";
+
+import type { ClientIdentity } from "./client-config.ts";
+import { reliableProducerConfig } from "./client-config.ts";
+import { connectClient } from "./connect.ts";
+import { DeliveryError } from "./errors.ts";
+import {
+  ErrorCodes,
+  Producer,
+  type LibrdKafkaError,
+  type MessageHeader,
+  type ProducerClient,
+} from "./rdkafka.ts";
+
+/** Called once per message with the delivery report's outcome: null when the cluster acknowledged it. */
+export type DeliveryCallback = (error: DeliveryError | null) => void;
+
+export interface OutgoingMessage {
+  readonly topic: string;
+  readonly value: Buffer;
+  readonly key?: Buffer | null;
+  readonly headers?: MessageHeader[];
+}
+
+export interface DeliveryProducerOptions {
+  readonly identity: ClientIdentity;
+  readonly logger: Logger;
+  readonly connectTimeoutMs: number;
+  readonly purpose?: string;
+  /** Extra librdkafka settings, e.g. "queue.buffering.max.messages". */
+  readonly config?: Record<string, string | number | boolean>;
+}
+
+/**
+ * An idempotent, acks=all producer where the delivery report, not produce(), decides that a message was sent.
+ * When librdkafka's local queue is full, callers wait for room (backpressure) instead of dropping or crashing.
+ */
+export class DeliveryProducer {
+  readonly #client: ProducerClient;
+  readonly #logger: Logger;
+  #inFlight = 0;
+  #roomWaiters: Array<() => void> = [];
+  #closing: Promise<void> | undefined;
+
+  private constructor(client: ProducerClient, logger: Logger) {
+    this.#client = client;
+    this.#logger = logger;
+  }
+
+  static async connect(options: DeliveryProducerOptions): Promise<DeliveryProducer> {
+    const client = new Producer({
+      ...reliableProducerConfig(options.identity, options.purpose),
+      ...options.config,
+    });
+    const producer = new DeliveryProducer(client, options.logger);
+    client.on("delivery-report", (error, report) =>
+      producer.#onDeliveryReport(error, report.topic, report.opaque),
+    );
+    client.on("event.error", (error: LibrdKafkaError) =>
+      options.logger.warn(
+        { event: "kafka.client_error", client: "producer", code: error.code },
+        error.message,
+      ),
+    );
+    await connectClient(client, options.identity.bootstrapServers, options.connectTimeoutMs);
+    // Delivery reports are served by a background thread as soon as they arrive, not on a JS timer.
+    client.setPollInBackground(true);
+    return producer;
+  }
+
+  /** Messages produced whose delivery report has not arrived yet. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /**
+   * Queues one message. Returns false, and queues nothing, when librdkafka's queue is full: wait with
+   * `waitForRoom()` and try again. `onDelivery` is called exactly once for every message queued.
+   */
+  tryProduce(message: OutgoingMessage, onDelivery: DeliveryCallback): boolean {
+    try {
+      this.#client.produce(
+        message.topic,
+        null,
+        message.value,
+        message.key ?? null,
+        Date.now(),
+        onDelivery,
+        message.headers,
+      );
+    } catch (error) {
+      if ((error as LibrdKafkaError).code === ErrorCodes.ERR__QUEUE_FULL) return false;
+      throw error;
+    }
+    this.#inFlight += 1;
+    return true;
+  }
+
+  /** Resolves when a delivery report has made room in the queue (or soon, if none is pending). */
+  waitForRoom(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#roomWaiters.push(resolve);
+      // With nothing in flight no report will come to wake us; look again shortly.
+      if (this.#inFlight === 0) setTimeout(() => this.#wakeRoomWaiters(), 10);
+    });
+  }
+
+  /** Produces with backpressure and resolves on the message's delivery report (rejects with a DeliveryError). */
+  async send(message: OutgoingMessage): Promise<void> {
+    const delivered = new Promise<void>((resolve, reject) => {
+      const onDelivery: DeliveryCallback = (error) => (error ? reject(error) : resolve());
+      const attempt = (): Promise<void> | void => {
+        if (!this.tryProduce(message, onDelivery)) return this.waitForRoom().then(attempt);
+      };
+      Promise.resolve(attempt()).catch(reject);
+    });
+    return delivered;
+  }
+
+  /** Waits until every queued message has its delivery report, or `timeoutMs` passed. Returns what is left. */
+  flush(timeoutMs: number): Promise<number> {
+    return new Promise((resolve) => {
+      this.#client.flush(timeoutMs, () => resolve(this.#inFlight));
+    });
+  }
+
+  /** Flushes within `flushTimeoutMs`, then disconnects. Safe to call twice: the second call awaits the first. */
+  close(flushTimeoutMs: number): Promise<void> {
+    this.#closing ??= (async () => {
+      const left = await this.flush(flushTimeoutMs);
+      if (left > 0) {
+        this.#logger.warn({
+          event: "producer.flush_incomplete",
+          undelivered: left,
+          timeoutMs: flushTimeoutMs,
+        });
+      }
+      await new Promise<void>((resolve) => this.#client.disconnect(0, () => resolve()));
+    })();
+    return this.#closing;
+  }
+
+  #onDeliveryReport(error: LibrdKafkaError | null | undefined, topic: string, opaque: unknown): void {
+    this.#inFlight -= 1;
+    const onDelivery = opaque as DeliveryCallback;
+    onDelivery(error ? new DeliveryError(topic, error) : null);
+    this.#wakeRoomWaiters();
+  }
+
+  #wakeRoomWaiters(): void {
+    if (this.#roomWaiters.length === 0) return;
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

@@ -1,0 +1,38 @@
+// The client is a CommonJS module: ESM gets it through the default export only.
+import rdkafka from "@confluentinc/kafka-javascript";
+import type {
+  KafkaConsumer as KafkaConsumerType,
+  LibrdKafkaError,
+  TopicPartition,
+  TopicPartitionOffset,
+} from "@confluentinc/kafka-javascript";
+
+export const { AdminClient, KafkaConsumer, Producer, CODES, librdkafkaVersion } = rdkafka;
+export type {
+  ConsumerGlobalConfig,
+  GroupDescription,
+  IAdminClient,
+  KafkaConsumer as KafkaConsumerClient,
+  LibrdKafkaError,
+  Message,
+  MessageHeader,
+  Producer as ProducerClient,
+  ProducerGlobalConfig,
+  TopicPartition,
+  TopicPartitionOffset,
+} from "@confluentinc/kafka-javascript";
+
+export const ErrorCodes = CODES.ERRORS;
+
+/**
+ * Methods the 1.10.1 JavaScript layer has but its type definitions leave out: cooperative rebalancing and a
+ * commit that reports its result through a callback instead of blocking the event loop.
+ */
+export interface CooperativeConsumer extends KafkaConsumerType {
+  incrementalAssign(assignments: TopicPartition[]): void;
+  incrementalUnassign(assignments: TopicPartition[]): void;
+  assignmentLost(): boolean;
+  rebalanceProtocol(): "NONE" | "EAGER" | "COOPERATIVE";
+  commitCb(offsets: TopicPartitionOffset[] | null, callback: (error: LibrdKafkaError | null) => void): this;
+  setDefaultIsTimeoutOnlyForFirstMessage(onlyFirst: boolean): void;
+}

@@ -1,0 +1,9 @@
+export {
+  INT64_BYTES,
+  INT64_MAX,
+  INT64_MIN,
+  SerdeError,
+  SerdeErrorCode,
+  deserializeInt,
+  serializeInt,
+} from "./int64.ts";

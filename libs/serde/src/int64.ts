@@ -1,0 +1,61 @@
+/** Kafka record values in kafka-fleet are signed 64-bit integers, 8 bytes, big-endian two's complement. */
+export const INT64_BYTES = 8;
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
+
+export const SerdeErrorCode = {
+  notAnInteger: "SERDE_NOT_AN_INTEGER",
+  outOfRange: "SERDE_OUT_OF_RANGE",
+  missingValue: "SERDE_MISSING_VALUE",
+  wrongLength: "SERDE_WRONG_LENGTH",
+} as const;
+export type SerdeErrorCode = (typeof SerdeErrorCode)[keyof typeof SerdeErrorCode];
+
+/** A value that cannot become 8 bytes, or bytes that are not a value. `code` is stable; the message is for humans. */
+export class SerdeError extends Error {
+  override readonly name = "SerdeError";
+  readonly code: SerdeErrorCode;
+
+  constructor(code: SerdeErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function toBigInt(value: bigint | number): bigint {
+  if (typeof value === "bigint") return value;
+  // Above 2^53 a number has already lost its low bits: refusing it beats silently writing a neighbour.
+  if (!Number.isSafeInteger(value)) {
+    throw new SerdeError(
+      SerdeErrorCode.notAnInteger,
+      `expected a safe integer or a bigint, got the number ${value}`,
+    );
+  }
+  return BigInt(value);
+}
+
+/** Serialises an int64 to exactly 8 big-endian bytes. */
+export function serializeInt(value: bigint | number): Buffer {
+  const n = toBigInt(value);
+  if (n < INT64_MIN || n > INT64_MAX) {
+    throw new SerdeError(
+      SerdeErrorCode.outOfRange,
+      `${n} is outside the int64 range [${INT64_MIN}, ${INT64_MAX}]`,
+    );
+  }
+  const bytes = Buffer.allocUnsafe(INT64_BYTES);
+  bytes.writeBigInt64BE(n);
+  return bytes;
+}
+
+/** Reads an int64 from exactly 8 big-endian bytes; anything else (null included) is a SerdeError. */
+export function deserializeInt(bytes: Uint8Array | null | undefined): bigint {
+  if (bytes === null || bytes === undefined) {
+    throw new SerdeError(SerdeErrorCode.missingValue, `expected ${INT64_BYTES} bytes, got no value (null)`);
+  }
+  if (bytes.length !== INT64_BYTES) {
+    throw new SerdeError(SerdeErrorCode.wrongLength, `expected ${INT64_BYTES} bytes, got ${bytes.length}`);
+  }
+  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return view.readBigInt64BE(0);
+}

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { SerdeError, SerdeErrorCode, deserializeInt, serializeInt } from "@kafka-fleet/serde";
+
+// Byte literals, not round trips: a round trip alone would pass for any self-consistent wrong encoding.
+const vectors: ReadonlyArray<readonly [string, bigint, string]> = [
+  ["-2^63", -(2n ** 63n), "8000000000000000"],
+  ["-1", -1n, "ffffffffffffffff"],
+  ["0", 0n, "0000000000000000"],
+  ["1", 1n, "0000000000000001"],
+  ["2^53+1", 2n ** 53n + 1n, "0020000000000001"],
+  ["2^63-1", 2n ** 63n - 1n, "7fffffffffffffff"],
+];
+
+function expectSerdeError(fn: () => unknown, code: SerdeErrorCode): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof SerdeError, `expected a SerdeError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return true;
+  });
+}
+
+describe("serializeInt", () => {
+  for (const [label, value, hex] of vectors) {
+    it(`writes ${label} as ${hex}`, () => {
+      assert.equal(serializeInt(value).toString("hex"), hex);
+    });
+  }
+
+  it("accepts safe-integer numbers and writes them like the equal bigint", () => {
+    assert.equal(serializeInt(Number.MAX_SAFE_INTEGER).toString("hex"), "001fffffffffffff");
+    assert.equal(serializeInt(-42).toString("hex"), "ffffffffffffffd6");
+  });
+
+  it("refuses numbers that are not safe integers", () => {
+    for (const value of [2 ** 53, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expectSerdeError(() => serializeInt(value), SerdeErrorCode.notAnInteger);
+    }
+  });
+
+  it("refuses bigints outside int64", () => {
+    expectSerdeError(() => serializeInt(2n ** 63n), SerdeErrorCode.outOfRange);
+    expectSerdeError(() => serializeInt(-(2n ** 63n) - 1n), SerdeErrorCode.outOfRange);
+  });
+});
+
+describe("deserializeInt", () => {
+  for (const [label, value, hex] of vectors) {
+    it(`reads ${hex} as ${label}`, () => {
+      assert.equal(deserializeInt(Buffer.from(hex, "hex")), value);
+    });
+  }
+
+  it("reads a Uint8Array view at a non-zero offset", () => {
+    const backing = new Uint8Array([0xaa, 0, 0, 0, 0, 0, 0, 0, 7, 0xbb]);
+    assert.equal(deserializeInt(backing.subarray(1, 9)), 7n);
+  });
+
+  for (const length of [0, 7, 9]) {
+    it(`refuses ${length} bytes`, () => {
+      expectSerdeError(() => deserializeInt(Buffer.alloc(length)), SerdeErrorCode.wrongLength);
+    });
+  }
+
+  it("refuses null and undefined", () => {
+    expectSerdeError(() => deserializeInt(null), SerdeErrorCode.missingValue);
+    expectSerdeError(() => deserializeInt(undefined), SerdeErrorCode.missingValue);
+  });
+});

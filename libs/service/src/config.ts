@@ -1,0 +1,126 @@
+import { z } from "zod";
+
+import { ConfigError } from "./errors.ts";
+
+/**
+ * Environment variables arrive as strings (or not at all). These builders turn one variable into a typed value
+ * and phrase what was expected, so a bad value's message can name the variable, the value and the expectation.
+ */
+export const env = {
+  string: () => z.string().trim().min(1, "expected a non-empty string"),
+
+  /** Unset and empty both mean "not set". */
+  optionalString: () =>
+    z
+      .string()
+      .trim()
+      .optional()
+      .transform((value) => (value === "" ? undefined : value)),
+
+  integer: (options: { min?: number; max?: number } = {}) => {
+    const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options;
+    const expected = `expected an integer from ${min} to ${max}`;
+    return z
+      .string()
+      .trim()
+      .regex(/^[-+]?\d+$/, expected)
+      .transform(Number)
+      .pipe(z.number().int(expected).min(min, expected).max(max, expected));
+  },
+
+  /** An int64, as a bigint: for values that are data (e.g. a range of values to produce), not sizes. */
+  bigint: () =>
+    z
+      .string()
+      .trim()
+      .regex(/^[-+]?\d+$/, "expected an integer")
+      .transform((value) => BigInt(value))
+      .refine((value) => value >= -(2n ** 63n) && value < 2n ** 63n, "expected a 64-bit signed integer"),
+
+  oneOf: <const T extends readonly [string, ...string[]]>(values: T) =>
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(values, `expected one of ${values.join(", ")}`)),
+
+  /** A comma-separated list of host:port pairs. */
+  hostPorts: () =>
+    z
+      .string()
+      .trim()
+      .transform((value) => value.split(",").map((part) => part.trim()))
+      .pipe(
+        z
+          .array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, "expected host:port[,host:port...]"))
+          .min(1, "expected host:port[,host:port...]"),
+      ),
+};
+
+/** Variables every service reads, with the defaults of the interface contract. */
+export const commonEnvSchema = z.object({
+  KAFKA_BOOTSTRAP_SERVERS: env.hostPorts().default(["localhost:9092", "localhost:9094", "localhost:9096"]),
+  KAFKA_TOPIC: env.string().default("topic_app"),
+  METRICS_PORT: env.integer({ min: 0, max: 65535 }).default(9464),
+  LOG_LEVEL: env.oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SHUTDOWN_GRACE_MS: env.integer({ min: 100, max: 600_000 }).default(10_000),
+});
+
+export interface CommonConfig {
+  readonly bootstrapServers: readonly string[];
+  readonly topic: string;
+  readonly metricsPort: number;
+  readonly logLevel: string;
+  readonly shutdownGraceMs: number;
+}
+
+export function toCommonConfig(vars: z.output<typeof commonEnvSchema>): CommonConfig {
+  return {
+    bootstrapServers: vars.KAFKA_BOOTSTRAP_SERVERS,
+    topic: vars.KAFKA_TOPIC,
+    metricsPort: vars.METRICS_PORT,
+    logLevel: vars.LOG_LEVEL,
+    shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
+  };
+}
+
+/**
+ * Reads the environment once through `schema` (whose keys are variable names) and hands back a frozen, typed
+ * object. Every problem is reported at once, each naming the variable, its value and what was expected.
+ */
+export function loadConfig<Schema extends z.ZodType, Config>(
+  schema: Schema,
+  source: NodeJS.ProcessEnv,
+  toConfig: (vars: z.output<Schema>) => Config,
+): Readonly<Config> {
+  const emptyAsUnset = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value.trim() !== ""),
+  );
+  const result = schema.safeParse(emptyAsUnset);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        // Deeper paths (an element of a list) still belong to the variable named first.
+        const name = issue.path.length > 0 ? String(issue.path[0]) : "";
+        const value = name in source ? JSON.stringify(source[name]) : "unset";
+        return `${name || "environment"}=${value}: ${issue.message}`;
+      }),
+    );
+  }
+  let config: Config;
+  try {
+    config = toConfig(result.data);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError([error instanceof Error ? error.message : String(error)]);
+  }
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

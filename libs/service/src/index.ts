@@ -1,0 +1,22 @@
+export { commonEnvSchema, env, loadConfig, toCommonConfig, type CommonConfig } from "./config.ts";
+export { ConfigError, ErrorCode, FleetError, describeError } from "./errors.ts";
+export { Health } from "./health.ts";
+export { startHttpServer, type HttpServer } from "./http-server.ts";
+export {
+  ExitCode,
+  runService,
+  type RunOptions,
+  type ServiceContext,
+  type ServiceDefinition,
+} from "./lifecycle.ts";
+export { createLogger, type Logger, type LoggerOptions } from "./logger.ts";
+export {
+  METRIC_PREFIX,
+  createBatchMetrics,
+  createConsumerMetrics,
+  createProducerMetrics,
+  createRegistry,
+  type BatchMetrics,
+  type ConsumerMetrics,
+  type ProducerMetrics,
+} from "./metrics.ts";

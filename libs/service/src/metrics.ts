@@ -1,0 +1,102 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Every metric name carries this prefix (interface contract). */
+export const METRIC_PREFIX = "kafka_fleet_";
+
+/**
+ * One Registry per service instance, never prom-client's global one: two services (or two tests) in one
+ * process must not share counters. Every series carries a `service` label.
+ */
+export function createRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  // Default process metrics keep their standard names (process_cpu_seconds_total, ...) so stock dashboards work.
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+// Latency from a few hundred microseconds (a hot single consumer) to a minute (a backlog being drained).
+const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
+
+export function createProducerMetrics(registry: Registry) {
+  return {
+    messagesProduced: new Counter({
+      name: `${METRIC_PREFIX}messages_produced_total`,
+      help: "Messages acknowledged by the cluster (counted from delivery reports, not from produce calls).",
+      registers: [registry],
+    }),
+    deliveryFailures: new Counter({
+      name: `${METRIC_PREFIX}delivery_failures_total`,
+      help: "Messages whose delivery report carried an error.",
+      labelNames: ["code"] as const,
+      registers: [registry],
+    }),
+  };
+}
+export type ProducerMetrics = ReturnType<typeof createProducerMetrics>;
+
+export function createConsumerMetrics(registry: Registry) {
+  return {
+    messagesConsumed: new Counter({
+      name: `${METRIC_PREFIX}messages_consumed_total`,
+      help: "Records received from the cluster.",
+      registers: [registry],
+    }),
+    messagesProcessed: new Counter({
+      name: `${METRIC_PREFIX}messages_processed_total`,
+      help: "Records whose processing completed.",
+      registers: [registry],
+    }),
+    endToEndLatency: new Histogram({
+      name: `${METRIC_PREFIX}end_to_end_latency_seconds`,
+      help: "From the record's timestamp to the end of its processing.",
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    consumerLag: new Gauge({
+      name: `${METRIC_PREFIX}consumer_lag`,
+      help: "Records between the partition's high watermark and this consumer's position (librdkafka statistics).",
+      labelNames: ["topic", "partition"] as const,
+      registers: [registry],
+    }),
+    rebalances: new Counter({
+      name: `${METRIC_PREFIX}rebalances_total`,
+      help: "Partition assignment changes seen by this consumer.",
+      labelNames: ["kind"] as const,
+      registers: [registry],
+    }),
+    commits: new Counter({
+      name: `${METRIC_PREFIX}commits_total`,
+      help: "Offset commits, by result.",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: `${METRIC_PREFIX}dead_letters_total`,
+      help: "Records set aside as unprocessable, by reason.",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+  };
+}
+export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;
+
+export function createBatchMetrics(registry: Registry) {
+  return {
+    batchSize: new Histogram({
+      name: `${METRIC_PREFIX}batch_size`,
+      help: "Records per processed batch.",
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],
+      registers: [registry],
+    }),
+    batchProcessing: new Histogram({
+      name: `${METRIC_PREFIX}batch_processing_seconds`,
+      help: "Time to process one batch, commit included.",
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+  };
+}
+export type BatchMetrics = ReturnType<typeof createBatchMetrics>;
