@@ -36,8 +36,7 @@ export class FleetAdmin {
   constructor(identity: ClientIdentity, timeoutMs = 15_000) {
     this.#identity = identity;
     this.#timeoutMs = timeoutMs;
-    const { event_cb: _eventCallback, ...config } = baseClientConfig(identity, "admin");
-    this.#client = AdminClient.create(config);
+    this.#client = AdminClient.create(baseClientConfig(identity, "admin"));
   }
 
   /**
@@ -157,7 +156,7 @@ export class FleetAdmin {
         reject(
           unreachable.includes(error.code)
             ? new KafkaUnreachableError(this.#identity.bootstrapServers, this.#timeoutMs, error)
-            : error,
+            : Object.assign(new Error(error.message), { code: error.code }),
         );
       });
     });

@@ -1,0 +1,86 @@
+/** The position of one record: enough to commit it and to say where it came from. */
+export interface RecordPosition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface FlushRules {
+  /** Flush as soon as the batch holds this many records. */
+  readonly maxSize: number;
+  /** Flush a non-empty batch once its first record has waited this long, so a partial batch never sits forever. */
+  readonly maxWaitMs: number;
+}
+
+/** "Flush now?" as a function of the batch's size and age: the whole batching policy, testable without Kafka. */
+export function isBatchDue(size: number, ageMs: number, rules: FlushRules): boolean {
+  return size >= rules.maxSize || (size > 0 && ageMs >= rules.maxWaitMs);
+}
+
+/** How long a poll may block before the batch falls due (capped at `idleMs` when the batch is empty). */
+export function pollTimeoutMs(size: number, ageMs: number, rules: FlushRules, idleMs: number): number {
+  if (size === 0) return idleMs;
+  return Math.max(0, Math.min(idleMs, rules.maxWaitMs - ageMs));
+}
+
+/**
+ * The offsets to commit after a batch: per partition, the offset after the highest one processed.
+ * Kafka stores the next offset to read, so committing `offset` itself would replay the last record.
+ */
+export function commitOffsets(records: Iterable<RecordPosition>): RecordPosition[] {
+  const next = new Map<string, RecordPosition>();
+  for (const { topic, partition, offset } of records) {
+    const key = `${topic}\u0000${partition}`;
+    const known = next.get(key);
+    if (known === undefined || offset + 1 > known.offset)
+      next.set(key, { topic, partition, offset: offset + 1 });
+  }
+  return [...next.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+}
+
+/** Records held until their batch is due; `startedAt` is when the first of them arrived. */
+export class BatchAccumulator<T extends RecordPosition> {
+  #records: T[] = [];
+  #startedAt = 0;
+  readonly #rules: FlushRules;
+
+  constructor(rules: FlushRules) {
+    this.#rules = rules;
+  }
+
+  get size(): number {
+    return this.#records.length;
+  }
+
+  /** Room left before the batch is full: never fetch more than this, so a batch never exceeds maxSize. */
+  get room(): number {
+    return Math.max(0, this.#rules.maxSize - this.#records.length);
+  }
+
+  add(record: T, now: number): void {
+    if (this.#records.length === 0) this.#startedAt = now;
+    this.#records.push(record);
+  }
+
+  isDue(now: number): boolean {
+    return isBatchDue(this.#records.length, now - this.#startedAt, this.#rules);
+  }
+
+  pollTimeoutMs(now: number, idleMs: number): number {
+    return pollTimeoutMs(this.#records.length, now - this.#startedAt, this.#rules, idleMs);
+  }
+
+  /** Hands over every held record and starts an empty batch. */
+  take(): T[] {
+    const records = this.#records;
+    this.#records = [];
+    return records;
+  }
+
+  /** Forgets the records of partitions we no longer own (they were never processed, so nothing is lost). */
+  drop(isGone: (record: T) => boolean): number {
+    const before = this.#records.length;
+    this.#records = this.#records.filter((record) => !isGone(record));
+    return before - this.#records.length;
+  }
+}

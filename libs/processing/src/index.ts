@@ -1,0 +1,10 @@
+export {
+  BatchAccumulator,
+  commitOffsets,
+  isBatchDue,
+  pollTimeoutMs,
+  type FlushRules,
+  type RecordPosition,
+} from "./batch.ts";
+export { OffsetTracker } from "./offset-tracker.ts";
+export { backoffDelayMs, type RetryRules } from "./retry.ts";

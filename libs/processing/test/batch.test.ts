@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { BatchAccumulator, commitOffsets, isBatchDue, pollTimeoutMs } from "@kafka-fleet/processing";
+
+const rules = { maxSize: 10, maxWaitMs: 1000 };
+const record = (partition: number, offset: number, topic = "t") => ({ topic, partition, offset });
+
+describe("isBatchDue", () => {
+  it("is due when full, whatever its age", () => {
+    assert.equal(isBatchDue(10, 0, rules), true);
+    assert.equal(isBatchDue(11, 0, rules), true);
+  });
+  it("is due when partial and the first record waited maxWaitMs", () => {
+    assert.equal(isBatchDue(7, 999, rules), false);
+    assert.equal(isBatchDue(7, 1000, rules), true);
+  });
+  it("is never due when empty", () => {
+    assert.equal(isBatchDue(0, 1_000_000, rules), false);
+  });
+});
+
+describe("pollTimeoutMs", () => {
+  it("waits the idle time when empty, and no longer than the batch has left otherwise", () => {
+    assert.equal(pollTimeoutMs(0, 0, rules, 250), 250);
+    assert.equal(pollTimeoutMs(3, 900, rules, 250), 100);
+    assert.equal(pollTimeoutMs(3, 100, rules, 250), 250);
+    assert.equal(pollTimeoutMs(3, 5000, rules, 250), 0);
+  });
+});
+
+describe("commitOffsets", () => {
+  it("commits offset + 1 of the highest record per partition", () => {
+    const records = [record(0, 5), record(1, 9), record(0, 7), record(0, 6), record(1, 8), record(2, 0, "u")];
+    assert.deepEqual(commitOffsets(records), [record(0, 8), record(1, 10), record(2, 1, "u")]);
+  });
+  it("commits nothing for an empty batch", () => {
+    assert.deepEqual(commitOffsets([]), []);
+  });
+});
+
+describe("BatchAccumulator", () => {
+  it("falls due at maxSize and leaves no room beyond it", () => {
+    const batch = new BatchAccumulator(rules);
+    for (let offset = 0; offset < 9; offset += 1) batch.add(record(0, offset), 0);
+    assert.equal(batch.isDue(0), false);
+    assert.equal(batch.room, 1);
+    batch.add(record(0, 9), 0);
+    assert.equal(batch.isDue(0), true);
+    assert.equal(batch.room, 0);
+  });
+
+  it("times a partial batch from its first record, not its last", () => {
+    const batch = new BatchAccumulator(rules);
+    batch.add(record(0, 0), 1000);
+    batch.add(record(0, 1), 1900);
+    assert.equal(batch.isDue(1999), false);
+    assert.equal(batch.isDue(2000), true);
+    assert.equal(batch.pollTimeoutMs(1900, 250), 100);
+  });
+
+  it("hands its records over once and restarts the clock", () => {
+    const batch = new BatchAccumulator(rules);
+    batch.add(record(0, 0), 0);
+    assert.deepEqual(batch.take(), [record(0, 0)]);
+    assert.equal(batch.size, 0);
+    batch.add(record(0, 1), 5000);
+    assert.equal(batch.isDue(5999), false);
+  });
+
+  it("drops the records of revoked partitions only", () => {
+    const batch = new BatchAccumulator(rules);
+    for (const r of [record(0, 0), record(1, 0), record(0, 1), record(2, 0)]) batch.add(r, 0);
+    assert.equal(
+      batch.drop((r) => r.partition === 0),
+      2,
+    );
+    assert.deepEqual(batch.take(), [record(1, 0), record(2, 0)]);
+  });
+});
