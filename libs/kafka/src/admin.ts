@@ -3,6 +3,7 @@ import { baseClientConfig } from "./client-config.ts";
 import { KafkaUnreachableError, TopicMismatchError } from "./errors.ts";
 import {
   AdminClient,
+  toError,
   ErrorCodes,
   type GroupDescription,
   type IAdminClient,
@@ -156,7 +157,7 @@ export class FleetAdmin {
         reject(
           unreachable.includes(error.code)
             ? new KafkaUnreachableError(this.#identity.bootstrapServers, this.#timeoutMs, error)
-            : Object.assign(new Error(error.message), { code: error.code }),
+            : toError(error),
         );
       });
     });

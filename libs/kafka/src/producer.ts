@@ -40,6 +40,7 @@ export class DeliveryProducer {
   readonly #logger: Logger;
   #inFlight = 0;
   #roomWaiters: Array<() => void> = [];
+  #drainWaiters: Array<() => void> = [];
   #closing: Promise<void> | undefined;
 
   private constructor(client: ProducerClient, logger: Logger) {
@@ -117,11 +118,25 @@ export class DeliveryProducer {
     return delivered;
   }
 
-  /** Waits until every queued message has its delivery report, or `timeoutMs` passed. Returns what is left. */
-  flush(timeoutMs: number): Promise<number> {
-    return new Promise((resolve) => {
-      this.#client.flush(timeoutMs, () => resolve(this.#inFlight));
-    });
+  /**
+   * Waits until every message queued has had its delivery report handled here, or `timeoutMs` passed, and
+   * returns how many are still without one. librdkafka's own flush is not enough: it returns once its queue is
+   * empty, while the reports may still be on their way to the JavaScript thread.
+   */
+  async flush(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#inFlight > 0 && Date.now() < deadline) {
+      const left = Math.max(1, deadline - Date.now());
+      const drained = new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
+      await new Promise<void>((resolve) => this.#client.flush(left, () => resolve()));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        drained,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(left, 100)))),
+      ]);
+      clearTimeout(timer);
+    }
+    return this.#inFlight;
   }
 
   /** Flushes within `flushTimeoutMs`, then disconnects. Safe to call twice: the second call awaits the first. */
@@ -145,6 +160,11 @@ export class DeliveryProducer {
     const onDelivery = opaque as DeliveryCallback;
     onDelivery(error ? new DeliveryError(topic, error) : null);
     this.#wakeRoomWaiters();
+    if (this.#inFlight === 0 && this.#drainWaiters.length > 0) {
+      const waiters = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const wake of waiters) wake();
+    }
   }
 
   #wakeRoomWaiters(): void {

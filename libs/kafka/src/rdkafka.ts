@@ -36,3 +36,9 @@ export interface CooperativeConsumer extends KafkaConsumerType {
   commitCb(offsets: TopicPartitionOffset[] | null, callback: (error: LibrdKafkaError | null) => void): this;
   setDefaultIsTimeoutOnlyForFirstMessage(onlyFirst: boolean): void;
 }
+
+/** librdkafka errors reach JavaScript as plain objects at times; make them real Errors that keep their code. */
+export function toError(error: LibrdKafkaError): Error & { code: number } {
+  if (error instanceof Error) return error;
+  return Object.assign(new Error(error.message), { code: error.code });
+}

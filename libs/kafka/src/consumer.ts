@@ -1,0 +1,222 @@
+import { FleetError, type ConsumerMetrics, type Health, type Logger } from "@kafka-fleet/service";
+
+import type { ClientIdentity } from "./client-config.ts";
+import { baseClientConfig } from "./client-config.ts";
+import { connectClient } from "./connect.ts";
+import { KafkaErrorCode } from "./errors.ts";
+import {
+  ErrorCodes,
+  KafkaConsumer,
+  type CooperativeConsumer,
+  type LibrdKafkaError,
+  type Message,
+  type TopicPartition,
+  type TopicPartitionOffset,
+  toError,
+} from "./rdkafka.ts";
+
+export interface FleetConsumerOptions {
+  readonly identity: ClientIdentity;
+  readonly logger: Logger;
+  readonly metrics: ConsumerMetrics;
+  readonly health: Health;
+  readonly groupId: string;
+  readonly topic: string;
+  readonly connectTimeoutMs: number;
+  /**
+   * true: librdkafka commits the offsets we store, every few seconds (single-consumer).
+   * false: nothing is committed but what `commit()` is given (batch-consumer).
+   */
+  readonly autoCommitStoredOffsets: boolean;
+  /**
+   * Called when partitions are taken away, before they are given up: finish and commit the work in hand for
+   * them here. `lost` means another member may own them already (session expired): committing is pointless.
+   */
+  readonly onRevoke: (partitions: readonly TopicPartition[], lost: boolean) => Promise<void>;
+  /** Extra librdkafka settings. */
+  readonly config?: Record<string, string | number | boolean>;
+}
+
+const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/**
+ * A group member on the cooperative-sticky assignor. Revocations go through `onRevoke` before the partitions
+ * are released, and records of partitions no longer owned are filtered out by `owns()`.
+ */
+export class FleetConsumer {
+  readonly #client: CooperativeConsumer;
+  readonly #options: FleetConsumerOptions;
+  readonly #owned = new Set<string>();
+  #rebalances: Promise<void> = Promise.resolve();
+  #closing: Promise<void> | undefined;
+
+  private constructor(options: FleetConsumerOptions) {
+    this.#options = options;
+    this.#client = new KafkaConsumer({
+      ...baseClientConfig(options.identity, options.groupId),
+      "group.id": options.groupId,
+      "partition.assignment.strategy": "cooperative-sticky",
+      "enable.auto.commit": options.autoCommitStoredOffsets,
+      // Offsets are stored by us after processing, never by librdkafka when it hands a record over.
+      "enable.auto.offset.store": false,
+      "auto.offset.reset": "earliest",
+      // A dead member's partitions move after this; Kafka's 45 s default makes fail-over needlessly slow.
+      "session.timeout.ms": 10_000,
+      "statistics.interval.ms": 5_000,
+      // librdkafka's own periodic commits of stored offsets are counted here; ours are counted in commit().
+      ...(options.autoCommitStoredOffsets
+        ? {
+            offset_commit_cb: (error: LibrdKafkaError | null | undefined) => {
+              if (!error) options.metrics.commits.inc({ result: "ok" });
+              else if (error.code !== ErrorCodes.ERR__NO_OFFSET)
+                options.metrics.commits.inc({ result: "failed" });
+            },
+          }
+        : {}),
+      rebalance_cb: (error: LibrdKafkaError, assignment: TopicPartition[]) =>
+        this.#onRebalance(error, assignment),
+      ...options.config,
+    }) as CooperativeConsumer;
+  }
+
+  static async connect(options: FleetConsumerOptions): Promise<FleetConsumer> {
+    const self = new FleetConsumer(options);
+    const client = self.#client;
+    const { logger } = options;
+    client.on("event.error", (error: LibrdKafkaError) =>
+      logger.warn({ event: "kafka.client_error", client: "consumer", code: error.code }, error.message),
+    );
+    client.on("event.stats", (stats: { message: string }) => self.#onStats(stats.message));
+    await connectClient(client, options.identity.bootstrapServers, options.connectTimeoutMs);
+    // Wait for the first record only: a call returns what is already fetched instead of waiting to fill up.
+    client.setDefaultIsTimeoutOnlyForFirstMessage(true);
+    client.subscribe([options.topic]);
+    logger.info({ event: "consumer.subscribed", topic: options.topic, groupId: options.groupId });
+    return self;
+  }
+
+  /** Up to `max` records, waiting at most `timeoutMs` for the first one. */
+  consume(max: number, timeoutMs: number): Promise<Message[]> {
+    this.#client.setDefaultConsumeTimeout(timeoutMs);
+    return new Promise((resolve, reject) => {
+      this.#client.consume(max, (error, messages) => (error ? reject(toError(error)) : resolve(messages)));
+    });
+  }
+
+  owns(topic: string, partition: number): boolean {
+    return this.#owned.has(keyOf(topic, partition));
+  }
+
+  get ownedPartitions(): number {
+    return this.#owned.size;
+  }
+
+  /** Marks records as processed; with auto-commit on, librdkafka commits them within auto.commit.interval.ms. */
+  storeOffsets(offsets: readonly TopicPartitionOffset[]): void {
+    this.#client.offsetsStore(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
+  }
+
+  /** Commits `offsets` (each the next offset to read) and resolves once the broker accepted them. */
+  commit(offsets: readonly TopicPartitionOffset[] | null): Promise<void> {
+    if (offsets !== null && offsets.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#client.commitCb(offsets === null ? null : [...offsets], (error) => {
+        // Nothing stored to commit is not a failure.
+        if (error && error.code !== ErrorCodes.ERR__NO_OFFSET) {
+          this.#options.metrics.commits.inc({ result: "failed" });
+          reject(
+            new FleetError(KafkaErrorCode.commitFailed, `commit failed: ${error.message}`, { cause: error }),
+          );
+          return;
+        }
+        this.#options.metrics.commits.inc({ result: "ok" });
+        resolve();
+      });
+    });
+  }
+
+  /** Leaves the group (revoking, and so finishing, what we own) and closes. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await new Promise<void>((resolve) => this.#client.disconnect(() => resolve()));
+      await this.#rebalances;
+      this.#options.health.expectBeats(false);
+      this.#options.logger.info({ event: "consumer.closed", groupId: this.#options.groupId });
+    })();
+    return this.#closing;
+  }
+
+  #onRebalance(error: LibrdKafkaError, assignment: TopicPartition[]): void {
+    // Rebalance events are handled one at a time, in order: a revoke must finish before the next assign.
+    this.#rebalances = this.#rebalances.then(() => this.#handleRebalance(error, assignment));
+  }
+
+  async #handleRebalance(error: LibrdKafkaError, assignment: TopicPartition[]): Promise<void> {
+    const { logger, metrics, health } = this.#options;
+    const partitions = assignment.map(({ topic, partition }) => ({ topic, partition }));
+    try {
+      if (error.code === ErrorCodes.ERR__ASSIGN_PARTITIONS) {
+        for (const { topic, partition } of partitions) this.#owned.add(keyOf(topic, partition));
+        this.#client.incrementalAssign(partitions);
+        metrics.rebalances.inc({ kind: "assigned" });
+        logger.info({
+          event: "rebalance.assigned",
+          partitions: describe(partitions),
+          owned: this.#owned.size,
+        });
+      } else if (error.code === ErrorCodes.ERR__REVOKE_PARTITIONS) {
+        const lost = this.#client.assignmentLost();
+        // Stop accepting their records at once; records already in hand are finished by onRevoke.
+        for (const { topic, partition } of partitions) this.#owned.delete(keyOf(topic, partition));
+        try {
+          await this.#options.onRevoke(partitions, lost);
+        } finally {
+          this.#client.incrementalUnassign(partitions);
+        }
+        for (const { topic, partition } of partitions) {
+          metrics.consumerLag.remove({ topic, partition: String(partition) });
+        }
+        metrics.rebalances.inc({ kind: lost ? "lost" : "revoked" });
+        logger.info({
+          event: "rebalance.revoked",
+          partitions: describe(partitions),
+          lost,
+          owned: this.#owned.size,
+        });
+      } else {
+        logger.error({ event: "rebalance.error", code: error.code }, error.message);
+      }
+    } catch (failure) {
+      logger.error({ event: "rebalance.failed", err: failure }, "handling a rebalance failed");
+    }
+    health.setReady(
+      this.#owned.size > 0,
+      this.#owned.size > 0 ? `assigned ${this.#owned.size} partitions` : "no partitions assigned",
+    );
+    health.expectBeats(this.#owned.size > 0);
+  }
+
+  #onStats(json: string): void {
+    type PartitionStats = { consumer_lag?: number; consumer_lag_stored?: number };
+    let stats: { topics?: Record<string, { partitions?: Record<string, PartitionStats> }> };
+    try {
+      stats = JSON.parse(json) as typeof stats;
+    } catch {
+      return;
+    }
+    for (const [topic, topicStats] of Object.entries(stats.topics ?? {})) {
+      for (const [partition, partitionStats] of Object.entries(topicStats.partitions ?? {})) {
+        // Partition -1 is librdkafka's internal "unassigned" queue; lag -1 means "not known yet". Lag behind the
+        // stored offset is the fresher figure when offsets are stored (single-consumer); otherwise, the committed.
+        const stored = partitionStats.consumer_lag_stored ?? -1;
+        const lag = stored >= 0 ? stored : (partitionStats.consumer_lag ?? -1);
+        if (partition === "-1" || lag < 0 || !this.owns(topic, Number(partition))) continue;
+        this.#options.metrics.consumerLag.set({ topic, partition }, lag);
+      }
+    }
+  }
+}
+
+function describe(partitions: readonly TopicPartition[]): string {
+  return partitions.map(({ topic, partition }) => `${topic}[${partition}]`).join(",");
+}

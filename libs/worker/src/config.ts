@@ -1,0 +1,31 @@
+import { commonEnvSchema, env, toCommonConfig, type CommonConfig } from "@kafka-fleet/service";
+import type { z } from "zod";
+
+/** Variables both consumers read, beside the common ones. */
+export const consumerEnvSchema = commonEnvSchema.extend({
+  CONSUMER_GROUP: env.string().optional(),
+  RESULTS_TOPIC: env.optionalString(),
+  KAFKA_CONNECT_TIMEOUT_MS: env.integer({ min: 1000, max: 600_000 }).default(15_000),
+  RETRY_MAX: env.integer({ min: 0, max: 100 }).default(5),
+  RETRY_BACKOFF_MS: env.integer({ min: 1, max: 60_000 }).default(100),
+});
+
+export interface ConsumerConfig extends CommonConfig {
+  readonly groupId: string;
+  readonly resultsTopic: string | undefined;
+  readonly connectTimeoutMs: number;
+  readonly retry: { readonly retries: number; readonly backoffMs: number; readonly maxBackoffMs: number };
+}
+
+export function toConsumerConfig(
+  vars: z.output<typeof consumerEnvSchema>,
+  defaultGroup: string,
+): ConsumerConfig {
+  return {
+    ...toCommonConfig(vars),
+    groupId: vars.CONSUMER_GROUP ?? defaultGroup,
+    resultsTopic: vars.RESULTS_TOPIC,
+    connectTimeoutMs: vars.KAFKA_CONNECT_TIMEOUT_MS,
+    retry: { retries: vars.RETRY_MAX, backoffMs: vars.RETRY_BACKOFF_MS, maxBackoffMs: 10_000 },
+  };
+}

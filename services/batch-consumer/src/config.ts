@@ -1,0 +1,30 @@
+import { ConfigError, env, loadConfig } from "@kafka-fleet/service";
+import { consumerEnvSchema, toConsumerConfig, type ConsumerConfig } from "@kafka-fleet/worker";
+
+export const SERVICE = "batch-consumer";
+
+const schema = consumerEnvSchema.extend({
+  BATCH_SIZE: env.integer({ min: 1, max: 100_000 }).default(10),
+  BATCH_MAX_WAIT_MS: env.integer({ min: 1, max: 3_600_000 }).default(1000),
+  PROCESSING_GUARANTEE: env.oneOf(["at_least_once", "exactly_once"]).default("at_least_once"),
+});
+
+export interface BatchConsumerConfig extends ConsumerConfig {
+  readonly batch: { readonly maxSize: number; readonly maxWaitMs: number };
+}
+
+export function loadBatchConsumerConfig(source: NodeJS.ProcessEnv): Readonly<BatchConsumerConfig> {
+  return loadConfig(schema, source, (vars) => {
+    if (vars.PROCESSING_GUARANTEE === "exactly_once") {
+      throw new ConfigError([
+        vars.RESULTS_TOPIC === undefined
+          ? 'PROCESSING_GUARANTEE="exactly_once" needs RESULTS_TOPIC: the transaction writes results and offsets together'
+          : 'PROCESSING_GUARANTEE="exactly_once" is not available in this version yet: use at_least_once',
+      ]);
+    }
+    return {
+      ...toConsumerConfig(vars, `kafka-fleet-${SERVICE}`),
+      batch: { maxSize: vars.BATCH_SIZE, maxWaitMs: vars.BATCH_MAX_WAIT_MS },
+    };
+  });
+}

@@ -1,0 +1,9 @@
+/**
+ * How long to wait before sending message number `sent` (0-based) so that, on average, `rate` messages go out per
+ * second since `elapsedMs` = 0. Pacing against the start (not the last send) keeps the average exact even when
+ * the event loop wakes late. rate 0 = no pacing.
+ */
+export function pacingDelayMs(sent: number, rate: number, elapsedMs: number): number {
+  if (rate <= 0) return 0;
+  return Math.max(0, (sent * 1000) / rate - elapsedMs);
+}

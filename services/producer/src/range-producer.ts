@@ -1,0 +1,93 @@
+import { performance } from "node:perf_hooks";
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:timers/promises";
+
+import type { DeliveryCallback, DeliveryProducer } from "@kafka-fleet/kafka";
+import { serializeInt } from "@kafka-fleet/serde";
+import type { Logger, ProducerMetrics } from "@kafka-fleet/service";
+
+import { pacingDelayMs } from "./pacing.ts";
+import type { ProgressSnapshot } from "./progress.ts";
+
+/** Log the first few delivery failures in full; after that the counter speaks for them. */
+const FAILURES_LOGGED = 10;
+/** Let delivery reports and /metrics scrapes in every so many sends. */
+const YIELD_EVERY = 1000;
+
+export interface RangeResult {
+  readonly sent: number;
+  readonly acknowledged: number;
+  readonly failed: number;
+  /** The first value not sent: where a stopped run resumes (PRODUCE_FROM). */
+  readonly next: bigint;
+  readonly elapsedMs: number;
+}
+
+/**
+ * Sends the values [from, to) (forever when `to` is undefined) until done or stopped, paced to `rate` per
+ * second when rate > 0, waiting for room whenever librdkafka's queue is full. Counts come from delivery
+ * reports only. Returns once everything sent has its report or `flushTimeoutMs(stopped)` ran out.
+ */
+export async function produceRange(options: {
+  producer: DeliveryProducer;
+  topic: string;
+  from: bigint;
+  to: bigint | undefined;
+  rate: number;
+  signal: AbortSignal;
+  logger: Logger;
+  metrics: ProducerMetrics;
+  flushTimeoutMs: (stopped: boolean) => number;
+  onProgress: (snapshot: ProgressSnapshot) => void;
+}): Promise<RangeResult> {
+  const { producer, topic, to, rate, signal, logger, metrics } = options;
+  let acknowledged = 0;
+  let failed = 0;
+  const onDelivery: DeliveryCallback = (error) => {
+    if (error === null) {
+      acknowledged += 1;
+      metrics.messagesProduced.inc();
+      return;
+    }
+    failed += 1;
+    metrics.deliveryFailures.inc({ code: String(error.kafkaCode) });
+    if (failed <= FAILURES_LOGGED) {
+      logger.error(
+        { event: "producer.delivery_failed", code: error.code, kafkaCode: error.kafkaCode },
+        error.message,
+      );
+    }
+  };
+
+  const started = performance.now();
+  const snapshot = (): ProgressSnapshot => ({
+    sent,
+    acknowledged,
+    failed,
+    total: to === undefined ? undefined : Number(to - options.from),
+    elapsedMs: performance.now() - started,
+  });
+  let value = options.from;
+  let sent = 0;
+  while ((to === undefined || value < to) && !signal.aborted) {
+    const delayMs = pacingDelayMs(sent, rate, performance.now() - started);
+    if (delayMs >= 1) await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+    if (signal.aborted) break;
+    if (!producer.tryProduce({ topic, value: serializeInt(value) }, onDelivery)) {
+      // Backpressure: librdkafka's queue is full; wait for delivery reports to make room.
+      await producer.waitForRoom();
+      continue;
+    }
+    value += 1n;
+    sent += 1;
+    if (sent % YIELD_EVERY === 0) {
+      await yieldToEventLoop();
+      options.onProgress(snapshot());
+    }
+  }
+
+  const stopped = signal.aborted;
+  const left = await producer.flush(options.flushTimeoutMs(stopped));
+  if (left > 0) logger.error({ event: "producer.flush_incomplete", undelivered: left });
+  options.onProgress(snapshot());
+  return { sent, acknowledged, failed, next: value, elapsedMs: performance.now() - started };
+}

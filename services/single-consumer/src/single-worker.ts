@@ -1,0 +1,98 @@
+import type { FleetConsumer, Message, TopicPartition } from "@kafka-fleet/kafka";
+import { OffsetTracker, type RecordPosition, type RetryRules } from "@kafka-fleet/processing";
+import type { ConsumerMetrics, Health, Logger } from "@kafka-fleet/service";
+import { decodeMessage, reportPoison, withRetries, type RecordHandler } from "@kafka-fleet/worker";
+
+/** How long one poll may block: bounds how late a stop request is noticed. */
+const POLL_MS = 200;
+
+export interface SingleWorkerOptions {
+  readonly maxInFlight: number;
+  readonly retry: RetryRules;
+  readonly logger: Logger;
+  readonly metrics: ConsumerMetrics;
+  readonly health: Health;
+}
+
+/**
+ * Message by message: each record is handed to the handler as soon as it arrives, and its offset is stored once
+ * it and every record before it in its partition are processed (at-least-once). librdkafka commits the stored
+ * offsets every few seconds; revocation and shutdown commit them at once.
+ */
+export class SingleWorker {
+  readonly #options: SingleWorkerOptions;
+  readonly #tracker = new OffsetTracker();
+  readonly #inFlight = new Set<Promise<void>>();
+  #consumer: FleetConsumer | undefined;
+  #handler: RecordHandler = () => Promise.resolve();
+  #signal: AbortSignal = new AbortController().signal;
+  #failure: Error | undefined;
+
+  constructor(options: SingleWorkerOptions) {
+    this.#options = options;
+  }
+
+  async run(consumer: FleetConsumer, handler: RecordHandler, signal: AbortSignal): Promise<void> {
+    this.#consumer = consumer;
+    this.#handler = handler;
+    this.#signal = signal;
+    const { metrics, health, maxInFlight } = this.#options;
+    while (!signal.aborted && this.#failure === undefined) {
+      const messages = await consumer.consume(Math.max(1, maxInFlight - this.#inFlight.size), POLL_MS);
+      health.beat();
+      metrics.messagesConsumed.inc(messages.length);
+      for (const message of messages) {
+        if (consumer.owns(message.topic, message.partition)) this.#start(message);
+      }
+      while (this.#inFlight.size >= maxInFlight) await Promise.race(this.#inFlight);
+    }
+    await Promise.allSettled(this.#inFlight);
+    if (this.#failure !== undefined) throw this.#failure;
+    await consumer.commit(null);
+  }
+
+  /** The consumer's revocation hook: let the records in flight finish, then commit what they stored. */
+  readonly onRevoke = async (partitions: readonly TopicPartition[], lost: boolean): Promise<void> => {
+    if (!lost) {
+      await Promise.allSettled(this.#inFlight);
+      await this.#consumer?.commit(null);
+    }
+    for (const { topic, partition } of partitions) this.#tracker.forget(topic, partition);
+  };
+
+  #start(message: Message): void {
+    const { logger, metrics } = this.#options;
+    this.#tracker.start(message);
+    const decoded = decodeMessage(message);
+    if (!decoded.ok) {
+      reportPoison(decoded.poison, logger, metrics);
+      this.#done(message);
+      return;
+    }
+    const { record } = decoded;
+    const processing = withRetries(() => this.#handler([record]), {
+      rules: this.#options.retry,
+      logger,
+      signal: this.#signal,
+      what: { partition: record.partition, offset: record.offset },
+    }).then(
+      () => {
+        metrics.messagesProcessed.inc();
+        metrics.endToEndLatency.observe((Date.now() - record.timestamp) / 1000);
+        this.#done(record);
+      },
+      (error: unknown) => {
+        // Its offset is never stored, so neither is any later one of its partition: nothing is skipped.
+        this.#failure ??= error instanceof Error ? error : new Error(String(error));
+      },
+    );
+    this.#inFlight.add(processing);
+    void processing.finally(() => this.#inFlight.delete(processing));
+  }
+
+  #done(position: RecordPosition): void {
+    const safe = this.#tracker.complete(position);
+    if (safe === undefined || this.#consumer?.owns(safe.topic, safe.partition) !== true) return;
+    this.#consumer.storeOffsets([safe]);
+  }
+}
