@@ -2,7 +2,7 @@ import { FleetError, type ConsumerMetrics, type Health, type Logger } from "@kaf
 
 import type { ClientIdentity } from "./client-config.ts";
 import { baseClientConfig } from "./client-config.ts";
-import { connectClient } from "./connect.ts";
+import { connectClient, throttledClientErrorLog } from "./connect.ts";
 import { KafkaErrorCode } from "./errors.ts";
 import {
   ErrorCodes,
@@ -83,9 +83,7 @@ export class FleetConsumer {
     const self = new FleetConsumer(options);
     const client = self.#client;
     const { logger } = options;
-    client.on("event.error", (error: LibrdKafkaError) =>
-      logger.warn({ event: "kafka.client_error", client: "consumer", code: error.code }, error.message),
-    );
+    client.on("event.error", throttledClientErrorLog(logger, "consumer"));
     client.on("event.stats", (stats: { message: string }) => self.#onStats(stats.message));
     await connectClient(client, options.identity.bootstrapServers, options.connectTimeoutMs);
     // Wait for the first record only: a call returns what is already fetched instead of waiting to fill up.
@@ -116,23 +114,31 @@ export class FleetConsumer {
     this.#client.offsetsStore(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
   }
 
-  /** Commits `offsets` (each the next offset to read) and resolves once the broker accepted them. */
+  /**
+   * Commits `offsets` (each the next offset to read; null = the offsets stored so far) and returns once the
+   * broker accepted them. This is librdkafka's synchronous commit: it holds the event loop for one round trip
+   * (a few ms), and it is the only commit in this client that reports the broker's answer; the asynchronous
+   * ones report only that the commit was queued.
+   */
   commit(offsets: readonly TopicPartitionOffset[] | null): Promise<void> {
     if (offsets !== null && offsets.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.#client.commitCb(offsets === null ? null : [...offsets], (error) => {
-        // Nothing stored to commit is not a failure.
-        if (error && error.code !== ErrorCodes.ERR__NO_OFFSET) {
-          this.#options.metrics.commits.inc({ result: "failed" });
-          reject(
-            new FleetError(KafkaErrorCode.commitFailed, `commit failed: ${error.message}`, { cause: error }),
-          );
-          return;
-        }
-        this.#options.metrics.commits.inc({ result: "ok" });
-        resolve();
-      });
-    });
+    try {
+      if (offsets === null) this.#client.commitSync(null as unknown as TopicPartitionOffset[]);
+      else
+        this.#client.commitSync(
+          offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+        );
+    } catch (error) {
+      // Nothing stored to commit is not a failure.
+      if ((error as LibrdKafkaError).code === ErrorCodes.ERR__NO_OFFSET) return Promise.resolve();
+      this.#options.metrics.commits.inc({ result: "failed" });
+      const reason = (error as LibrdKafkaError).message;
+      return Promise.reject(
+        new FleetError(KafkaErrorCode.commitFailed, `commit failed: ${reason}`, { cause: error }),
+      );
+    }
+    this.#options.metrics.commits.inc({ result: "ok" });
+    return Promise.resolve();
   }
 
   /** Leaves the group (revoking, and so finishing, what we own) and closes. Idempotent. */

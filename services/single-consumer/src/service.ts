@@ -1,0 +1,39 @@
+import { createConsumerMetrics, type ServiceDefinition } from "@kafka-fleet/service";
+import { startKafkaClients, type ConsumerServiceOptions } from "@kafka-fleet/worker";
+
+import { SERVICE, loadSingleConsumerConfig, type SingleConsumerConfig } from "./config.ts";
+import { SingleWorker } from "./single-worker.ts";
+
+/** The single-consumer as a service definition; `main.ts` runs it, tests and forks can wrap its handler. */
+export function singleConsumerService(
+  options: ConsumerServiceOptions = {},
+): ServiceDefinition<SingleConsumerConfig> {
+  return {
+    name: SERVICE,
+    loadConfig: loadSingleConsumerConfig,
+    async run(context) {
+      const { config, logger, registry, health, signal } = context;
+      const metrics = createConsumerMetrics(registry);
+      const worker = new SingleWorker({
+        maxInFlight: config.maxInFlight,
+        retry: config.retry,
+        logger,
+        metrics,
+        health,
+      });
+      const { consumer, handler: defaultHandler } = await startKafkaClients(context, {
+        service: SERVICE,
+        metrics,
+        autoCommitStoredOffsets: true,
+        onRevoke: worker.onRevoke,
+      });
+      logger.info({
+        event: "single_consumer.running",
+        groupId: config.groupId,
+        maxInFlight: config.maxInFlight,
+      });
+      const handler = options.wrapHandler?.(defaultHandler, context) ?? defaultHandler;
+      await worker.run(consumer, handler, signal);
+    },
+  };
+}
