@@ -8,6 +8,7 @@ import {
   type GroupDescription,
   type IAdminClient,
   type LibrdKafkaError,
+  type TopicDescription,
 } from "./rdkafka.ts";
 
 export interface TopicSpec {
@@ -84,19 +85,18 @@ export class FleetAdmin {
 
   /** Partition count and replication factor of a topic, or undefined when it does not exist. */
   async describeTopic(topic: string): Promise<{ partitions: number; replicationFactor: number } | undefined> {
-    try {
-      const [description] = await this.#call<Array<{ partitions: Array<{ replicas: unknown[] }> }>>((done) =>
-        this.#client.describeTopics([topic], { timeout: this.#timeoutMs }, done),
-      );
-      if (description === undefined) return undefined;
-      return {
-        partitions: description.partitions.length,
-        replicationFactor: Math.min(...description.partitions.map((partition) => partition.replicas.length)),
-      };
-    } catch (error) {
-      if ((error as LibrdKafkaError).code === ErrorCodes.ERR_UNKNOWN_TOPIC_OR_PART) return undefined;
-      throw error;
+    const [description] = await this.#call<TopicDescription[]>((done) =>
+      this.#client.describeTopics([topic], { timeout: this.#timeoutMs }, done),
+    );
+    // A missing topic comes back as a description carrying an error, not as a failed call.
+    if (description === undefined || description.error?.code === ErrorCodes.ERR_UNKNOWN_TOPIC_OR_PART) {
+      return undefined;
     }
+    if (description.error) throw toError(description.error);
+    return {
+      partitions: description.partitions.length,
+      replicationFactor: Math.min(...description.partitions.map((partition) => partition.replicas.length)),
+    };
   }
 
   async deleteTopic(topic: string): Promise<void> {

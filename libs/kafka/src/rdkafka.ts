@@ -20,6 +20,7 @@ export type {
   MessageHeader,
   Producer as ProducerClient,
   ProducerGlobalConfig,
+  TopicDescription,
   TopicPartition,
   TopicPartitionOffset,
 } from "@confluentinc/kafka-javascript";

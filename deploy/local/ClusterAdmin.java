@@ -1,0 +1,217 @@
+// Small admin helper for deploy/local/cluster.sh: one JVM start does every metadata step the script
+// needs (a JVM start costs ~1 s on this machine, so chaining Kafka's own CLI tools would cost several).
+// Compiled by cluster.sh into .run/kafka-helper/ against the jars in .run/kafka-jars/.
+//
+//   java ClusterAdmin --bootstrap HOST:PORT,... STEP [STEP ...]
+//     wait-brokers IDS TIMEOUT_MS                 until every broker id in IDS (e.g. 1,2,3) is registered and unfenced
+//     ensure-topic NAME PARTITIONS RF MIN_ISR     create the topic unless it exists, then verify it (exit 1 on mismatch)
+//     wait-isr TIMEOUT_MS                         until no partition of any topic is under-replicated or leaderless
+//
+// Every step prints one line to stdout; errors print one line to stderr and exit 1.
+
+import java.util.*;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.*;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+public final class ClusterAdmin {
+    static final class Failure extends RuntimeException {
+        Failure(String msg) { super(msg); }
+    }
+
+    public static void main(String[] args) {
+        String bootstrap = "127.0.0.1:9092,127.0.0.1:9094,127.0.0.1:9096";
+        int i = 0;
+        if (args.length >= 2 && args[0].equals("--bootstrap")) { bootstrap = args[1]; i = 2; }
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(AdminClientConfig.CLIENT_ID_CONFIG, "cluster-sh");
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+        p.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, "100");
+        p.put(AdminClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG, "500");
+        p.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "100");
+        p.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "500");
+        int code = 0;
+        try (Admin admin = Admin.create(p)) {
+            while (i < args.length) {
+                String step = args[i++];
+                switch (step) {
+                    case "wait-brokers":
+                        waitBrokers(admin, parseIds(args[i]), Long.parseLong(args[i + 1]));
+                        i += 2;
+                        break;
+                    case "ensure-topic":
+                        ensureTopic(admin, args[i], Integer.parseInt(args[i + 1]),
+                                Short.parseShort(args[i + 2]), Integer.parseInt(args[i + 3]));
+                        i += 4;
+                        break;
+                    case "wait-isr":
+                        waitIsr(admin, Long.parseLong(args[i]));
+                        i += 1;
+                        break;
+                    default:
+                        throw new Failure("unknown step '" + step + "'");
+                }
+            }
+        } catch (Failure f) {
+            System.err.println("[cluster] error: " + f.getMessage());
+            code = 1;
+        } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {
+            System.err.println("[cluster] error: bad arguments: " + e.getMessage());
+            code = 2;
+        }
+        System.exit(code);
+    }
+
+    static Set<Integer> parseIds(String csv) {
+        Set<Integer> ids = new TreeSet<>();
+        for (String s : csv.split(",")) ids.add(Integer.parseInt(s.trim()));
+        return ids;
+    }
+
+    static String why(Throwable e) {
+        Throwable c = (e instanceof ExecutionException && e.getCause() != null) ? e.getCause() : e;
+        return c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
+    }
+
+    static void sleep(long ms) {
+        try { Thread.sleep(ms); } catch (InterruptedException e) { Thread.currentThread().interrupt(); throw new Failure("interrupted"); }
+    }
+
+    static Set<Integer> liveBrokers(Admin admin, int timeoutMs) throws Exception {
+        Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMs))
+                .nodes().get(timeoutMs + 500L, TimeUnit.MILLISECONDS);
+        Set<Integer> ids = new TreeSet<>();
+        for (Node n : nodes) ids.add(n.id());
+        return ids;
+    }
+
+    static void waitBrokers(Admin admin, Set<Integer> want, long timeoutMs) {
+        long start = System.nanoTime(), deadline = start + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        String last = "no answer yet";
+        while (true) {
+            try {
+                Set<Integer> live = liveBrokers(admin, 3000);
+                if (live.containsAll(want)) {
+                    System.out.printf("brokers %s registered and unfenced (live: %s) after %d ms%n",
+                            want, live, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                    return;
+                }
+                last = "live brokers " + live;
+            } catch (Exception e) {
+                last = why(e);
+            }
+            if (System.nanoTime() > deadline)
+                throw new Failure("brokers " + want + " not all registered after " + timeoutMs + " ms (" + last + ")");
+            sleep(200);
+        }
+    }
+
+    static TopicDescription describe(Admin admin, String name) throws Exception {
+        return admin.describeTopics(List.of(name)).allTopicNames().get(10, TimeUnit.SECONDS).get(name);
+    }
+
+    static void ensureTopic(Admin admin, String name, int partitions, short rf, int minIsr) {
+        String created = "exists";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        // create (idempotent: TopicExistsException means someone already made it)
+        while (true) {
+            try {
+                NewTopic t = new NewTopic(name, partitions, rf)
+                        .configs(Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(minIsr)));
+                admin.createTopics(List.of(t)).all().get(15, TimeUnit.SECONDS);
+                created = "created";
+                break;
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof TopicExistsException) break;
+                if (System.nanoTime() > deadline) throw new Failure("cannot create topic " + name + ": " + why(e));
+                sleep(300);
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) throw new Failure("cannot create topic " + name + ": " + why(e));
+                sleep(300);
+            }
+        }
+        // verify (retry: a just-created topic may not have reached every broker's metadata yet)
+        String last = "";
+        while (true) {
+            try {
+                TopicDescription d = describe(admin, name);
+                int n = d.partitions().size();
+                if (n != partitions)
+                    throw new Failure("topic " + name + " exists with " + n + " partitions, wanted " + partitions
+                            + " (choose another name, delete the topic, or `cluster.sh reset`)");
+                int isr = 0, replicas = 0;
+                boolean leaders = true;
+                for (TopicPartitionInfo pi : d.partitions()) {
+                    if (pi.replicas().size() != rf)
+                        throw new Failure("topic " + name + " partition " + pi.partition() + " has replication factor "
+                                + pi.replicas().size() + ", wanted " + rf);
+                    replicas += pi.replicas().size();
+                    isr += pi.isr().size();
+                    if (pi.leader() == null || pi.leader().isEmpty()) leaders = false;
+                }
+                ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, name);
+                Config cfg = admin.describeConfigs(List.of(res)).all().get(10, TimeUnit.SECONDS).get(res);
+                ConfigEntry e = cfg.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+                String have = e == null ? "?" : e.value();
+                if (!Integer.toString(minIsr).equals(have)) {
+                    // a config is safe to fix in place
+                    admin.incrementalAlterConfigs(Map.of(res, List.of(new AlterConfigOp(
+                            new ConfigEntry(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(minIsr)),
+                            AlterConfigOp.OpType.SET)))).all().get(10, TimeUnit.SECONDS);
+                    System.out.printf("topic %s: min.insync.replicas was %s, set to %d%n", name, have, minIsr);
+                    have = Integer.toString(minIsr);
+                }
+                if (!leaders) {
+                    last = "some partitions have no leader yet";
+                } else {
+                    System.out.printf("topic %s %s: %d partitions, replication factor %d, min.insync.replicas=%s, in-sync replicas %d/%d, id %s%n",
+                            name, created, n, rf, have, isr, replicas, d.topicId());
+                    return;
+                }
+            } catch (Failure f) {
+                throw f;
+            } catch (Exception ex) {
+                last = why(ex);
+            }
+            if (System.nanoTime() > deadline) throw new Failure("cannot verify topic " + name + ": " + last);
+            sleep(200);
+        }
+    }
+
+    static void waitIsr(Admin admin, long timeoutMs) {
+        long start = System.nanoTime(), deadline = start + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        String last = "";
+        while (true) {
+            try {
+                Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get(10, TimeUnit.SECONDS);
+                Map<String, TopicDescription> all = names.isEmpty() ? Map.of()
+                        : admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+                int total = 0, under = 0, leaderless = 0;
+                for (TopicDescription d : all.values()) {
+                    for (TopicPartitionInfo pi : d.partitions()) {
+                        total++;
+                        if (pi.leader() == null || pi.leader().isEmpty()) leaderless++;
+                        if (pi.isr().size() < pi.replicas().size()) under++;
+                    }
+                }
+                if (under == 0 && leaderless == 0) {
+                    System.out.printf("all %d partitions of %d topic(s) fully in sync after %d ms%n", total, all.size(),
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                    return;
+                }
+                last = under + " under-replicated and " + leaderless + " leaderless of " + total + " partitions";
+            } catch (Exception e) {
+                last = why(e);
+            }
+            if (System.nanoTime() > deadline) throw new Failure("not in sync after " + timeoutMs + " ms: " + last);
+            sleep(250);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+import { DeliveryProducer, FleetAdmin, defaultTopicSpec, type ClientIdentity } from "@kafka-fleet/kafka";
+import { serializeInt } from "@kafka-fleet/serde";
+import { createLogger } from "@kafka-fleet/service";
+
+const run = promisify(execFile);
+
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const BOOTSTRAP = ["127.0.0.1:9092", "127.0.0.1:9094", "127.0.0.1:9096"] as const;
+export const identity: ClientIdentity = { bootstrapServers: BOOTSTRAP, service: "test" };
+export const quietLogger = createLogger({ service: "test", level: "warn", pretty: false });
+
+interface AfterHook {
+  after(fn: () => Promise<void> | void): void;
+}
+
+/** A name no other test (or earlier run) uses, so tests can run in any order. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+}
+
+/** An admin client closed when the test ends. */
+export function testAdmin(t: AfterHook): FleetAdmin {
+  const admin = new FleetAdmin(identity);
+  t.after(() => admin.close());
+  return admin;
+}
+
+/** Deletes a topic when the test ends, with an admin client of its own (after-hooks run in any order). */
+export function deleteTopicAfter(t: AfterHook, topic: string): void {
+  t.after(async () => {
+    const admin = new FleetAdmin(identity);
+    try {
+      await admin.deleteTopic(topic);
+    } finally {
+      admin.close();
+    }
+  });
+}
+
+/** Creates a topic (RF 3, minISR 2) that is deleted when the test ends. */
+export async function createTestTopic(t: AfterHook, prefix: string, partitions = 6): Promise<string> {
+  const topic = uniqueName(prefix);
+  deleteTopicAfter(t, topic);
+  const admin = new FleetAdmin(identity);
+  try {
+    await admin.ensureTopic(defaultTopicSpec(topic, partitions));
+  } finally {
+    admin.close();
+  }
+  return topic;
+}
+
+/** Deletes the consumer group when the test ends (it must be empty by then). */
+export function deleteGroupAfter(t: AfterHook, groupId: string): void {
+  t.after(async () => {
+    const admin = new FleetAdmin(identity);
+    try {
+      await admin.deleteGroup(groupId);
+    } catch {
+      // A group that never formed, or still has members after a failed test, is not this hook's problem.
+    } finally {
+      admin.close();
+    }
+  });
+}
+
+/** A reliable producer that is closed when the test ends. */
+export async function testProducer(t: AfterHook): Promise<DeliveryProducer> {
+  const producer = await DeliveryProducer.connect({ identity, logger: quietLogger, connectTimeoutMs: 15_000 });
+  t.after(() => producer.close(5_000));
+  return producer;
+}
+
+/** Produces the values [from, to) and resolves once every one is acknowledged. */
+export async function produceValues(producer: DeliveryProducer, topic: string, from: bigint, to: bigint): Promise<void> {
+  const sends: Promise<void>[] = [];
+  for (let value = from; value < to; value += 1n) sends.push(producer.send({ topic, value: serializeInt(value) }));
+  await Promise.all(sends);
+}
+
+/** Runs a verb of the local cluster script (kill N, start N, wait-isr, ...). */
+export async function cluster(...args: string[]): Promise<string> {
+  const { stdout } = await run("bash", [`${REPO_ROOT}/deploy/local/cluster.sh`, ...args], { timeout: 180_000 });
+  return stdout;
+}
+
+/** Kafka's own TopicCommand --describe: an independent look at a topic's layout and configs. */
+export async function describeWithKafkaTools(topic: string): Promise<string> {
+  const { stdout } = await run(
+    "java",
+    [
+      "-cp",
+      `${REPO_ROOT}/.run/kafka-jars/*`,
+      "org.apache.kafka.tools.TopicCommand",
+      "--bootstrap-server",
+      BOOTSTRAP.join(","),
+      "--describe",
+      "--topic",
+      topic,
+    ],
+    { timeout: 60_000 },
+  );
+  return stdout;
+}
