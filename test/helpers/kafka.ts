@@ -71,21 +71,33 @@ export function deleteGroupAfter(t: AfterHook, groupId: string): void {
 
 /** A reliable producer that is closed when the test ends. */
 export async function testProducer(t: AfterHook): Promise<DeliveryProducer> {
-  const producer = await DeliveryProducer.connect({ identity, logger: quietLogger, connectTimeoutMs: 15_000 });
+  const producer = await DeliveryProducer.connect({
+    identity,
+    logger: quietLogger,
+    connectTimeoutMs: 15_000,
+  });
   t.after(() => producer.close(5_000));
   return producer;
 }
 
 /** Produces the values [from, to) and resolves once every one is acknowledged. */
-export async function produceValues(producer: DeliveryProducer, topic: string, from: bigint, to: bigint): Promise<void> {
+export async function produceValues(
+  producer: DeliveryProducer,
+  topic: string,
+  from: bigint,
+  to: bigint,
+): Promise<void> {
   const sends: Promise<void>[] = [];
-  for (let value = from; value < to; value += 1n) sends.push(producer.send({ topic, value: serializeInt(value) }));
+  for (let value = from; value < to; value += 1n)
+    sends.push(producer.send({ topic, value: serializeInt(value) }));
   await Promise.all(sends);
 }
 
 /** Runs a verb of the local cluster script (kill N, start N, wait-isr, ...). */
 export async function cluster(...args: string[]): Promise<string> {
-  const { stdout } = await run("bash", [`${REPO_ROOT}/deploy/local/cluster.sh`, ...args], { timeout: 180_000 });
+  const { stdout } = await run("bash", [`${REPO_ROOT}/deploy/local/cluster.sh`, ...args], {
+    timeout: 180_000,
+  });
   return stdout;
 }
 

@@ -7,4 +7,5 @@ export {
   type RecordPosition,
 } from "./batch.ts";
 export { OffsetTracker } from "./offset-tracker.ts";
+export { PendingCommits } from "./pending-commits.ts";
 export { backoffDelayMs, type RetryRules } from "./retry.ts";

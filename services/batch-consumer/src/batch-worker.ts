@@ -1,7 +1,13 @@
 import { performance } from "node:perf_hooks";
 
 import type { FleetConsumer, Message, TopicPartition } from "@kafka-fleet/kafka";
-import { BatchAccumulator, commitOffsets, type FlushRules, type RetryRules } from "@kafka-fleet/processing";
+import {
+  BatchAccumulator,
+  PendingCommits,
+  commitOffsets,
+  type FlushRules,
+  type RetryRules,
+} from "@kafka-fleet/processing";
 import {
   describeError,
   type BatchMetrics,
@@ -20,6 +26,9 @@ import {
 /** How long one poll may block while no batch is open: bounds how late a stop request is noticed. */
 const IDLE_POLL_MS = 200;
 
+const keyOf = (position: { topic: string; partition: number }) =>
+  `${position.topic}\u0000${position.partition}`;
+
 export interface BatchWorkerOptions {
   readonly rules: FlushRules;
   readonly retry: RetryRules;
@@ -36,6 +45,7 @@ export interface BatchWorkerOptions {
 export class BatchWorker {
   readonly #options: BatchWorkerOptions;
   readonly #batch: BatchAccumulator<Message>;
+  readonly #pending = new PendingCommits();
   #consumer: FleetConsumer | undefined;
   #handler: RecordHandler = () => Promise.resolve();
   #signal: AbortSignal = new AbortController().signal;
@@ -71,31 +81,41 @@ export class BatchWorker {
 
   /** The consumer's revocation hook: finish and commit the batch in hand before the partitions go. */
   readonly onRevoke = async (partitions: readonly TopicPartition[], lost: boolean): Promise<void> => {
-    if (!lost) {
-      await this.#flush("partitions revoked");
-      return;
-    }
-    // Lost: another member may own them already, and our commit would be refused. Let them be redelivered.
-    const gone = new Set(partitions.map(({ topic, partition }) => `${topic}\u0000${partition}`));
+    const gone = new Set(partitions.map(keyOf));
+    const isGone = (position: { topic: string; partition: number }) => gone.has(keyOf(position));
+    if (!lost) await this.#flush("partitions revoked", gone);
     await this.#runExclusive(() => {
-      const dropped = this.#batch.drop((message) => gone.has(`${message.topic}\u0000${message.partition}`));
-      this.#options.logger.warn({ event: "batch.dropped_lost_partitions", dropped });
+      // Lost partitions may belong to another member already: our commit would be refused, so their records
+      // in hand are dropped unprocessed and come back to the new owner. Nothing is lost either way.
+      const dropped = this.#batch.drop(isGone);
+      const uncommitted = this.#pending.drop(isGone);
+      if (dropped > 0 || uncommitted.length > 0) {
+        this.#options.logger.warn({
+          event: "batch.partitions_gone",
+          lost,
+          droppedRecords: dropped,
+          uncommitted: uncommitted.map(({ partition, offset }) => `${partition}:${offset}`).join(","),
+        });
+      }
       return Promise.resolve();
     });
   };
 
-  #flush(reason: string): Promise<void> {
+  /** Processes the batch in hand (if any), then commits what is pending; `revoking` may still be committed. */
+  #flush(reason: string, revoking: ReadonlySet<string> = new Set()): Promise<void> {
     return this.#runExclusive(async () => {
+      const consumer = this.#consumer;
+      if (consumer === undefined) return;
+      const started = performance.now();
       const messages = this.#batch.take();
-      if (messages.length === 0 || this.#consumer === undefined) return;
-      await this.#processAndCommit(this.#consumer, messages, reason);
+      if (messages.length > 0) await this.#process(messages);
+      await this.#commitPending(consumer, revoking, { reason, size: messages.length, started });
     });
   }
 
-  async #processAndCommit(consumer: FleetConsumer, messages: Message[], reason: string): Promise<void> {
+  async #process(messages: Message[]): Promise<void> {
     const { logger, metrics, retry } = this.#options;
     const handler = this.#handler;
-    const started = performance.now();
     const records: ValueRecord[] = [];
     for (const message of messages) {
       const decoded = decodeMessage(message);
@@ -113,29 +133,34 @@ export class BatchWorker {
 
     const finishedAt = Date.now();
     metrics.messagesProcessed.inc(records.length);
+    metrics.batchSize.observe(messages.length);
     for (const record of records) metrics.endToEndLatency.observe((finishedAt - record.timestamp) / 1000);
-
     // Poison records are skipped, not lost: their offsets are committed with the batch's.
-    const offsets = commitOffsets(messages);
+    this.#pending.add(commitOffsets(messages));
+  }
+
+  async #commitPending(
+    consumer: FleetConsumer,
+    revoking: ReadonlySet<string>,
+    batch: { reason: string; size: number; started: number },
+  ): Promise<void> {
+    const { logger, metrics } = this.#options;
+    const offsets = this.#pending.select(
+      (position) => consumer.owns(position.topic, position.partition) || revoking.has(keyOf(position)),
+    );
+    if (offsets.length === 0) return;
+    const described = offsets.map(({ partition, offset }) => `${partition}:${offset}`).join(",");
     try {
       await consumer.commit(offsets);
     } catch (error) {
-      // The batch was processed; without the commit it will be processed again (at-least-once), never lost.
-      logger.error(
-        { event: "batch.commit_failed", size: messages.length, ...describeError(error) },
-        "commit failed",
-      );
+      // Typically a rebalance under way. The offsets stay pending and go out with the next commit; the batch is
+      // not processed again unless its partition moves before then.
+      logger.warn({ event: "batch.commit_deferred", offsets: described, ...describeError(error) });
       return;
     }
-    metrics.batchSize.observe(messages.length);
-    metrics.batchProcessing.observe((performance.now() - started) / 1000);
-    logger.info({
-      event: "batch.committed",
-      size: messages.length,
-      processed: records.length,
-      reason,
-      offsets: offsets.map(({ partition, offset }) => `${partition}:${offset}`).join(","),
-    });
+    this.#pending.settle(offsets);
+    if (batch.size > 0) metrics.batchProcessing.observe((performance.now() - batch.started) / 1000);
+    logger.info({ event: "batch.committed", size: batch.size, reason: batch.reason, offsets: described });
   }
 
   #runExclusive(work: () => Promise<void>): Promise<void> {

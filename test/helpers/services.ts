@@ -1,0 +1,101 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+import { KafkaConsumer, toError, type WatermarkOffsets } from "@kafka-fleet/kafka";
+
+import { killIfRunning, startChild, type RunningChild } from "./child.ts";
+import { BOOTSTRAP, REPO_ROOT } from "./kafka.ts";
+
+export type Role = "producer" | "single-consumer" | "batch-consumer";
+
+interface AfterHook {
+  after(fn: () => Promise<void> | void): void;
+}
+
+/** The entry point of a service, as its `start` script runs it. */
+export const entryOf = (role: Role) => `${REPO_ROOT}services/${role}/src/main.ts`;
+
+/**
+ * Starts a service as its own process the way the images and the local runner do, on a free metrics port.
+ * It is SIGKILLed when the test ends if the test left it running.
+ */
+export function startService(t: AfterHook, role: Role | string, env: NodeJS.ProcessEnv): RunningChild {
+  const entry = role.includes("/") ? role : entryOf(role as Role);
+  const running = startChild(entry, {
+    KAFKA_BOOTSTRAP_SERVERS: BOOTSTRAP.join(","),
+    METRICS_PORT: "0",
+    SHUTDOWN_GRACE_MS: "20000",
+    ...env,
+  });
+  t.after(() => killIfRunning(running));
+  return running;
+}
+
+/** The /metrics page of a running service (its port is in its `service.started` event). */
+export async function metricsOf(running: RunningChild): Promise<string> {
+  const started = await running.waitForEvent("service.started");
+  const response = await fetch(`http://127.0.0.1:${String(started.metricsPort)}/metrics`);
+  return response.text();
+}
+
+/** The value of one series on a /metrics page (summed over label sets that match `labels`), 0 when absent. */
+export function metricValue(page: string, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const line of page.split("\n")) {
+    const match = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (match === null || match[1] !== name) continue;
+    const labelText = match[2] ?? "";
+    if (Object.entries(labels).every(([key, value]) => labelText.includes(`${key}="${value}"`))) {
+      total += Number(match[3]);
+    }
+  }
+  return total;
+}
+
+/** Waits for a running service's consumer to have partitions assigned. */
+export function waitForAssignment(running: RunningChild, timeoutMs = 60_000) {
+  return running.waitForEvent("rebalance.assigned", timeoutMs, (line) => Number(line.owned) > 0);
+}
+
+/** Records in a topic (sum of high watermarks): cheap progress check while a pipeline runs. */
+export async function recordCount(topic: string, partitions = 6): Promise<number> {
+  const consumer = new KafkaConsumer({
+    "bootstrap.servers": BOOTSTRAP.join(","),
+    "group.id": "record-count",
+  });
+  await new Promise<void>((resolve, reject) =>
+    consumer.connect({ timeout: 15_000 }, (error) => (error ? reject(toError(error)) : resolve())),
+  );
+  try {
+    let total = 0;
+    for (let partition = 0; partition < partitions; partition += 1) {
+      const { highOffset } = await new Promise<WatermarkOffsets>((resolve, reject) => {
+        consumer.queryWatermarkOffsets(topic, partition, 15_000, (error, offsets) => {
+          if (error) reject(toError(error));
+          else resolve(offsets);
+        });
+      });
+      total += highOffset;
+    }
+    return total;
+  } finally {
+    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  }
+}
+
+/** Polls `recordCount(topic)` until it reaches `count`; fails with the last count after `timeoutMs`. */
+export async function waitForRecords(topic: string, count: number, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = 0;
+  while (Date.now() < deadline) {
+    seen = await recordCount(topic);
+    if (seen >= count) return;
+    await sleep(500);
+  }
+  throw new Error(`${topic} holds ${seen} records after ${timeoutMs} ms, expected ${count}`);
+}
+
+/** Sends SIGTERM and returns the exit code. */
+export async function stopGracefully(running: RunningChild): Promise<number | null> {
+  running.signal("SIGTERM");
+  return (await running.exited).code;
+}
