@@ -16,11 +16,10 @@ export const entryOf = (role: Role) => `${REPO_ROOT}services/${role}/src/main.ts
 
 /**
  * Starts a service as its own process the way the images and the local runner do, on a free metrics port.
- * It is SIGKILLed when the test ends if the test left it running.
+ * It is SIGKILLed when the test ends if the test left it running. `entry` is a role or a fixture's path.
  */
-export function startService(t: AfterHook, role: Role | string, env: NodeJS.ProcessEnv): RunningChild {
-  const entry = role.includes("/") ? role : entryOf(role as Role);
-  const running = startChild(entry, {
+export function startService(t: AfterHook, entry: Role | { path: string }, env: NodeJS.ProcessEnv): RunningChild {
+  const running = startChild(typeof entry === "string" ? entryOf(entry) : entry.path, {
     KAFKA_BOOTSTRAP_SERVERS: BOOTSTRAP.join(","),
     METRICS_PORT: "0",
     SHUTDOWN_GRACE_MS: "20000",
