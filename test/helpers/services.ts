@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { KafkaConsumer, toError, type WatermarkOffsets } from "@kafka-fleet/kafka";
+import { KafkaConsumer, toError, type Metadata, type WatermarkOffsets } from "@kafka-fleet/kafka";
 
 import { killIfRunning, startChild, type RunningChild } from "./child.ts";
 import { BOOTSTRAP, REPO_ROOT } from "./kafka.ts";
@@ -18,7 +18,11 @@ export const entryOf = (role: Role) => `${REPO_ROOT}services/${role}/src/main.ts
  * Starts a service as its own process the way the images and the local runner do, on a free metrics port.
  * It is SIGKILLed when the test ends if the test left it running. `entry` is a role or a fixture's path.
  */
-export function startService(t: AfterHook, entry: Role | { path: string }, env: NodeJS.ProcessEnv): RunningChild {
+export function startService(
+  t: AfterHook,
+  entry: Role | { path: string },
+  env: NodeJS.ProcessEnv,
+): RunningChild {
   const running = startChild(typeof entry === "string" ? entryOf(entry) : entry.path, {
     KAFKA_BOOTSTRAP_SERVERS: BOOTSTRAP.join(","),
     METRICS_PORT: "0",
@@ -56,7 +60,7 @@ export function waitForAssignment(running: RunningChild, timeoutMs = 60_000) {
 }
 
 /** Records in a topic (sum of high watermarks): cheap progress check while a pipeline runs. */
-export async function recordCount(topic: string, partitions = 6): Promise<number> {
+export async function recordCount(topic: string): Promise<number> {
   const consumer = new KafkaConsumer({
     "bootstrap.servers": BOOTSTRAP.join(","),
     "group.id": "record-count",
@@ -65,8 +69,15 @@ export async function recordCount(topic: string, partitions = 6): Promise<number
     consumer.connect({ timeout: 15_000 }, (error) => (error ? reject(toError(error)) : resolve())),
   );
   try {
+    const metadata = await new Promise<Metadata>((resolve, reject) => {
+      consumer.getMetadata({ topic, timeout: 15_000 }, (error, data) => {
+        if (error) reject(toError(error));
+        else resolve(data);
+      });
+    });
+    const partitions = metadata.topics.find(({ name }) => name === topic)?.partitions ?? [];
     let total = 0;
-    for (let partition = 0; partition < partitions; partition += 1) {
+    for (const { id: partition } of partitions) {
       const { highOffset } = await new Promise<WatermarkOffsets>((resolve, reject) => {
         consumer.queryWatermarkOffsets(topic, partition, 15_000, (error, offsets) => {
           if (error) reject(toError(error));

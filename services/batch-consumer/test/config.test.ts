@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { ConfigError } from "@kafka-fleet/service";
+
+import { loadBatchConsumerConfig } from "../src/config.ts";
+
+describe("batch-consumer configuration", () => {
+  it("defaults to batches of 10 within 1000 ms, its own group, and no results topic", () => {
+    const config = loadBatchConsumerConfig({});
+    assert.deepEqual(config.batch, { maxSize: 10, maxWaitMs: 1000 });
+    assert.equal(config.groupId, "kafka-fleet-batch-consumer");
+    assert.equal(config.resultsTopic, undefined);
+    assert.equal(config.topic, "topic_app");
+  });
+
+  it("reads the contract's variables", () => {
+    const config = loadBatchConsumerConfig({
+      BATCH_SIZE: "500",
+      BATCH_MAX_WAIT_MS: "50",
+      CONSUMER_GROUP: "g",
+      RESULTS_TOPIC: "out",
+    });
+    assert.deepEqual(config.batch, { maxSize: 500, maxWaitMs: 50 });
+    assert.equal(config.groupId, "g");
+    assert.equal(config.resultsTopic, "out");
+  });
+
+  it("refuses exactly_once without a results topic, naming both variables", () => {
+    assert.throws(
+      () => loadBatchConsumerConfig({ PROCESSING_GUARANTEE: "exactly_once" }),
+      (error: unknown) => error instanceof ConfigError && /RESULTS_TOPIC/.test(error.message),
+    );
+  });
+});

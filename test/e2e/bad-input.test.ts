@@ -1,0 +1,129 @@
+// Bad input gets a clear, actionable answer and loses nothing: bad configuration, an unreachable cluster,
+// a missing topic, and values that are not int64s.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { auditValues, readTopicValues } from "@kafka-fleet/audit";
+import { serializeInt } from "@kafka-fleet/serde";
+
+import {
+  BOOTSTRAP,
+  createTestTopic,
+  deleteGroupAfter,
+  testAdmin,
+  testProducer,
+  uniqueName,
+} from "../helpers/kafka.ts";
+import {
+  metricValue,
+  metricsOf,
+  startService,
+  stopGracefully,
+  waitForRecords,
+  type Role,
+} from "../helpers/services.ts";
+
+const roles: Role[] = ["producer", "single-consumer", "batch-consumer"];
+
+describe("bad configuration", () => {
+  const cases: Array<[Role, Record<string, string>, RegExp]> = [
+    ["producer", { PRODUCE_RATE: "fast" }, /PRODUCE_RATE="fast": expected an integer from 0 to 10000000/],
+    [
+      "producer",
+      { PRODUCE_FROM: "10", PRODUCE_TO: "5" },
+      /PRODUCE_TO=5 must be greater than PRODUCE_FROM=10/,
+    ],
+    [
+      "single-consumer",
+      { KAFKA_BOOTSTRAP_SERVERS: "kafka" },
+      /KAFKA_BOOTSTRAP_SERVERS="kafka": expected host:port/,
+    ],
+    ["batch-consumer", { BATCH_SIZE: "0" }, /BATCH_SIZE="0": expected an integer from 1 to 100000/],
+    ["batch-consumer", { BATCH_MAX_WAIT_MS: "1s" }, /BATCH_MAX_WAIT_MS="1s": expected an integer/],
+    ["batch-consumer", { PROCESSING_GUARANTEE: "exactly_once" }, /exactly_once" needs RESULTS_TOPIC/],
+    ["batch-consumer", { PROCESSING_GUARANTEE: "maybe" }, /PROCESSING_GUARANTEE="maybe": expected one of/],
+  ];
+  for (const [role, env, expected] of cases) {
+    it(`${role} exits 2 on ${JSON.stringify(env)} with one line naming the problem`, async (t) => {
+      const running = startService(t, role, env);
+      assert.equal((await running.exited).code, 2);
+      const stderr = running.stderr().trim();
+      assert.equal(stderr.split("\n").length, 1, stderr);
+      assert.match(stderr, expected);
+      assert.equal(running.logs.length, 0, "nothing started");
+    });
+  }
+});
+
+describe("an unreachable cluster or a missing topic", () => {
+  for (const role of roles) {
+    it(`${role} exits 1 naming KAFKA_BOOTSTRAP_SERVERS when no broker answers`, async (t) => {
+      const running = startService(t, role, {
+        KAFKA_BOOTSTRAP_SERVERS: "127.0.0.1:1",
+        KAFKA_CONNECT_TIMEOUT_MS: "2000",
+      });
+      assert.equal((await running.exited).code, 1);
+      const failed = running.logs.find((line) => line.event === "service.failed");
+      assert.equal(failed?.code, "KAFKA_UNREACHABLE");
+      assert.match(
+        String(failed?.message),
+        /could not reach Kafka at 127\.0\.0\.1:1 .*check KAFKA_BOOTSTRAP_SERVERS/,
+      );
+      assert.equal(running.stderr(), "", "no stack trace");
+    });
+  }
+
+  it("a consumer exits 1 naming the topic when KAFKA_TOPIC does not exist", async (t) => {
+    const topic = uniqueName("no-such-topic");
+    const running = startService(t, "batch-consumer", { KAFKA_TOPIC: topic });
+    assert.equal((await running.exited).code, 1);
+    const failed = running.logs.find((line) => line.event === "service.failed");
+    assert.equal(failed?.code, "TOPIC_MISSING");
+    assert.match(String(failed?.message), new RegExp(`topic ${topic} \\(KAFKA_TOPIC\\) does not exist`));
+  });
+});
+
+describe("values that are not int64s", () => {
+  for (const role of ["single-consumer", "batch-consumer"] as const) {
+    it(`${role} skips them with a log line and a count, processes the rest and commits past them`, async (t) => {
+      const input = await createTestTopic(t, `poison-${role}`, 1);
+      const results = await createTestTopic(t, `poison-results-${role}`, 1);
+      const group = uniqueName(`poison-${role}`);
+      deleteGroupAfter(t, group);
+      const producer = await testProducer(t);
+      const poison: Array<Buffer | null> = [null, Buffer.alloc(0), Buffer.alloc(7), Buffer.alloc(9)];
+      const sends: Array<Promise<void>> = [];
+      for (let value = 0; value < 20; value += 1) {
+        sends.push(producer.send({ topic: input, value: serializeInt(value) }));
+        const bad = value % 5 === 0 ? poison[value / 5] : undefined;
+        if (bad !== undefined) sends.push(producer.send({ topic: input, value: bad as Buffer }));
+      }
+      await Promise.all(sends);
+
+      const consumer = startService(t, role, {
+        KAFKA_TOPIC: input,
+        RESULTS_TOPIC: results,
+        CONSUMER_GROUP: group,
+      });
+      await waitForRecords(results, 20, 60_000);
+      const page = await metricsOf(consumer);
+      assert.equal(metricValue(page, "kafka_fleet_dead_letters_total"), 4);
+      assert.equal(metricValue(page, "kafka_fleet_dead_letters_total", { reason: "SERDE_MISSING_VALUE" }), 1);
+      assert.equal(metricValue(page, "kafka_fleet_dead_letters_total", { reason: "SERDE_WRONG_LENGTH" }), 3);
+      assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
+
+      const logged = consumer.logs.filter((line) => line.event === "record.poison");
+      assert.equal(logged.length, 4);
+      for (const line of logged) {
+        assert.equal(line.topic, input);
+        assert.equal(line.partition, 0);
+        assert.equal(typeof line.offset, "number");
+      }
+      const { values } = await readTopicValues({ bootstrapServers: BOOTSTRAP, topic: results });
+      const report = auditValues({ from: 0n, to: 20n }, values);
+      assert.deepEqual([report.missing, report.duplicates], [0, 0]);
+      const [committed] = await testAdmin(t).committedOffsets(group, input, 1);
+      assert.equal(committed?.offset, 24, "committed past every record, poison included");
+    });
+  }
+});

@@ -1,0 +1,151 @@
+// The batch consumer's promises, each shown with real processes and real signals: partial batches flush,
+// nothing is committed before processing, a graceful stop commits and leaves, scaling loses and repeats nothing.
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { describe, it } from "node:test";
+
+import { auditValues, readTopicValues } from "@kafka-fleet/audit";
+
+import {
+  BOOTSTRAP,
+  createTestTopic,
+  deleteGroupAfter,
+  produceValues,
+  testAdmin,
+  testProducer,
+  uniqueName,
+} from "../helpers/kafka.ts";
+import { startService, stopGracefully, waitForAssignment, waitForRecords } from "../helpers/services.ts";
+
+const stallingConsumer = {
+  path: fileURLToPath(new URL("./fixtures/stalling-batch-consumer.ts", import.meta.url)),
+};
+
+/** Committed offsets of a group, summed over the topic's partitions (= records committed past). */
+async function committedTotal(
+  admin: ReturnType<typeof testAdmin>,
+  group: string,
+  topic: string,
+  partitions: number,
+): Promise<number> {
+  const offsets = await admin.committedOffsets(group, topic, partitions);
+  return offsets.reduce((total, { offset }) => total + Math.max(0, offset), 0);
+}
+
+async function audit(topic: string, to: number) {
+  const { values } = await readTopicValues({ bootstrapServers: BOOTSTRAP, topic });
+  return auditValues({ from: 0n, to: BigInt(to) }, values);
+}
+
+describe("the batch consumer", () => {
+  it("processes and commits a partial batch once BATCH_MAX_WAIT_MS has passed", async (t) => {
+    const input = await createTestTopic(t, "partial", 1);
+    const group = uniqueName("partial");
+    deleteGroupAfter(t, group);
+    const admin = testAdmin(t);
+    await produceValues(await testProducer(t), input, 0n, 7n);
+
+    const consumer = startService(t, "batch-consumer", {
+      KAFKA_TOPIC: input,
+      CONSUMER_GROUP: group,
+      BATCH_SIZE: "10",
+      BATCH_MAX_WAIT_MS: "1000",
+    });
+    const committed = await consumer.waitForEvent("batch.committed");
+    assert.equal(committed.size, 7, "the partial batch went out whole");
+    assert.equal(committed.offsets, "0:7", "offset after the last record");
+    assert.equal(await committedTotal(admin, group, input, 1), 7);
+    assert.equal(await stopGracefully(consumer), 0);
+  });
+
+  it("does not commit a batch processed by a consumer killed before its commit: it is processed again", async (t) => {
+    const input = await createTestTopic(t, "crash", 1);
+    const results = await createTestTopic(t, "crash-results", 1);
+    const group = uniqueName("crash");
+    deleteGroupAfter(t, group);
+    const admin = testAdmin(t);
+    await produceValues(await testProducer(t), input, 0n, 10n);
+    const env = { KAFKA_TOPIC: input, RESULTS_TOPIC: results, CONSUMER_GROUP: group, BATCH_SIZE: "10" };
+
+    const doomed = startService(t, stallingConsumer, env);
+    const processed = await doomed.waitForEvent("test.batch_processed");
+    assert.equal(processed.size, 10);
+    doomed.signal("SIGKILL");
+    assert.equal((await doomed.exited).signal, "SIGKILL");
+    assert.equal(await committedTotal(admin, group, input, 1), 0, "nothing was committed");
+
+    const successor = startService(t, "batch-consumer", env);
+    await waitForRecords(results, 20, 90_000);
+    assert.equal(await stopGracefully(successor), 0);
+
+    const report = await audit(results, 10);
+    assert.equal(report.missing, 0);
+    assert.equal(report.duplicates, 10, "the whole uncommitted batch was redelivered, and only it");
+    assert.equal(await committedTotal(admin, group, input, 1), 10);
+  });
+
+  it("on SIGTERM mid-stream commits what it processed, leaves the group and exits 0", async (t) => {
+    const input = await createTestTopic(t, "sigterm");
+    const results = await createTestTopic(t, "sigterm-results");
+    const group = uniqueName("sigterm");
+    deleteGroupAfter(t, group);
+    const admin = testAdmin(t);
+    await produceValues(await testProducer(t), input, 0n, 20_000n);
+
+    const consumer = startService(t, "batch-consumer", {
+      KAFKA_TOPIC: input,
+      RESULTS_TOPIC: results,
+      CONSUMER_GROUP: group,
+    });
+    await consumer.waitForEvent(
+      "batch.committed",
+      60_000,
+      () => consumer.logs.filter((line) => line.event === "batch.committed").length >= 50,
+    );
+    assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
+
+    const group_ = await admin.describeGroup(group);
+    assert.equal(group_?.members.length, 0, "the consumer left the group");
+    const committed = await committedTotal(admin, group, input, 6);
+    const report = await audit(results, 20_000);
+    assert.ok(committed > 0 && committed < 20_000, `stopped mid-stream (committed ${committed})`);
+    assert.equal(report.duplicates, 0);
+    assert.equal(report.seen, committed, "committed exactly what was processed, no more, no less");
+  });
+
+  it("scales 1 → 3 → 1 while the producer runs, with nothing missing and nothing repeated", async (t) => {
+    const input = await createTestTopic(t, "scale");
+    const results = await createTestTopic(t, "scale-results");
+    const group = uniqueName("scale");
+    deleteGroupAfter(t, group);
+    const total = 30_000;
+    const env = { KAFKA_TOPIC: input, RESULTS_TOPIC: results, CONSUMER_GROUP: group };
+
+    const first = startService(t, "batch-consumer", env);
+    await waitForAssignment(first);
+    const producer = startService(t, "producer", {
+      KAFKA_TOPIC: input,
+      PRODUCE_TO: String(total),
+      PRODUCE_RATE: "2500",
+    });
+    await producer.waitForEvent("producer.started");
+
+    const extra = [startService(t, "batch-consumer", env), startService(t, "batch-consumer", env)];
+    await Promise.all(extra.map((consumer) => waitForAssignment(consumer)));
+    // Let the three of them work together for a while, then scale back down.
+    await first.waitForEvent("batch.committed", 60_000, () =>
+      extra.every(
+        (consumer) => consumer.logs.filter((line) => line.event === "batch.committed").length >= 20,
+      ),
+    );
+    for (const consumer of extra) assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
+
+    assert.equal((await producer.exited).code, 0, producer.stderr());
+    await waitForRecords(results, total);
+    assert.equal(await stopGracefully(first), 0, first.stderr());
+
+    const report = await audit(results, total);
+    assert.equal(report.missing, 0, `missing ${report.missingSample.join(",")}`);
+    assert.equal(report.duplicates, 0, `repeated ${report.duplicateSample.join(",")}`);
+  });
+});
