@@ -14,3 +14,5 @@ stop_cluster() { ((started)) && bash "$cluster" down >/dev/null 2>&1; }
 trap stop_cluster EXIT
 
 "$@"
+status=$?
+exit "$status"
