@@ -484,9 +484,10 @@ stop_nodes() {
 cmd_up() {
   prepare
   start_nodes "${NODES[@]}"
+  # The input topic and its dead-letter topic (DLQ_TOPIC defaults to <KAFKA_TOPIC>.dlq).
   admin wait-brokers 1,2,3 $((WAIT_TIMEOUT_S * 1000)) ensure-topic "$TOPIC" "$PARTITIONS" 3 2 \
-    wait-isr $((WAIT_TIMEOUT_S * 1000)) | sed 's/^/[cluster] /' || { explain_dead_nodes "${NODES[@]}"; die "cluster not ready"; }
-  say "up: 3 nodes serving on $BOOTSTRAP, topic $TOPIC ready (total $(elapsed))"
+    ensure-topic "$TOPIC.dlq" "$PARTITIONS" 3 2 wait-isr $((WAIT_TIMEOUT_S * 1000)) | sed 's/^/[cluster] /' || { explain_dead_nodes "${NODES[@]}"; die "cluster not ready"; }
+  say "up: 3 nodes serving on $BOOTSTRAP, topics $TOPIC and $TOPIC.dlq ready (total $(elapsed))"
 }
 
 cmd_down() {

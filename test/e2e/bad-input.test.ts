@@ -3,13 +3,19 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { auditValues, readTopicValues } from "@kafka-fleet/audit";
-import { serializeInt } from "@kafka-fleet/serde";
+import { fileURLToPath } from "node:url";
+
+import { auditValues, forEachRecord, readTopicValues } from "@kafka-fleet/audit";
+import type { Message } from "@kafka-fleet/kafka";
+import { deserializeInt, serializeInt } from "@kafka-fleet/serde";
+import { DeadLetterHeader } from "@kafka-fleet/worker";
 
 import {
   BOOTSTRAP,
+  createInputTopic,
   createTestTopic,
   deleteGroupAfter,
+  produceValues,
   testAdmin,
   testProducer,
   uniqueName,
@@ -24,6 +30,9 @@ import {
 } from "../helpers/services.ts";
 
 const roles: Role[] = ["producer", "single-consumer", "batch-consumer"];
+const rejectingConsumer = {
+  path: fileURLToPath(new URL("./fixtures/rejecting-batch-consumer.ts", import.meta.url)),
+};
 
 describe("bad configuration", () => {
   const cases: Array<[Role, Record<string, string>, RegExp]> = [
@@ -85,8 +94,8 @@ describe("an unreachable cluster or a missing topic", () => {
 
 describe("values that are not int64s", () => {
   for (const role of ["single-consumer", "batch-consumer"] as const) {
-    it(`${role} skips them with a log line and a count, processes the rest and commits past them`, async (t) => {
-      const input = await createTestTopic(t, `poison-${role}`, 1);
+    it(`${role} sends them to the dead-letter topic with headers, processes the rest, commits past them`, async (t) => {
+      const input = await createInputTopic(t, `poison-${role}`, 1);
       const results = await createTestTopic(t, `poison-results-${role}`, 1);
       const group = uniqueName(`poison-${role}`);
       deleteGroupAfter(t, group);
@@ -96,7 +105,8 @@ describe("values that are not int64s", () => {
       for (let value = 0; value < 20; value += 1) {
         sends.push(producer.send({ topic: input, value: serializeInt(value) }));
         const bad = value % 5 === 0 ? poison[value / 5] : undefined;
-        if (bad !== undefined) sends.push(producer.send({ topic: input, value: bad as Buffer }));
+        if (bad !== undefined)
+          sends.push(producer.send({ topic: input, key: Buffer.from(`bad-${value}`), value: bad as Buffer }));
       }
       await Promise.all(sends);
 
@@ -106,19 +116,32 @@ describe("values that are not int64s", () => {
         CONSUMER_GROUP: group,
       });
       await waitForRecords(results, 20, 60_000);
+      await waitForRecords(`${input}.dlq`, 4, 60_000);
       const page = await metricsOf(consumer);
       assert.equal(metricValue(page, "kafka_fleet_dead_letters_total"), 4);
       assert.equal(metricValue(page, "kafka_fleet_dead_letters_total", { reason: "SERDE_MISSING_VALUE" }), 1);
       assert.equal(metricValue(page, "kafka_fleet_dead_letters_total", { reason: "SERDE_WRONG_LENGTH" }), 3);
       assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
 
-      const logged = consumer.logs.filter((line) => line.event === "record.poison");
-      assert.equal(logged.length, 4);
-      for (const line of logged) {
-        assert.equal(line.topic, input);
-        assert.equal(line.partition, 0);
-        assert.equal(typeof line.offset, "number");
+      const letters: Message[] = [];
+      await forEachRecord({ bootstrapServers: BOOTSTRAP, topic: `${input}.dlq` }, (message) =>
+        letters.push(message),
+      );
+      assert.equal(letters.length, 4);
+      for (const letter of letters) {
+        const headers = headerMap(letter);
+        assert.equal(headers[DeadLetterHeader.originalTopic], input);
+        assert.equal(headers[DeadLetterHeader.originalPartition], "0");
+        assert.match(headers[DeadLetterHeader.originalOffset] ?? "", /^\d+$/);
+        assert.match(headers[DeadLetterHeader.originalTimestamp] ?? "", /^\d{13}$/);
+        assert.match(headers[DeadLetterHeader.errorCode] ?? "", /^SERDE_(MISSING_VALUE|WRONG_LENGTH)$/);
+        assert.match(headers[DeadLetterHeader.errorMessage] ?? "", /expected 8 bytes/);
+        assert.equal(headers[DeadLetterHeader.consumerGroup], group);
+        assert.match(String(letter.key), /^bad-\d+$/, "the original key travels with it");
       }
+      const lengths = letters.map((letter) => (letter.value === null ? "null" : letter.value.length)).sort();
+      assert.deepEqual(lengths, [0, 7, 9, "null"], "the original values travel with them");
+
       const { values } = await readTopicValues({ bootstrapServers: BOOTSTRAP, topic: results });
       const report = auditValues({ from: 0n, to: 20n }, values);
       assert.deepEqual([report.missing, report.duplicates], [0, 0]);
@@ -126,4 +149,50 @@ describe("values that are not int64s", () => {
       assert.equal(committed?.offset, 24, "committed past every record, poison included");
     });
   }
+
+  it("a record the handler keeps rejecting goes to the dead-letter topic alone; its batch is processed", async (t) => {
+    const input = await createInputTopic(t, "handler-failure", 1);
+    const results = await createTestTopic(t, "handler-failure-results", 1);
+    const group = uniqueName("handler-failure");
+    deleteGroupAfter(t, group);
+    await produceValues(await testProducer(t), input, 0n, 10n);
+
+    const consumer = startService(t, rejectingConsumer, {
+      KAFKA_TOPIC: input,
+      RESULTS_TOPIC: results,
+      CONSUMER_GROUP: group,
+      REJECT_VALUE: "7",
+      RETRY_MAX: "2",
+      RETRY_BACKOFF_MS: "10",
+    });
+    await waitForRecords(`${input}.dlq`, 1, 60_000);
+    await waitForRecords(results, 9, 60_000);
+    assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
+
+    const retries = consumer.logs.filter((line) => line.event === "processing.retry");
+    assert.equal(retries.length, 2, "the batch was retried RETRY_MAX times first");
+    const letters: Message[] = [];
+    await forEachRecord({ bootstrapServers: BOOTSTRAP, topic: `${input}.dlq` }, (message) =>
+      letters.push(message),
+    );
+    assert.equal(letters.length, 1);
+    assert.equal(deserializeInt(letters[0]?.value), 7n);
+    assert.equal(headerMap(letters[0]!)[DeadLetterHeader.errorCode], "Error");
+    assert.match(headerMap(letters[0]!)[DeadLetterHeader.errorMessage] ?? "", /value 7 is rejected/);
+    const { values } = await readTopicValues({ bootstrapServers: BOOTSTRAP, topic: results });
+    assert.deepEqual(
+      values.map(Number).sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 8, 9],
+    );
+    const [committed] = await testAdmin(t).committedOffsets(group, input, 1);
+    assert.equal(committed?.offset, 10);
+  });
 });
+
+function headerMap(message: Message): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const header of message.headers ?? []) {
+    for (const [key, value] of Object.entries(header)) map[key] = String(value);
+  }
+  return map;
+}

@@ -8,6 +8,7 @@ import { auditValues, readTopicValues } from "@kafka-fleet/audit";
 
 import {
   BOOTSTRAP,
+  createInputTopic,
   createTestTopic,
   deleteGroupAfter,
   produceValues,
@@ -39,7 +40,7 @@ async function audit(topic: string, to: number) {
 
 describe("the batch consumer", () => {
   it("processes and commits a partial batch once BATCH_MAX_WAIT_MS has passed", async (t) => {
-    const input = await createTestTopic(t, "partial", 1);
+    const input = await createInputTopic(t, "partial", 1);
     const group = uniqueName("partial");
     deleteGroupAfter(t, group);
     const admin = testAdmin(t);
@@ -59,7 +60,7 @@ describe("the batch consumer", () => {
   });
 
   it("does not commit a batch processed by a consumer killed before its commit: it is processed again", async (t) => {
-    const input = await createTestTopic(t, "crash", 1);
+    const input = await createInputTopic(t, "crash", 1);
     const results = await createTestTopic(t, "crash-results", 1);
     const group = uniqueName("crash");
     deleteGroupAfter(t, group);
@@ -85,7 +86,7 @@ describe("the batch consumer", () => {
   });
 
   it("on SIGTERM mid-stream commits what it processed, leaves the group and exits 0", async (t) => {
-    const input = await createTestTopic(t, "sigterm");
+    const input = await createInputTopic(t, "sigterm");
     const results = await createTestTopic(t, "sigterm-results");
     const group = uniqueName("sigterm");
     deleteGroupAfter(t, group);
@@ -114,7 +115,7 @@ describe("the batch consumer", () => {
   });
 
   it("scales 1 → 3 → 1 while the producer runs, with nothing missing and nothing repeated", async (t) => {
-    const input = await createTestTopic(t, "scale");
+    const input = await createInputTopic(t, "scale");
     const results = await createTestTopic(t, "scale-results");
     const group = uniqueName("scale");
     deleteGroupAfter(t, group);

@@ -6,7 +6,13 @@ import { describe, it } from "node:test";
 
 import { auditValues, readTopicValues } from "@kafka-fleet/audit";
 
-import { BOOTSTRAP, createTestTopic, deleteGroupAfter, uniqueName } from "../helpers/kafka.ts";
+import {
+  BOOTSTRAP,
+  createInputTopic,
+  createTestTopic,
+  deleteGroupAfter,
+  uniqueName,
+} from "../helpers/kafka.ts";
 import {
   metricValue,
   metricsOf,
@@ -20,7 +26,7 @@ const VALUES = 100_000;
 
 describe("the pipeline", () => {
   it("processes every value of a 100k range: 3 batch consumers in one group, a single consumer in another", async (t) => {
-    const input = await createTestTopic(t, "pipeline-in");
+    const input = await createInputTopic(t, "pipeline-in");
     const batchResults = await createTestTopic(t, "pipeline-batch-results");
     const singleResults = await createTestTopic(t, "pipeline-single-results");
     const batchGroup = uniqueName("pipeline-batch");
@@ -84,7 +90,7 @@ describe("the pipeline", () => {
   });
 
   it("reports the producer's acknowledged writes on /metrics and flushes them on SIGTERM", async (t) => {
-    const input = await createTestTopic(t, "producer-metrics");
+    const input = await createInputTopic(t, "producer-metrics");
     const producer = startService(t, "producer", {
       KAFKA_TOPIC: input,
       PRODUCE_RATE: "2000",

@@ -55,6 +55,23 @@ export async function createTestTopic(t: AfterHook, prefix: string, partitions =
   return topic;
 }
 
+/**
+ * Creates an input topic and its dead-letter topic (`<input>.dlq`, which consumers require), both deleted when
+ * the test ends. Returns the input topic's name.
+ */
+export async function createInputTopic(t: AfterHook, prefix: string, partitions = 6): Promise<string> {
+  const topic = await createTestTopic(t, prefix, partitions);
+  const dlq = `${topic}.dlq`;
+  deleteTopicAfter(t, dlq);
+  const admin = new FleetAdmin(identity);
+  try {
+    await admin.ensureTopic(defaultTopicSpec(dlq, partitions));
+  } finally {
+    admin.close();
+  }
+  return topic;
+}
+
 /** Deletes the consumer group when the test ends (it must be empty by then). */
 export function deleteGroupAfter(t: AfterHook, groupId: string): void {
   t.after(async () => {

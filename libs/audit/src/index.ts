@@ -1,2 +1,2 @@
 export { auditValues, type AuditReport } from "./audit.ts";
-export { readTopicValues, type ReadOptions, type TopicValues } from "./read-topic.ts";
+export { forEachRecord, readTopicValues, type ReadOptions, type TopicValues } from "./read-topic.ts";

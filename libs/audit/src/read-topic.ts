@@ -22,11 +22,31 @@ export interface TopicValues {
   readonly records: number;
 }
 
-/**
- * Reads every partition of `topic` from its first offset up to the high watermark seen at the start, without
- * joining a group or committing anything, and decodes the values.
- */
+/** Reads a topic to its end (see `forEachRecord`) and decodes the values as int64s. */
 export async function readTopicValues(options: ReadOptions): Promise<TopicValues> {
+  const values: bigint[] = [];
+  let unreadable = 0;
+  let records = 0;
+  await forEachRecord(options, (message) => {
+    records += 1;
+    try {
+      values.push(deserializeInt(message.value));
+    } catch (error) {
+      if (!(error instanceof SerdeError)) throw error;
+      unreadable += 1;
+    }
+  });
+  return { values, unreadable, records };
+}
+
+/**
+ * Hands every record of `topic` to `onRecord`, from each partition's first offset up to the high watermark seen
+ * at the start, without joining a group or committing anything.
+ */
+export async function forEachRecord(
+  options: ReadOptions,
+  onRecord: (message: Message) => void,
+): Promise<void> {
   const consumer = new KafkaConsumer({
     "bootstrap.servers": options.bootstrapServers.join(","),
     "group.id": `kafka-fleet-audit-${process.pid}-${Date.now()}`,
@@ -63,9 +83,6 @@ export async function readTopicValues(options: ReadOptions): Promise<TopicValues
     consumer.assign(partitions.map(({ id }) => ({ topic: options.topic, partition: id, offset: 0 })));
     consumer.setDefaultConsumeTimeout(200);
 
-    const values: bigint[] = [];
-    let unreadable = 0;
-    let records = 0;
     let lastProgress = Date.now();
     const stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
     const done = () =>
@@ -80,21 +97,13 @@ export async function readTopicValues(options: ReadOptions): Promise<TopicValues
         consumer.consume(10_000, (error, messages) => (error ? reject(toError(error)) : resolve(messages))),
       );
       for (const message of batch) {
-        if (message.offset >= (ends.get(message.partition) ?? 0)) continue;
-        records += 1;
-        try {
-          values.push(deserializeInt(message.value));
-        } catch (error) {
-          if (!(error instanceof SerdeError)) throw error;
-          unreadable += 1;
-        }
+        if (message.offset < (ends.get(message.partition) ?? 0)) onRecord(message);
       }
       if (batch.length > 0) lastProgress = Date.now();
       else if (Date.now() - lastProgress > stallTimeoutMs) {
         throw new Error(`reading ${options.topic} stalled for ${stallTimeoutMs} ms before reaching its end`);
       }
     }
-    return { values, unreadable, records };
   } finally {
     await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   }

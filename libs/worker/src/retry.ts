@@ -4,6 +4,7 @@ import { backoffDelayMs, type RetryRules } from "@kafka-fleet/processing";
 import { FleetError, describeError, type Logger } from "@kafka-fleet/service";
 
 export const PROCESSING_FAILED = "PROCESSING_FAILED";
+export const PROCESSING_INTERRUPTED = "PROCESSING_INTERRUPTED";
 
 /**
  * Runs `work`, retrying failures with exponential backoff. When the retries are used up (or a stop was asked
@@ -19,7 +20,14 @@ export async function withRetries(
       return;
     } catch (error) {
       const { code, message } = describeError(error);
-      if (attempt >= options.rules.retries || options.signal.aborted) {
+      if (options.signal.aborted) {
+        // Stopping is no verdict on the records: they stay uncommitted and are processed after the restart.
+        throw new FleetError(PROCESSING_INTERRUPTED, `processing interrupted by a stop: ${message}`, {
+          cause: error,
+          canRetry: true,
+        });
+      }
+      if (attempt >= options.rules.retries) {
         throw new FleetError(
           PROCESSING_FAILED,
           `processing failed after ${attempt + 1} attempts: ${message}`,
@@ -36,4 +44,16 @@ export async function withRetries(
       await sleep(delayMs);
     }
   }
+}
+
+/**
+ * Whether a failure is the infrastructure's (a broker unreachable, a delivery timed out) rather than the data's.
+ * Such a failure must not send records to the dead-letter topic: they are fine, and will be processed once
+ * the cluster is back. Data failures (the handler rejecting a value) go to the dead-letter topic.
+ */
+export function isTransientFailure(error: unknown): boolean {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if (current instanceof FleetError && current.canRetry) return true;
+  }
+  return false;
 }

@@ -9,15 +9,17 @@ import {
 import type { ConsumerMetrics, ServiceContext } from "@kafka-fleet/service";
 
 import type { ConsumerConfig } from "./config.ts";
+import { DeadLetters } from "./dead-letter.ts";
 import { createDefaultHandler, type RecordHandler } from "./handler.ts";
 
 export interface KafkaClients {
   readonly consumer: FleetConsumer;
   readonly handler: RecordHandler;
+  readonly deadLetters: DeadLetters;
 }
 
 /**
- * Checks the topics, then connects the results producer (when RESULTS_TOPIC is set) and the consumer, and
+ * Checks the topics, then connects the output producer (results and dead letters) and the consumer, and
  * registers their stops so that the consumer leaves first (finishing its work, which may still publish
  * results) and the producer flushes after it.
  */
@@ -36,22 +38,30 @@ export async function startKafkaClients(
   const admin = new FleetAdmin(identity, config.connectTimeoutMs);
   try {
     await requireTopic(admin, config.topic, "KAFKA_TOPIC");
+    await requireTopic(admin, config.dlqTopic, "DLQ_TOPIC");
     if (config.resultsTopic !== undefined) await requireTopic(admin, config.resultsTopic, "RESULTS_TOPIC");
   } finally {
     admin.close();
   }
 
-  let results: { producer: DeliveryProducer; topic: string } | undefined;
-  if (config.resultsTopic !== undefined) {
-    const producer = await DeliveryProducer.connect({
-      identity,
-      logger,
-      connectTimeoutMs: config.connectTimeoutMs,
-      purpose: "results",
-    });
-    context.onStop("results producer", () => producer.close(config.shutdownGraceMs / 2));
-    results = { producer, topic: config.resultsTopic };
-  }
+  const output = await DeliveryProducer.connect({
+    identity,
+    logger,
+    connectTimeoutMs: config.connectTimeoutMs,
+    purpose: "output",
+    // A dead letter carries the original value whole, however large the input topic allowed it to be.
+    config: { "message.max.bytes": 16 * 1024 * 1024 },
+  });
+  context.onStop("output producer", () => output.close(config.shutdownGraceMs / 2));
+  const results =
+    config.resultsTopic === undefined ? undefined : { producer: output, topic: config.resultsTopic };
+  const deadLetters = new DeadLetters({
+    producer: output,
+    topic: config.dlqTopic,
+    groupId: config.groupId,
+    logger,
+    metrics: options.metrics,
+  });
 
   const consumer = await FleetConsumer.connect({
     identity,
@@ -65,5 +75,5 @@ export async function startKafkaClients(
     onRevoke: options.onRevoke,
   });
   context.onStop("consumer", () => consumer.close());
-  return { consumer, handler: createDefaultHandler(results) };
+  return { consumer, handler: createDefaultHandler(results), deadLetters };
 }

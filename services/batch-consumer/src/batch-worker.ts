@@ -17,8 +17,9 @@ import {
 } from "@kafka-fleet/service";
 import {
   decodeMessage,
-  reportPoison,
+  isTransientFailure,
   withRetries,
+  type DeadLetters,
   type RecordHandler,
   type ValueRecord,
 } from "@kafka-fleet/worker";
@@ -48,6 +49,7 @@ export class BatchWorker {
   readonly #pending = new PendingCommits();
   #consumer: FleetConsumer | undefined;
   #handler: RecordHandler = () => Promise.resolve();
+  #deadLetters!: DeadLetters;
   #signal: AbortSignal = new AbortController().signal;
   #exclusive: Promise<unknown> = Promise.resolve();
 
@@ -57,9 +59,14 @@ export class BatchWorker {
   }
 
   /** Polls until `signal` is aborted, then finishes the batch in hand. */
-  async run(consumer: FleetConsumer, handler: RecordHandler, signal: AbortSignal): Promise<void> {
+  async run(
+    consumer: FleetConsumer,
+    outputs: { handler: RecordHandler; deadLetters: DeadLetters },
+    signal: AbortSignal,
+  ): Promise<void> {
     this.#consumer = consumer;
-    this.#handler = handler;
+    this.#handler = outputs.handler;
+    this.#deadLetters = outputs.deadLetters;
     this.#signal = signal;
     const { metrics, health } = this.#options;
     while (!signal.aborted) {
@@ -113,30 +120,62 @@ export class BatchWorker {
     });
   }
 
+  /**
+   * Processes a batch: unreadable records and records the handler keeps rejecting go to the dead-letter topic;
+   * the rest are processed as one batch. Decision: a failing record fails only itself. When the batch fails
+   * after its retries, each record is tried alone once more and those that still fail are dead-lettered, unless
+   * the failure is the infrastructure's (then the batch stays uncommitted and the error ends the service).
+   */
   async #process(messages: Message[]): Promise<void> {
-    const { logger, metrics, retry } = this.#options;
-    const handler = this.#handler;
-    const records: ValueRecord[] = [];
+    const { logger, metrics } = this.#options;
+    const deadLetters = this.#deadLetters;
+    const good: Array<{ record: ValueRecord; message: Message }> = [];
+    const setAside: Array<Promise<void>> = [];
     for (const message of messages) {
       const decoded = decodeMessage(message);
-      if (decoded.ok) records.push(decoded.record);
-      else reportPoison(decoded.poison, logger, metrics);
+      if (decoded.ok) good.push({ record: decoded.record, message });
+      else setAside.push(deadLetters.send(message, decoded.poison.error));
     }
 
+    let processed = good.length;
     const first = messages[0];
-    await withRetries(() => handler(records), {
-      rules: retry,
-      logger,
-      signal: this.#signal,
-      what: { size: records.length, partition: first?.partition, offset: first?.offset },
-    });
+    try {
+      await this.#withRetries(
+        good.map(({ record }) => record),
+        { size: good.length, partition: first?.partition, offset: first?.offset },
+      );
+    } catch (error) {
+      if (isTransientFailure(error)) throw error;
+      logger.warn({ event: "batch.isolating_failure", size: good.length, ...describeError(error) });
+      processed = 0;
+      for (const { record, message } of good) {
+        try {
+          await this.#handler([record]);
+          processed += 1;
+        } catch (recordError) {
+          if (isTransientFailure(recordError)) throw recordError;
+          setAside.push(deadLetters.send(message, describeError(recordError)));
+        }
+      }
+    }
+    // Every record is now processed or set aside; only once the dead letters are acknowledged may it commit.
+    await Promise.all(setAside);
 
     const finishedAt = Date.now();
-    metrics.messagesProcessed.inc(records.length);
+    metrics.messagesProcessed.inc(processed);
     metrics.batchSize.observe(messages.length);
-    for (const record of records) metrics.endToEndLatency.observe((finishedAt - record.timestamp) / 1000);
-    // Poison records are skipped, not lost: their offsets are committed with the batch's.
+    for (const { record } of good) metrics.endToEndLatency.observe((finishedAt - record.timestamp) / 1000);
     this.#pending.add(commitOffsets(messages));
+  }
+
+  #withRetries(records: readonly ValueRecord[], what: Record<string, unknown>): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    return withRetries(() => this.#handler(records), {
+      rules: this.#options.retry,
+      logger: this.#options.logger,
+      signal: this.#signal,
+      what,
+    });
   }
 
   async #commitPending(

@@ -15,7 +15,11 @@ export function batchConsumerService(
       const { config, logger, registry, health, signal } = context;
       const metrics = { ...createConsumerMetrics(registry), ...createBatchMetrics(registry) };
       const worker = new BatchWorker({ rules: config.batch, retry: config.retry, logger, metrics, health });
-      const { consumer, handler: defaultHandler } = await startKafkaClients(context, {
+      const {
+        consumer,
+        handler: defaultHandler,
+        deadLetters,
+      } = await startKafkaClients(context, {
         service: SERVICE,
         metrics,
         autoCommitStoredOffsets: false,
@@ -23,7 +27,7 @@ export function batchConsumerService(
       });
       logger.info({ event: "batch_consumer.running", groupId: config.groupId, ...config.batch });
       const handler = options.wrapHandler?.(defaultHandler, context) ?? defaultHandler;
-      await worker.run(consumer, handler, signal);
+      await worker.run(consumer, { handler, deadLetters }, signal);
     },
   };
 }

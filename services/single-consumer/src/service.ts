@@ -21,7 +21,11 @@ export function singleConsumerService(
         metrics,
         health,
       });
-      const { consumer, handler: defaultHandler } = await startKafkaClients(context, {
+      const {
+        consumer,
+        handler: defaultHandler,
+        deadLetters,
+      } = await startKafkaClients(context, {
         service: SERVICE,
         metrics,
         autoCommitStoredOffsets: true,
@@ -33,7 +37,7 @@ export function singleConsumerService(
         maxInFlight: config.maxInFlight,
       });
       const handler = options.wrapHandler?.(defaultHandler, context) ?? defaultHandler;
-      await worker.run(consumer, handler, signal);
+      await worker.run(consumer, { handler, deadLetters }, signal);
     },
   };
 }

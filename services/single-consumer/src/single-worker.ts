@@ -1,7 +1,13 @@
 import type { FleetConsumer, Message, TopicPartition } from "@kafka-fleet/kafka";
 import { OffsetTracker, type RecordPosition, type RetryRules } from "@kafka-fleet/processing";
-import type { ConsumerMetrics, Health, Logger } from "@kafka-fleet/service";
-import { decodeMessage, reportPoison, withRetries, type RecordHandler } from "@kafka-fleet/worker";
+import { describeError, type ConsumerMetrics, type Health, type Logger } from "@kafka-fleet/service";
+import {
+  decodeMessage,
+  isTransientFailure,
+  withRetries,
+  type DeadLetters,
+  type RecordHandler,
+} from "@kafka-fleet/worker";
 
 /** How long one poll may block: bounds how late a stop request is noticed. */
 const POLL_MS = 200;
@@ -25,6 +31,7 @@ export class SingleWorker {
   readonly #inFlight = new Set<Promise<void>>();
   #consumer: FleetConsumer | undefined;
   #handler: RecordHandler = () => Promise.resolve();
+  #deadLetters!: DeadLetters;
   #signal: AbortSignal = new AbortController().signal;
   #failure: Error | undefined;
 
@@ -32,9 +39,14 @@ export class SingleWorker {
     this.#options = options;
   }
 
-  async run(consumer: FleetConsumer, handler: RecordHandler, signal: AbortSignal): Promise<void> {
+  async run(
+    consumer: FleetConsumer,
+    outputs: { handler: RecordHandler; deadLetters: DeadLetters },
+    signal: AbortSignal,
+  ): Promise<void> {
     this.#consumer = consumer;
-    this.#handler = handler;
+    this.#handler = outputs.handler;
+    this.#deadLetters = outputs.deadLetters;
     this.#signal = signal;
     const { metrics, health, maxInFlight } = this.#options;
     while (!signal.aborted && this.#failure === undefined) {
@@ -60,27 +72,37 @@ export class SingleWorker {
     for (const { topic, partition } of partitions) this.#tracker.forget(topic, partition);
   };
 
+  /**
+   * Starts one record: an unreadable one, or one the handler keeps rejecting, goes to the dead-letter topic;
+   * either way its offset is stored only once it is processed or its dead letter acknowledged. A failure of
+   * the infrastructure (not of the record) stops the worker with the record unstored.
+   */
   #start(message: Message): void {
     const { logger, metrics } = this.#options;
     this.#tracker.start(message);
     const decoded = decodeMessage(message);
-    if (!decoded.ok) {
-      reportPoison(decoded.poison, logger, metrics);
-      this.#done(message);
-      return;
-    }
-    const { record } = decoded;
-    const processing = withRetries(() => this.#handler([record]), {
-      rules: this.#options.retry,
-      logger,
-      signal: this.#signal,
-      what: { partition: record.partition, offset: record.offset },
-    }).then(
-      () => {
-        metrics.messagesProcessed.inc();
-        metrics.endToEndLatency.observe((Date.now() - record.timestamp) / 1000);
-        this.#done(record);
-      },
+    const processing = (async () => {
+      if (!decoded.ok) {
+        await this.#deadLetters.send(message, decoded.poison.error);
+        return;
+      }
+      const { record } = decoded;
+      try {
+        await withRetries(() => this.#handler([record]), {
+          rules: this.#options.retry,
+          logger,
+          signal: this.#signal,
+          what: { partition: record.partition, offset: record.offset },
+        });
+      } catch (error) {
+        if (isTransientFailure(error)) throw error;
+        await this.#deadLetters.send(message, describeError(error));
+        return;
+      }
+      metrics.messagesProcessed.inc();
+      metrics.endToEndLatency.observe((Date.now() - record.timestamp) / 1000);
+    })().then(
+      () => this.#done(message),
       (error: unknown) => {
         // Its offset is never stored, so neither is any later one of its partition: nothing is skipped.
         this.#failure ??= error instanceof Error ? error : new Error(String(error));

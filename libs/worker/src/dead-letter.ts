@@ -1,0 +1,85 @@
+import type { DeliveryProducer, Message, MessageHeader } from "@kafka-fleet/kafka";
+import type { ConsumerMetrics, Logger } from "@kafka-fleet/service";
+
+/** Header names of a dead letter: where the record came from and why it was set aside. */
+export const DeadLetterHeader = {
+  originalTopic: "dlq.original.topic",
+  originalPartition: "dlq.original.partition",
+  originalOffset: "dlq.original.offset",
+  originalTimestamp: "dlq.original.timestamp",
+  errorCode: "dlq.error.code",
+  errorMessage: "dlq.error.message",
+  consumerGroup: "dlq.consumer.group",
+  failedAt: "dlq.failed.at",
+} as const;
+
+export interface DeadLetterCause {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The headers of a dead letter, all strings (timestamps in ms since the epoch). */
+export function deadLetterHeaders(
+  record: { topic: string; partition: number; offset: number; timestamp?: number | undefined },
+  cause: DeadLetterCause,
+  context: { groupId: string; failedAt: number },
+): MessageHeader[] {
+  return [
+    { [DeadLetterHeader.originalTopic]: record.topic },
+    { [DeadLetterHeader.originalPartition]: String(record.partition) },
+    { [DeadLetterHeader.originalOffset]: String(record.offset) },
+    { [DeadLetterHeader.originalTimestamp]: String(record.timestamp ?? -1) },
+    { [DeadLetterHeader.errorCode]: cause.code },
+    // Bounded: a handler's error message is not a place for megabytes.
+    { [DeadLetterHeader.errorMessage]: cause.message.slice(0, 1000) },
+    { [DeadLetterHeader.consumerGroup]: context.groupId },
+    { [DeadLetterHeader.failedAt]: String(context.failedAt) },
+  ];
+}
+
+/**
+ * Sets records aside in the dead-letter topic: original key and value, headers saying where from and why.
+ * `send` resolves once the dead letter is acknowledged: only then may the record's offset be committed.
+ */
+export class DeadLetters {
+  readonly #producer: DeliveryProducer;
+  readonly #topic: string;
+  readonly #groupId: string;
+  readonly #logger: Logger;
+  readonly #metrics: ConsumerMetrics;
+
+  constructor(options: {
+    producer: DeliveryProducer;
+    topic: string;
+    groupId: string;
+    logger: Logger;
+    metrics: ConsumerMetrics;
+  }) {
+    this.#producer = options.producer;
+    this.#topic = options.topic;
+    this.#groupId = options.groupId;
+    this.#logger = options.logger;
+    this.#metrics = options.metrics;
+  }
+
+  async send(message: Message, cause: DeadLetterCause): Promise<void> {
+    await this.#producer.send({
+      topic: this.#topic,
+      key: message.key === undefined || message.key === null ? null : Buffer.from(message.key),
+      value: message.value as Buffer,
+      headers: deadLetterHeaders(message, cause, { groupId: this.#groupId, failedAt: Date.now() }),
+    });
+    this.#metrics.deadLetters.inc({ reason: cause.code });
+    this.#logger.warn(
+      {
+        event: "record.dead_lettered",
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        code: cause.code,
+        dlq: this.#topic,
+      },
+      cause.message,
+    );
+  }
+}
