@@ -1,6 +1,16 @@
 import type { Logger } from "@kafka-fleet/service";
+import { describeError, FleetError } from "@kafka-fleet/service";
 
-import { KafkaUnreachableError } from "./errors.ts";
+import { KafkaErrorCode, KafkaUnreachableError } from "./errors.ts";
+import { ErrorCodes } from "./rdkafka.ts";
+
+/** librdkafka's ways of saying "no broker answered". */
+const UNREACHABLE_CODES = new Set<number>([
+  ErrorCodes.ERR__TRANSPORT,
+  ErrorCodes.ERR__TIMED_OUT,
+  ErrorCodes.ERR__ALL_BROKERS_DOWN,
+  ErrorCodes.ERR__RESOLVE,
+]);
 
 interface Connectable {
   connect(options: { timeout?: number }, callback: (error: unknown) => void): unknown;
@@ -17,8 +27,19 @@ export function connectClient(
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     client.connect({ timeout: timeoutMs }, (error) => {
-      if (error) reject(new KafkaUnreachableError(bootstrapServers, timeoutMs, error));
-      else resolve();
+      if (!error) return resolve();
+      const code = (error as { code?: unknown }).code;
+      reject(
+        typeof code === "number" && UNREACHABLE_CODES.has(code)
+          ? new KafkaUnreachableError(bootstrapServers, timeoutMs, error)
+          : new FleetError(
+              KafkaErrorCode.clientFailed,
+              `the Kafka client did not start: ${describeError(error).message}`,
+              {
+                cause: error,
+              },
+            ),
+      );
     });
   });
 }

@@ -8,6 +8,7 @@ import {
   ErrorCodes,
   KafkaConsumer,
   type CooperativeConsumer,
+  type KafkaConsumerClient,
   type LibrdKafkaError,
   type Message,
   type TopicPartition,
@@ -99,6 +100,11 @@ export class FleetConsumer {
     return new Promise((resolve, reject) => {
       this.#client.consume(max, (error, messages) => (error ? reject(toError(error)) : resolve(messages)));
     });
+  }
+
+  /** The client itself, for what must name it: a transaction's offsets carry its group metadata. */
+  get client(): KafkaConsumerClient {
+    return this.#client;
   }
 
   owns(topic: string, partition: number): boolean {

@@ -2,6 +2,7 @@ import { FleetError } from "@kafka-fleet/service";
 
 export const KafkaErrorCode = {
   unreachable: "KAFKA_UNREACHABLE",
+  clientFailed: "KAFKA_CLIENT_FAILED",
   topicMissing: "TOPIC_MISSING",
   topicMismatch: "TOPIC_MISMATCH",
   deliveryFailed: "DELIVERY_FAILED",

@@ -7,9 +7,12 @@ import { DeliveryError } from "./errors.ts";
 import {
   ErrorCodes,
   Producer,
+  toError,
+  type KafkaConsumerClient,
   type LibrdKafkaError,
   type MessageHeader,
   type ProducerClient,
+  type TopicPartitionOffset,
 } from "./rdkafka.ts";
 
 /** Called once per message with the delivery report's outcome: null when the cluster acknowledged it. */
@@ -29,6 +32,11 @@ export interface DeliveryProducerOptions {
   readonly purpose?: string;
   /** Extra librdkafka settings, e.g. "queue.buffering.max.messages". */
   readonly config?: Record<string, string | number | boolean>;
+  /**
+   * Makes the producer transactional: writes and consumer offsets commit or abort together
+   * (`beginTransaction` … `commitTransaction`).
+   */
+  readonly transactionalId?: string;
 }
 
 /**
@@ -51,6 +59,15 @@ export class DeliveryProducer {
   static async connect(options: DeliveryProducerOptions): Promise<DeliveryProducer> {
     const client = new Producer({
       ...reliableProducerConfig(options.identity, options.purpose),
+      ...(options.transactionalId === undefined
+        ? {}
+        : {
+            "transactional.id": options.transactionalId,
+            // A crashed member's open transaction blocks read_committed readers until the coordinator aborts it.
+            "transaction.timeout.ms": 10_000,
+            // librdkafka requires a message's delivery deadline to fit in its transaction's.
+            "delivery.timeout.ms": 10_000,
+          }),
       ...options.config,
     });
     const producer = new DeliveryProducer(client, options.logger);
@@ -61,7 +78,41 @@ export class DeliveryProducer {
     await connectClient(client, options.identity.bootstrapServers, options.connectTimeoutMs);
     // Delivery reports are served by a background thread as soon as they arrive, not on a JS timer.
     client.setPollInBackground(true);
+    if (options.transactionalId !== undefined) {
+      // Fences any earlier producer with the same id and aborts what it left open.
+      await producer.#transactionStep((done) => client.initTransactions(options.connectTimeoutMs, done));
+    }
     return producer;
+  }
+
+  beginTransaction(): Promise<void> {
+    return this.#transactionStep((done) => this.#client.beginTransaction(done));
+  }
+
+  /**
+   * Adds the consumer's offsets (each the next offset to read) to the open transaction. The consumer's group
+   * metadata travels with them, so a member fenced by a rebalance cannot commit.
+   */
+  sendOffsetsToTransaction(
+    offsets: readonly TopicPartitionOffset[],
+    consumer: KafkaConsumerClient,
+  ): Promise<void> {
+    const plain = offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+    return this.#transactionStep((done) =>
+      this.#client.sendOffsetsToTransaction(plain, consumer, 30_000, done),
+    );
+  }
+
+  commitTransaction(): Promise<void> {
+    return this.#transactionStep((done) => this.#client.commitTransaction(30_000, done));
+  }
+
+  abortTransaction(): Promise<void> {
+    return this.#transactionStep((done) => this.#client.abortTransaction(30_000, done));
+  }
+
+  #transactionStep(step: (done: (error: LibrdKafkaError | null | undefined) => void) => void): Promise<void> {
+    return new Promise((resolve, reject) => step((error) => (error ? reject(toError(error)) : resolve())));
   }
 
   /** Messages produced whose delivery report has not arrived yet. */

@@ -1,3 +1,6 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+
 import {
   DeliveryProducer,
   FleetAdmin,
@@ -16,6 +19,8 @@ export interface KafkaClients {
   readonly consumer: FleetConsumer;
   readonly handler: RecordHandler;
   readonly deadLetters: DeadLetters;
+  /** The producer that writes results and dead letters (transactional when asked for). */
+  readonly output: DeliveryProducer;
 }
 
 /**
@@ -29,6 +34,8 @@ export async function startKafkaClients(
     service: string;
     metrics: ConsumerMetrics;
     autoCommitStoredOffsets: boolean;
+    /** Makes the output producer transactional (exactly-once batches). */
+    transactional?: boolean;
     onRevoke: (partitions: readonly TopicPartition[], lost: boolean) => Promise<void>;
   },
 ): Promise<KafkaClients> {
@@ -49,6 +56,12 @@ export async function startKafkaClients(
     logger,
     connectTimeoutMs: config.connectTimeoutMs,
     purpose: "output",
+    // Unique per live member: zombies are fenced by the group generation that travels with the offsets.
+    ...(options.transactional === true
+      ? {
+          transactionalId: `kafka-fleet-${config.groupId}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+        }
+      : {}),
     // A dead letter carries the original value whole, however large the input topic allowed it to be.
     config: { "message.max.bytes": 16 * 1024 * 1024 },
   });
@@ -75,5 +88,5 @@ export async function startKafkaClients(
     onRevoke: options.onRevoke,
   });
   context.onStop("consumer", () => consumer.close());
-  return { consumer, handler: createDefaultHandler(results), deadLetters };
+  return { consumer, handler: createDefaultHandler(results), deadLetters, output };
 }

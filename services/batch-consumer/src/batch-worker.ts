@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 
-import type { FleetConsumer, Message, TopicPartition } from "@kafka-fleet/kafka";
+import type { DeliveryProducer, FleetConsumer, Message, TopicPartition } from "@kafka-fleet/kafka";
 import {
   BatchAccumulator,
   PendingCommits,
@@ -50,6 +50,7 @@ export class BatchWorker {
   #consumer: FleetConsumer | undefined;
   #handler: RecordHandler = () => Promise.resolve();
   #deadLetters!: DeadLetters;
+  #transactions: DeliveryProducer | undefined;
   #signal: AbortSignal = new AbortController().signal;
   #exclusive: Promise<unknown> = Promise.resolve();
 
@@ -61,12 +62,13 @@ export class BatchWorker {
   /** Polls until `signal` is aborted, then finishes the batch in hand. */
   async run(
     consumer: FleetConsumer,
-    outputs: { handler: RecordHandler; deadLetters: DeadLetters },
+    outputs: { handler: RecordHandler; deadLetters: DeadLetters; transactions: DeliveryProducer | undefined },
     signal: AbortSignal,
   ): Promise<void> {
     this.#consumer = consumer;
     this.#handler = outputs.handler;
     this.#deadLetters = outputs.deadLetters;
+    this.#transactions = outputs.transactions;
     this.#signal = signal;
     const { metrics, health } = this.#options;
     while (!signal.aborted) {
@@ -115,8 +117,52 @@ export class BatchWorker {
       if (consumer === undefined) return;
       const started = performance.now();
       const messages = this.#batch.take();
+      const batch = { reason, size: messages.length, started };
+      if (this.#transactions !== undefined) {
+        if (messages.length > 0)
+          await this.#processInTransaction(this.#transactions, consumer, messages, batch);
+        return;
+      }
       if (messages.length > 0) await this.#process(messages);
-      await this.#commitPending(consumer, revoking, { reason, size: messages.length, started });
+      await this.#commitPending(consumer, revoking, batch);
+    });
+  }
+
+  /**
+   * Exactly-once: the batch's results, its dead letters and its input offsets are written in one transaction, so
+   * read_committed readers see all of a batch or none of it. A failure aborts the transaction and ends the
+   * service (exit 1); after the restart the batch is processed again from the committed offsets, and the
+   * aborted attempt's writes stay invisible. No retries inside a transaction: a retry would write twice.
+   */
+  async #processInTransaction(
+    producer: DeliveryProducer,
+    consumer: FleetConsumer,
+    messages: Message[],
+    batch: { reason: string; size: number; started: number },
+  ): Promise<void> {
+    await producer.beginTransaction();
+    const offsets = commitOffsets(messages);
+    try {
+      await this.#process(messages, { retries: false });
+      await producer.sendOffsetsToTransaction(offsets, consumer.client);
+      await producer.commitTransaction();
+    } catch (error) {
+      await producer
+        .abortTransaction()
+        .catch((abortError: unknown) =>
+          this.#options.logger.error({ event: "transaction.abort_failed", ...describeError(abortError) }),
+        );
+      throw error;
+    }
+    this.#pending.settle(offsets);
+    this.#options.metrics.commits.inc({ result: "ok" });
+    this.#options.metrics.batchProcessing.observe((performance.now() - batch.started) / 1000);
+    this.#options.logger.info({
+      event: "batch.committed",
+      size: batch.size,
+      reason: batch.reason,
+      transactional: true,
+      offsets: offsets.map(({ partition, offset }) => `${partition}:${offset}`).join(","),
     });
   }
 
@@ -126,7 +172,7 @@ export class BatchWorker {
    * after its retries, each record is tried alone once more and those that still fail are dead-lettered, unless
    * the failure is the infrastructure's (then the batch stays uncommitted and the error ends the service).
    */
-  async #process(messages: Message[]): Promise<void> {
+  async #process(messages: Message[], options: { retries: boolean } = { retries: true }): Promise<void> {
     const { logger, metrics } = this.#options;
     const deadLetters = this.#deadLetters;
     const good: Array<{ record: ValueRecord; message: Message }> = [];
@@ -140,12 +186,18 @@ export class BatchWorker {
     let processed = good.length;
     const first = messages[0];
     try {
-      await this.#withRetries(
-        good.map(({ record }) => record),
-        { size: good.length, partition: first?.partition, offset: first?.offset },
-      );
+      const records = good.map(({ record }) => record);
+      if (options.retries) {
+        await this.#withRetries(records, {
+          size: good.length,
+          partition: first?.partition,
+          offset: first?.offset,
+        });
+      } else if (records.length > 0) {
+        await this.#handler(records);
+      }
     } catch (error) {
-      if (isTransientFailure(error)) throw error;
+      if (isTransientFailure(error) || !options.retries) throw error;
       logger.warn({ event: "batch.isolating_failure", size: good.length, ...describeError(error) });
       processed = 0;
       for (const { record, message } of good) {

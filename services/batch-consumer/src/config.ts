@@ -11,20 +11,21 @@ const schema = consumerEnvSchema.extend({
 
 export interface BatchConsumerConfig extends ConsumerConfig {
   readonly batch: { readonly maxSize: number; readonly maxWaitMs: number };
+  /** Results and input offsets of each batch in one Kafka transaction. */
+  readonly exactlyOnce: boolean;
 }
 
 export function loadBatchConsumerConfig(source: NodeJS.ProcessEnv): Readonly<BatchConsumerConfig> {
   return loadConfig(schema, source, (vars) => {
-    if (vars.PROCESSING_GUARANTEE === "exactly_once") {
+    if (vars.PROCESSING_GUARANTEE === "exactly_once" && vars.RESULTS_TOPIC === undefined) {
       throw new ConfigError([
-        vars.RESULTS_TOPIC === undefined
-          ? 'PROCESSING_GUARANTEE="exactly_once" needs RESULTS_TOPIC: the transaction writes results and offsets together'
-          : 'PROCESSING_GUARANTEE="exactly_once" is not available in this version yet: use at_least_once',
+        'PROCESSING_GUARANTEE="exactly_once" needs RESULTS_TOPIC: the transaction writes results and offsets together',
       ]);
     }
     return {
       ...toConsumerConfig(vars, `kafka-fleet-${SERVICE}`),
       batch: { maxSize: vars.BATCH_SIZE, maxWaitMs: vars.BATCH_MAX_WAIT_MS },
+      exactlyOnce: vars.PROCESSING_GUARANTEE === "exactly_once",
     };
   });
 }

@@ -19,15 +19,26 @@ export function batchConsumerService(
         consumer,
         handler: defaultHandler,
         deadLetters,
+        output,
       } = await startKafkaClients(context, {
         service: SERVICE,
         metrics,
         autoCommitStoredOffsets: false,
+        transactional: config.exactlyOnce,
         onRevoke: worker.onRevoke,
       });
-      logger.info({ event: "batch_consumer.running", groupId: config.groupId, ...config.batch });
+      logger.info({
+        event: "batch_consumer.running",
+        groupId: config.groupId,
+        guarantee: config.exactlyOnce ? "exactly_once" : "at_least_once",
+        ...config.batch,
+      });
       const handler = options.wrapHandler?.(defaultHandler, context) ?? defaultHandler;
-      await worker.run(consumer, { handler, deadLetters }, signal);
+      await worker.run(
+        consumer,
+        { handler, deadLetters, transactions: config.exactlyOnce ? output : undefined },
+        signal,
+      );
     },
   };
 }

@@ -1,0 +1,70 @@
+// npm run audit -- --topic <t> --from <a> --to <b> [--bootstrap h:p,...] [--isolation read_committed|read_uncommitted]
+//                  [--exactly-once]
+// Reads the topic from the beginning to its end and prints a JSON report of the range [from, to): how many values
+// are missing and how many repeated. Exit 0 when nothing is missing (and, with --exactly-once, nothing repeated),
+// 1 otherwise, 2 on bad arguments.
+import { parseArgs } from "node:util";
+
+import { auditValues } from "./audit.ts";
+import { readTopicValues } from "./read-topic.ts";
+
+const USAGE =
+  "usage: npm run audit -- --topic <topic> --from <int64> --to <int64> " +
+  "[--bootstrap host:port,...] [--isolation read_committed|read_uncommitted] [--exactly-once]";
+
+function fail(message: string): never {
+  process.stderr.write(`audit: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function int64(name: string, text: string | undefined): bigint {
+  if (text === undefined || !/^[-+]?\d+$/.test(text))
+    fail(`--${name} must be an integer, got ${text ?? "nothing"}`);
+  return BigInt(text);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      topic: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
+      bootstrap: {
+        type: "string",
+        default: process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092,127.0.0.1:9094,127.0.0.1:9096",
+      },
+      isolation: { type: "string", default: "read_committed" },
+      "exactly-once": { type: "boolean", default: false },
+    },
+  }).values;
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
+const { topic, bootstrap, isolation } = parsed;
+if (topic === undefined) fail("--topic is required");
+const from = int64("from", parsed.from);
+const to = int64("to", parsed.to);
+if (to <= from) fail(`--to (${to}) must be greater than --from (${from})`);
+if (isolation !== "read_committed" && isolation !== "read_uncommitted") {
+  fail(`--isolation must be read_committed or read_uncommitted, got ${isolation}`);
+}
+
+try {
+  const { values, unreadable } = await readTopicValues({
+    bootstrapServers: bootstrap.split(","),
+    topic,
+    isolation,
+  });
+  const report = auditValues({ from, to }, values, unreadable);
+  const ok = report.missing === 0 && (!parsed["exactly-once"] || report.duplicates === 0);
+  process.stdout.write(
+    `${JSON.stringify({ topic, from: String(from), to: String(to), isolation, ok, ...report })}\n`,
+  );
+  process.exitCode = ok ? 0 : 1;
+} catch (error) {
+  process.stderr.write(
+    `audit: could not read ${topic}: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exitCode = 1;
+}

@@ -1,0 +1,75 @@
+// PROCESSING_GUARANTEE=exactly_once: a consumer killed after writing a batch's results but before its
+// transaction committed leaves nothing visible to read_committed readers; its successor writes the batch once.
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { describe, it } from "node:test";
+
+import { auditValues, readTopicValues } from "@kafka-fleet/audit";
+
+import {
+  BOOTSTRAP,
+  createInputTopic,
+  createTestTopic,
+  deleteGroupAfter,
+  produceValues,
+  testProducer,
+  uniqueName,
+} from "../helpers/kafka.ts";
+import { startService, stopGracefully } from "../helpers/services.ts";
+
+const stallingConsumer = {
+  path: fileURLToPath(new URL("./fixtures/stalling-batch-consumer.ts", import.meta.url)),
+};
+const VALUES = 1000;
+
+describe("exactly-once batches", () => {
+  it("show a killed consumer's uncommitted batch to no read_committed reader, and the successor's once", async (t) => {
+    const input = await createInputTopic(t, "eos", 1);
+    const results = await createTestTopic(t, "eos-results", 1);
+    const group = uniqueName("eos");
+    deleteGroupAfter(t, group);
+    await produceValues(await testProducer(t), input, 0n, BigInt(VALUES));
+    const env = {
+      KAFKA_TOPIC: input,
+      RESULTS_TOPIC: results,
+      CONSUMER_GROUP: group,
+      BATCH_SIZE: "100",
+      PROCESSING_GUARANTEE: "exactly_once",
+    };
+
+    const doomed = startService(t, stallingConsumer, env);
+    const processed = await doomed.waitForEvent("test.batch_processed", 60_000);
+    assert.equal(processed.size, 100);
+    doomed.signal("SIGKILL");
+    await doomed.exited;
+
+    const successor = startService(t, "batch-consumer", env);
+    // A read_committed reader reaches the end only once the dead member's transaction is aborted.
+    let committedValues: bigint[] = [];
+    for (let attempt = 0; attempt < 60 && committedValues.length < VALUES; attempt += 1) {
+      committedValues = (await readTopicValues({ bootstrapServers: BOOTSTRAP, topic: results })).values;
+      if (committedValues.length < VALUES) await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    assert.equal(await stopGracefully(successor), 0, successor.stderr());
+    assert.ok(
+      successor.logs.some((line) => line.event === "batch.committed" && line.transactional === true),
+      "batches were committed in transactions",
+    );
+
+    const committed = auditValues({ from: 0n, to: BigInt(VALUES) }, committedValues);
+    assert.equal(committed.missing, 0, `missing ${committed.missingSample.join(",")}`);
+    assert.equal(
+      committed.duplicates,
+      0,
+      `read_committed sees duplicates: ${committed.duplicateSample.join(",")}`,
+    );
+
+    // The killed consumer's writes are in the log, aborted: a read_uncommitted reader sees them twice.
+    const { values: everything } = await readTopicValues({
+      bootstrapServers: BOOTSTRAP,
+      topic: results,
+      isolation: "read_uncommitted",
+    });
+    assert.equal(auditValues({ from: 0n, to: BigInt(VALUES) }, everything).duplicates, 100);
+  });
+});
