@@ -12,7 +12,7 @@ CLUSTER := bash deploy/local/cluster.sh
 FLEET := bash deploy/local/fleet.sh
 
 .PHONY: help setup up down logs ps up-local down-local status-local logs-local cluster-up cluster-down \
-        test test-unit test-integration lint format bench
+        test test-unit test-integration lint format chaos bench
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -57,5 +57,8 @@ lint: setup ## typecheck, eslint, prettier, circular imports
 	npm run --silent lint
 format: setup ## rewrite files with prettier
 	npm run --silent format
-bench: setup ## benchmarks (never part of make test)
-	@echo "benchmarks are not written yet"; exit 1
+chaos: setup ## the fault-injection suite at full size; writes docs/reliability.md
+	bash test/with-cluster.sh npm run --silent chaos
+bench: setup ## benchmarks beside the Java perf tools, KafkaJS and Python (BENCH_SMOKE=1: a quick check; BENCH_ARGS=...)
+	@bash bench/setup.sh
+	node --import tsx bench/main.ts $(if $(BENCH_SMOKE),--smoke) $(BENCH_ARGS)

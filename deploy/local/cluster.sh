@@ -6,6 +6,7 @@
 #   cluster.sh down                SIGTERM every node (controlled shutdown), wait, SIGKILL after KAFKA_STOP_TIMEOUT_S
 #   cluster.sh status              one line per node; exit 0 only when all 3 run and serve (no JVM started: ~30 ms)
 #   cluster.sh kill N              SIGKILL node N (1..3), for fault tests
+#   cluster.sh stop N              SIGTERM node N (controlled shutdown) and wait, for rolling restarts
 #   cluster.sh start N             start node N and wait until it is registered and serving
 #   cluster.sh wait-isr [SECONDS]  wait until no partition is under-replicated (e.g. after `start N`)
 #   cluster.sh topic NAME [PARTS]  create a topic idempotently (RF 3, min.insync.replicas=2) and verify it
@@ -523,6 +524,11 @@ cmd_kill() {
   say "node $n killed (SIGKILL, pid $pid)"
 }
 
+cmd_stop() {
+  check_node_arg "${1:-}"
+  stop_nodes "$1"
+}
+
 cmd_start() {
   check_node_arg "${1:-}"
   local n=$1 m others=0
@@ -565,7 +571,7 @@ cmd_logs() {
 }
 
 usage() {
-  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 [[ "$PARTITIONS" =~ ^[1-9][0-9]*$ ]] || die "TOPIC_PARTITIONS must be a positive number (got '$PARTITIONS')"
@@ -586,13 +592,14 @@ lock() {
 verb="${1:-}"
 shift || true
 case "$verb" in
-  up|down|kill|start|topic|reset) lock ;;
+  up|down|kill|stop|start|topic|reset) lock ;;
 esac
 case "$verb" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
   kill) cmd_kill "$@" ;;
+  stop) cmd_stop "$@" ;;
   start) cmd_start "$@" ;;
   wait-isr) cmd_wait_isr "$@" ;;
   topic) cmd_topic "$@" ;;

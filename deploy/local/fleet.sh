@@ -2,7 +2,8 @@
 # The whole fleet as local processes, next to the local 3-broker cluster: what `make up-local` runs.
 #
 #   fleet.sh up       cluster up, then producer + single-consumer + BATCH_CONSUMERS batch consumers
-#   fleet.sh down     SIGTERM every service (graceful: finish, commit, leave the group), then the cluster down
+#   fleet.sh down     SIGTERM every service (graceful: finish, commit, leave the group), the local Prometheus if it
+#                     runs, then the cluster down
 #   fleet.sh status   each service's pid, state and metrics URL
 #   fleet.sh logs     follow every service's log, human-readable
 #
@@ -12,6 +13,9 @@
 #
 # Environment: BATCH_CONSUMERS (1), PRODUCE_RATE (1000 here, so a demo does not fill the disk), and any variable
 # of the interface contract (KAFKA_TOPIC, BATCH_SIZE, RESULTS_TOPIC, ...), passed on to the services.
+# PROMETHEUS=1 also starts a Prometheus (the Debian package's binary) on 127.0.0.1:PROMETHEUS_PORT (9090) that
+# scrapes every instance: deploy/prometheus/prometheus.local.yml, the Compose scrape job with file-based discovery;
+# config, targets and data under .run/prometheus.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,11 +24,15 @@ RUN="$REPO/.run/fleet"
 CLUSTER="$HERE/cluster.sh"
 BATCH_CONSUMERS="${BATCH_CONSUMERS:-1}"
 STOP_TIMEOUT_S=$(( ${SHUTDOWN_GRACE_MS:-10000} / 1000 + 5 ))
+PROMETHEUS="${PROMETHEUS:-0}"
+PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
+PROM_DIR="$REPO/.run/prometheus"
 
 say() { printf '[fleet] %s\n' "$*"; }
 die() { printf '[fleet] error: %s\n' "$*" >&2; exit 1; }
 
 [[ "$BATCH_CONSUMERS" =~ ^[1-9][0-9]?$ ]] || die "BATCH_CONSUMERS must be a number from 1 to 99 (got '$BATCH_CONSUMERS')"
+[[ "$PROMETHEUS" =~ ^[01]$ ]] || die "PROMETHEUS must be 0 or 1 (got '$PROMETHEUS')"
 
 # name role port, one line per service instance
 instances() {
@@ -94,8 +102,67 @@ up() {
   say "fleet is up. Metrics:"
   while read -r name role port; do printf '  %-20s http://127.0.0.1:%s/metrics\n' "$name" "$port"; done < <(instances)
   say "logs: $RUN/*.log ('make logs-local' follows them); stop with 'make down-local'"
+  ((PROMETHEUS)) && start_prometheus
   echo
   recent_events
+}
+
+# ---- optional local Prometheus ----------------------------------------------------------------------------------
+prometheus_pid() {
+  local pid
+  pid=$(cat "$PROM_DIR/prometheus.pid" 2>/dev/null) || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  echo "$pid"
+}
+
+# One file_sd target per instance; written whole and renamed, so Prometheus never reads half a file.
+write_targets() {
+  local name role port sep="" json="["
+  while read -r name role port; do
+    json+="$sep{\"targets\":[\"127.0.0.1:$port\"]}"
+    sep=","
+  done < <(instances)
+  mkdir -p "$PROM_DIR/targets"
+  printf '%s]\n' "$json" >"$PROM_DIR/targets/fleet.json.tmp"
+  mv "$PROM_DIR/targets/fleet.json.tmp" "$PROM_DIR/targets/fleet.json"
+}
+
+start_prometheus() {
+  command -v prometheus >/dev/null || die "prometheus is not installed (apt-get install -y prometheus, or 'make setup')"
+  # Targets first: a running Prometheus picks up a new BATCH_CONSUMERS from the file alone.
+  write_targets
+  if prometheus_pid >/dev/null; then
+    say "prometheus already running (pid $(prometheus_pid)), http://127.0.0.1:$(cat "$PROM_DIR/prometheus.port")"
+    return
+  fi
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PROMETHEUS_PORT") 2>/dev/null; then
+    die "port $PROMETHEUS_PORT (Prometheus) is already taken; choose another with PROMETHEUS_PORT"
+  fi
+  # A copy next to targets/: file_sd paths resolve against the config file's folder.
+  cp "$REPO/deploy/prometheus/prometheus.local.yml" "$PROM_DIR/prometheus.yml"
+  mkdir -p "$PROM_DIR/data"
+  setsid nohup prometheus --config.file="$PROM_DIR/prometheus.yml" --storage.tsdb.path="$PROM_DIR/data" \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" >>"$PROM_DIR/prometheus.log" 2>&1 &
+  echo $! >"$PROM_DIR/prometheus.pid"
+  echo "$PROMETHEUS_PORT" >"$PROM_DIR/prometheus.port"
+  local deadline=$((SECONDS + 30))
+  until curl -fsS -o /dev/null "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" 2>/dev/null; do
+    prometheus_pid >/dev/null || { tail -n 5 "$PROM_DIR/prometheus.log" >&2; die "prometheus exited during start"; }
+    ((SECONDS < deadline)) || { say "warning: prometheus is not ready after 30 s (see $PROM_DIR/prometheus.log)"; return; }
+    sleep 0.5
+  done
+  say "prometheus on http://127.0.0.1:$PROMETHEUS_PORT (targets: http://127.0.0.1:$PROMETHEUS_PORT/targets)"
+}
+
+stop_prometheus() {
+  local pid
+  pid=$(prometheus_pid) || { rm -f "$PROM_DIR/prometheus.pid"; return 0; }
+  kill -TERM "$pid"
+  local deadline=$((SECONDS + 15))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  rm -f "$PROM_DIR/prometheus.pid"
+  say "prometheus stopped"
 }
 
 # The last few events of each service, one readable line each.
@@ -130,6 +197,7 @@ down() {
   stop_instance producer
   for name in $(known_instances); do stop_instance "$name" & done
   wait
+  stop_prometheus
   bash "$CLUSTER" down
 }
 
@@ -140,6 +208,9 @@ status() {
     port=$(grep -o '"metricsPort":[0-9]*' "$RUN/$name.log" | tail -n 1 | grep -o '[0-9]*$' || echo "?")
     printf '%-20s pid %-8s %-8s http://127.0.0.1:%s/metrics\n' "$name" "$pid" "$([[ $pid == - ]] && echo stopped || echo running)" "$port"
   done
+  if pid=$(prometheus_pid); then
+    printf '%-20s pid %-8s %-8s http://127.0.0.1:%s\n' prometheus "$pid" running "$(cat "$PROM_DIR/prometheus.port")"
+  fi
   bash "$CLUSTER" status || true
 }
 

@@ -72,10 +72,14 @@ export function startChild(entry: string, env: NodeJS.ProcessEnv, cwd?: string):
             );
           }
         };
-        const timer = setTimeout(
-          () => finish(() => reject(new Error(`${entry} logged no ${event} within ${timeoutMs} ms`))),
-          timeoutMs,
-        );
+        const timer = setTimeout(() => {
+          const recent = logs.slice(-4).map((line) => JSON.stringify(line).slice(0, 300));
+          finish(() =>
+            reject(
+              new Error(`${entry} logged no ${event} within ${timeoutMs} ms; last: ${recent.join(" | ")}`),
+            ),
+          );
+        }, timeoutMs);
         const finish = (settle: () => void) => {
           clearTimeout(timer);
           waiters.delete(check);

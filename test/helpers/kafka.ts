@@ -14,7 +14,7 @@ export const BOOTSTRAP = ["127.0.0.1:9092", "127.0.0.1:9094", "127.0.0.1:9096"] 
 export const identity: ClientIdentity = { bootstrapServers: BOOTSTRAP, service: "test" };
 export const quietLogger = createLogger({ service: "test", level: "warn", pretty: false });
 
-interface AfterHook {
+export interface AfterHook {
   after(fn: () => Promise<void> | void): void;
 }
 
@@ -43,12 +43,17 @@ export function deleteTopicAfter(t: AfterHook, topic: string): void {
 }
 
 /** Creates a topic (RF 3, minISR 2) that is deleted when the test ends. */
-export async function createTestTopic(t: AfterHook, prefix: string, partitions = 6): Promise<string> {
+export async function createTestTopic(
+  t: AfterHook,
+  prefix: string,
+  partitions = 6,
+  config?: Record<string, string>,
+): Promise<string> {
   const topic = uniqueName(prefix);
   deleteTopicAfter(t, topic);
   const admin = new FleetAdmin(identity);
   try {
-    await admin.ensureTopic(defaultTopicSpec(topic, partitions));
+    await admin.ensureTopic({ ...defaultTopicSpec(topic, partitions), config });
   } finally {
     admin.close();
   }
@@ -59,13 +64,18 @@ export async function createTestTopic(t: AfterHook, prefix: string, partitions =
  * Creates an input topic and its dead-letter topic (`<input>.dlq`, which consumers require), both deleted when
  * the test ends. Returns the input topic's name.
  */
-export async function createInputTopic(t: AfterHook, prefix: string, partitions = 6): Promise<string> {
-  const topic = await createTestTopic(t, prefix, partitions);
+export async function createInputTopic(
+  t: AfterHook,
+  prefix: string,
+  partitions = 6,
+  config?: Record<string, string>,
+): Promise<string> {
+  const topic = await createTestTopic(t, prefix, partitions, config);
   const dlq = `${topic}.dlq`;
   deleteTopicAfter(t, dlq);
   const admin = new FleetAdmin(identity);
   try {
-    await admin.ensureTopic(defaultTopicSpec(dlq, partitions));
+    await admin.ensureTopic({ ...defaultTopicSpec(dlq, partitions), config });
   } finally {
     admin.close();
   }
@@ -87,11 +97,15 @@ export function deleteGroupAfter(t: AfterHook, groupId: string): void {
 }
 
 /** A reliable producer that is closed when the test ends. */
-export async function testProducer(t: AfterHook): Promise<DeliveryProducer> {
+export async function testProducer(
+  t: AfterHook,
+  config?: Record<string, string | number | boolean>,
+): Promise<DeliveryProducer> {
   const producer = await DeliveryProducer.connect({
     identity,
     logger: quietLogger,
     connectTimeoutMs: 15_000,
+    config,
   });
   t.after(() => producer.close(5_000));
   return producer;

@@ -16,6 +16,8 @@ export interface TopicSpec {
   readonly partitions: number;
   readonly replicationFactor: number;
   readonly minInsyncReplicas: number;
+  /** Further topic configs, e.g. max.message.bytes. */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 /** The topic layout of the interface contract: 6 partitions, RF 3, min.insync.replicas 2. */
@@ -58,7 +60,7 @@ export class FleetAdmin {
               topic: spec.topic,
               num_partitions: spec.partitions,
               replication_factor: spec.replicationFactor,
-              config: { "min.insync.replicas": String(spec.minInsyncReplicas) },
+              config: { ...spec.config, "min.insync.replicas": String(spec.minInsyncReplicas) },
             },
             this.#timeoutMs,
             done,

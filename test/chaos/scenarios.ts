@@ -1,0 +1,426 @@
+// Fault-injection scenarios: real processes, real signals, the real local cluster. Each one asserts what
+// kafka-fleet promises (throws when a promise is broken) and returns the figures of its run. Timings are
+// reported, never asserted. Used by `make chaos` (full sizes) and, at small sizes, by `make test`.
+import assert from "node:assert/strict";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+
+import { auditValues, forEachRecord, readTopicValues, type AuditReport } from "@kafka-fleet/audit";
+import type { Message } from "@kafka-fleet/kafka";
+import { serializeInt } from "@kafka-fleet/serde";
+import { DeadLetterHeader } from "@kafka-fleet/worker";
+
+import type { RunningChild } from "../helpers/child.ts";
+import {
+  BOOTSTRAP,
+  cluster,
+  createInputTopic,
+  createTestTopic,
+  deleteGroupAfter,
+  testAdmin,
+  testProducer,
+  uniqueName,
+  type AfterHook,
+} from "../helpers/kafka.ts";
+import { startService, stopGracefully, waitForAssignment } from "../helpers/services.ts";
+
+export type Size = "short" | "full";
+
+export interface ScenarioResult {
+  readonly values: number;
+  readonly missing: number;
+  readonly duplicates: number;
+  readonly detail: string;
+}
+
+export interface Scenario {
+  readonly name: string;
+  /** Whether the short form (inside `make test`) runs it. */
+  readonly short: boolean;
+  run(t: AfterHook, size: Size): Promise<ScenarioResult>;
+}
+
+const PROGRESS = { PROGRESS_INTERVAL_MS: "500" };
+
+/** Reads `topic` until every value of [0, values) is there (or `timeoutMs` passed) and returns the audit. */
+async function auditWhenComplete(topic: string, values: number, timeoutMs = 300_000): Promise<AuditReport> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const read = await readTopicValues({ bootstrapServers: BOOTSTRAP, topic, isolation: "read_committed" });
+    const report = auditValues({ from: 0n, to: BigInt(values) }, read.values, read.unreadable);
+    if (report.missing === 0 || Date.now() > deadline) return report;
+    await sleep(2000);
+  }
+}
+
+const isAlive = (running: RunningChild) =>
+  running.child.exitCode === null && running.child.signalCode === null;
+const committedBatches = (running: RunningChild) =>
+  running.logs.filter((line) => line.event === "batch.committed").length;
+/** Whether the consumer's latest rebalance left it with partitions. */
+const ownsPartitions = (running: RunningChild) =>
+  Number(running.logs.findLast((line) => line.event?.startsWith("rebalance.") === true)?.owned ?? 0) > 0;
+
+interface Pipeline {
+  readonly input: string;
+  readonly results: string;
+  readonly consumers: RunningChild[];
+  readonly producer: RunningChild;
+  readonly startConsumer: () => RunningChild;
+  /** Resolves once the producer has had `fraction` of the range acknowledged. */
+  readonly produced: (fraction: number) => Promise<unknown>;
+}
+
+/**
+ * A producer writing [0, values) at full speed into a fresh 6-partition topic, `consumers` batch consumers in one
+ * group publishing results; `during` injects the fault. Ends with every consumer stopped gracefully and the
+ * results audited.
+ */
+async function runPipeline(
+  t: AfterHook,
+  options: {
+    values: number;
+    consumers: number;
+    env?: Record<string, string>;
+    producerEnv?: Record<string, string>;
+    during: (pipeline: Pipeline) => Promise<void>;
+  },
+): Promise<AuditReport> {
+  const input = await createInputTopic(t, "chaos-in");
+  const results = await createTestTopic(t, "chaos-results");
+  const group = uniqueName("chaos");
+  deleteGroupAfter(t, group);
+  const consumerEnv = {
+    KAFKA_TOPIC: input,
+    RESULTS_TOPIC: results,
+    CONSUMER_GROUP: group,
+    BATCH_SIZE: "500",
+    ...options.env,
+  };
+  const consumers: RunningChild[] = [];
+  const startConsumer = () => {
+    const consumer = startService(t, "batch-consumer", consumerEnv);
+    consumers.push(consumer);
+    return consumer;
+  };
+  for (let i = 0; i < options.consumers; i += 1) startConsumer();
+  await Promise.all(consumers.map((consumer) => waitForAssignment(consumer)));
+
+  const producer = startService(t, "producer", {
+    KAFKA_TOPIC: input,
+    PRODUCE_TO: String(options.values),
+    ...PROGRESS,
+  });
+  const produced = (fraction: number) =>
+    producer.waitForEvent(
+      "producer.progress",
+      600_000,
+      (line) => Number(line.acknowledged) >= fraction * options.values,
+    );
+  await options.during({ input, results, consumers, producer, startConsumer, produced });
+
+  assert.equal((await producer.exited).code, 0, `producer: ${producer.stderr()}`);
+  // read_committed, as exactly-once readers must read; for at-least-once results it changes nothing.
+  const report = await auditWhenComplete(results, options.values);
+  for (const consumer of consumers) {
+    if (isAlive(consumer)) {
+      assert.equal(await stopGracefully(consumer), 0, `batch consumer: ${consumer.stderr()}`);
+    }
+  }
+  assert.equal(report.missing, 0, `missing values, e.g. ${report.missingSample.join(",")}`);
+  return report;
+}
+
+const brokerKill: Scenario = {
+  name: "1. SIGKILL a broker while producing and consuming; restart it later",
+  short: true,
+  async run(t, size) {
+    const values = size === "full" ? 1_000_000 : 50_000;
+    t.after(async () => {
+      await cluster("start", "2").catch(() => undefined);
+      await cluster("wait-isr", "120").catch(() => undefined);
+    });
+    let downFor = 0;
+    const report = await runPipeline(t, {
+      values,
+      consumers: 3,
+      async during({ produced }) {
+        await produced(0.3);
+        const killedAt = performance.now();
+        await cluster("kill", "2");
+        // The pipeline must keep going on two brokers: more values get acknowledged while node 2 is down.
+        await produced(0.6);
+        downFor = (performance.now() - killedAt) / 1000;
+        await cluster("start", "2");
+      },
+    });
+    await cluster("wait-isr", "120");
+    return {
+      values,
+      missing: report.missing,
+      duplicates: report.duplicates,
+      detail: `broker 2 down ${downFor.toFixed(1)} s while 30% of the range was acknowledged`,
+    };
+  },
+};
+
+const rollingRestart: Scenario = {
+  name: "2. Rolling restart of all 3 brokers under load",
+  short: false,
+  async run(t, size) {
+    const values = size === "full" ? 500_000 : 50_000;
+    const report = await runPipeline(t, {
+      values,
+      consumers: 3,
+      async during({ produced }) {
+        await produced(0.1);
+        for (const node of ["1", "2", "3"]) {
+          await cluster("stop", node);
+          await cluster("start", node);
+          await cluster("wait-isr", "120");
+        }
+      },
+    });
+    return {
+      values,
+      missing: report.missing,
+      duplicates: report.duplicates,
+      detail: "nodes 1, 2, 3 stopped and started one at a time",
+    };
+  },
+};
+
+function consumerKills(guarantee: "at_least_once" | "exactly_once"): Scenario {
+  return {
+    name: `3. SIGKILL a batch consumer mid-batch, repeatedly (${guarantee})`,
+    short: true,
+    async run(t, size) {
+      const values = size === "full" ? 300_000 : 30_000;
+      const kills = size === "full" ? 10 : 3;
+      const batchSize = 500;
+      // Paced so the stream outlasts the kills: each costs a session timeout (10 s) before the group moves on.
+      const rate = size === "full" ? 2000 : 700;
+      const report = await runPipeline(t, {
+        values,
+        consumers: 2,
+        env: { PROCESSING_GUARANTEE: guarantee, BATCH_SIZE: String(batchSize) },
+        producerEnv: { PRODUCE_RATE: String(rate) },
+        async during({ consumers, startConsumer, produced }) {
+          await produced(0.05);
+          for (let kill = 0; kill < kills; kill += 1) {
+            const victim = consumers.find((consumer) => isAlive(consumer) && ownsPartitions(consumer));
+            assert.ok(victim, "a consumer with partitions to kill");
+            const before = committedBatches(victim);
+            // Mid-stream: once it committed another batch, while it works on the next one.
+            await victim.waitForEvent("batch.committed", 120_000, () => committedBatches(victim) > before);
+            victim.signal("SIGKILL");
+            await victim.exited;
+            await waitForAssignment(startConsumer(), 120_000);
+          }
+        },
+      });
+      if (guarantee === "exactly_once") {
+        assert.equal(report.duplicates, 0, "exactly-once: no duplicates for read_committed readers");
+      } else {
+        assert.ok(
+          report.duplicates <= kills * batchSize,
+          `at most one batch per kill (${report.duplicates})`,
+        );
+      }
+      return {
+        values,
+        missing: report.missing,
+        duplicates: report.duplicates,
+        detail: `${kills} kills, BATCH_SIZE ${batchSize}; bound ${guarantee === "exactly_once" ? 0 : kills * batchSize}`,
+      };
+    },
+  };
+}
+
+const scaling: Scenario = {
+  name: "4. Scale batch consumers 1 → 3 → 1 with SIGTERM while producing",
+  short: false,
+  async run(t, size) {
+    const values = size === "full" ? 300_000 : 30_000;
+    const report = await runPipeline(t, {
+      values,
+      consumers: 1,
+      env: { BATCH_SIZE: "10" },
+      async during({ startConsumer, produced }) {
+        await produced(0.1);
+        const extra = [startConsumer(), startConsumer()];
+        await Promise.all(extra.map((consumer) => waitForAssignment(consumer)));
+        await produced(0.5);
+        for (const consumer of extra) assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
+      },
+    });
+    assert.equal(report.duplicates, 0, "graceful rebalances repeat nothing");
+    return {
+      values,
+      missing: report.missing,
+      duplicates: report.duplicates,
+      detail: "2 replicas added at 10%, stopped at 50%, BATCH_SIZE 10",
+    };
+  },
+};
+
+const poisonValues: Scenario = {
+  name: "5. Poison values in the stream (null, 0, 7, 9 bytes, 1 MiB)",
+  short: true,
+  async run(t, size) {
+    const values = size === "full" ? 100_000 : 10_000;
+    // The input (and so the dead-letter topic) must accept the 1 MiB record in the first place.
+    const topicConfig = { "max.message.bytes": String(4 * 1024 * 1024) };
+    const input = await createInputTopic(t, "chaos-poison", 6, topicConfig);
+    const results = await createTestTopic(t, "chaos-poison-results");
+    const group = uniqueName("chaos-poison");
+    deleteGroupAfter(t, group);
+    const producer = await testProducer(t, { "message.max.bytes": 8 * 1024 * 1024 });
+    const poison: Array<Buffer | null> = [
+      null,
+      Buffer.alloc(0),
+      Buffer.alloc(7),
+      Buffer.alloc(9),
+      Buffer.alloc(1024 * 1024),
+    ];
+    const sends: Array<Promise<void>> = [];
+    const every = Math.floor(values / poison.length);
+    for (let value = 0; value < values; value += 1) {
+      sends.push(producer.send({ topic: input, value: serializeInt(value) }));
+      if (value % every === 0 && value / every < poison.length) {
+        sends.push(producer.send({ topic: input, value: poison[value / every] as Buffer }));
+      }
+      if (sends.length >= 10_000) await Promise.all(sends.splice(0));
+    }
+    await Promise.all(sends);
+
+    const consumers = [1, 2].map(() =>
+      startService(t, "batch-consumer", {
+        KAFKA_TOPIC: input,
+        RESULTS_TOPIC: results,
+        CONSUMER_GROUP: group,
+      }),
+    );
+    const report = await auditWhenComplete(results, values);
+    const letters: Message[] = [];
+    for (let attempt = 0; attempt < 30 && letters.length < poison.length; attempt += 1) {
+      letters.splice(0);
+      await forEachRecord({ bootstrapServers: BOOTSTRAP, topic: `${input}.dlq` }, (message) =>
+        letters.push(message),
+      );
+      if (letters.length < poison.length) await sleep(1000);
+    }
+    for (const consumer of consumers) assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
+    assert.equal(report.missing, 0);
+    assert.equal(letters.length, poison.length, "every poison value is in the dead-letter topic");
+    const sizes = letters.map((letter) => letter.value?.length ?? -1).sort((a, b) => a - b);
+    assert.deepEqual(sizes, [-1, 0, 7, 9, 1024 * 1024]);
+    for (const letter of letters) {
+      const headers = Object.assign({}, ...(letter.headers ?? [])) as Record<string, unknown>;
+      assert.equal(String(headers[DeadLetterHeader.originalTopic]), input);
+      assert.match(String(headers[DeadLetterHeader.errorCode]), /^SERDE_/);
+    }
+    const restarts = consumers.filter((consumer) =>
+      consumer.logs.some((line) => line.event === "service.failed"),
+    );
+    assert.equal(restarts.length, 0, "no consumer failed");
+    return {
+      values,
+      missing: report.missing,
+      duplicates: report.duplicates,
+      detail: `${letters.length}/5 poison values dead-lettered with headers; 0 consumer failures`,
+    };
+  },
+};
+
+const badConfiguration: Scenario = {
+  name: "6. Bad configuration and unreachable brokers",
+  short: false,
+  async run(t) {
+    const cases: Array<[Parameters<typeof startService>[1], Record<string, string>, number]> = [
+      ["producer", { PRODUCE_RATE: "-1" }, 2],
+      ["producer", { PRODUCE_FROM: "x" }, 2],
+      ["producer", { PRODUCE_TO: "9223372036854775808" }, 2],
+      ["single-consumer", { METRICS_PORT: "99999" }, 2],
+      ["single-consumer", { LOG_LEVEL: "chatty" }, 2],
+      ["batch-consumer", { BATCH_SIZE: "ten" }, 2],
+      ["batch-consumer", { SHUTDOWN_GRACE_MS: "0" }, 2],
+      ["batch-consumer", { PROCESSING_GUARANTEE: "exactly_once" }, 2],
+      ["batch-consumer", { KAFKA_BOOTSTRAP_SERVERS: "127.0.0.1:1", KAFKA_CONNECT_TIMEOUT_MS: "2000" }, 1],
+      ["producer", { KAFKA_BOOTSTRAP_SERVERS: "127.0.0.1:1", KAFKA_CONNECT_TIMEOUT_MS: "2000" }, 1],
+    ];
+    for (const [role, env, expected] of cases) {
+      const running = startService(t, role, env);
+      const { code } = await running.exited;
+      assert.equal(code, expected, `${typeof role === "string" ? role : role.path} ${JSON.stringify(env)}`);
+      const said =
+        expected === 2
+          ? running.stderr().trim()
+          : String(running.logs.find((l) => l.event === "service.failed")?.message);
+      assert.equal(said.split("\n").length, 1, said);
+      assert.doesNotMatch(running.stderr(), /\n\s+at /, "no stack trace");
+    }
+    return {
+      values: 0,
+      missing: 0,
+      duplicates: 0,
+      detail: `${cases.length}/${cases.length} refused with one line (exit 2 config, exit 1 unreachable)`,
+    };
+  },
+};
+
+const busyShutdown: Scenario = {
+  name: "7. SIGTERM to exit of a busy batch consumer",
+  short: true,
+  async run(t, size) {
+    const values = size === "full" ? 200_000 : 50_000;
+    const input = await createInputTopic(t, "chaos-stop");
+    const results = await createTestTopic(t, "chaos-stop-results");
+    const group = uniqueName("chaos-stop");
+    deleteGroupAfter(t, group);
+    const producer = startService(t, "producer", { KAFKA_TOPIC: input, PRODUCE_TO: String(values) });
+    assert.equal((await producer.exited).code, 0);
+    const consumer = startService(t, "batch-consumer", {
+      KAFKA_TOPIC: input,
+      RESULTS_TOPIC: results,
+      CONSUMER_GROUP: group,
+      BATCH_SIZE: "500",
+      SHUTDOWN_GRACE_MS: "10000",
+    });
+    await consumer.waitForEvent(
+      "batch.committed",
+      60_000,
+      () => consumer.logs.filter((line) => line.event === "batch.committed").length >= 20,
+    );
+    const signalled = performance.now();
+    const code = await stopGracefully(consumer);
+    const seconds = (performance.now() - signalled) / 1000;
+    assert.equal(code, 0, "exit 0: stopped within SHUTDOWN_GRACE_MS (past it, the service exits 1)");
+    const described = await testAdmin(t).describeGroup(group);
+    assert.equal(described?.members.length, 0, "left the group");
+    const { values: seen } = await readTopicValues({ bootstrapServers: BOOTSTRAP, topic: results });
+    const report = auditValues({ from: 0n, to: BigInt(values) }, seen);
+    const committed = (await testAdmin(t).committedOffsets(group, input, 6)).reduce(
+      (sum, { offset }) => sum + Math.max(0, offset),
+      0,
+    );
+    assert.equal(report.seen, committed, "committed exactly what it processed");
+    return {
+      values: committed,
+      missing: 0,
+      duplicates: report.duplicates,
+      detail: `SIGTERM → exit 0 in ${seconds.toFixed(2)} s (grace 10 s), group left, ${committed} processed = committed`,
+    };
+  },
+};
+
+export const scenarios: readonly Scenario[] = [
+  brokerKill,
+  rollingRestart,
+  consumerKills("at_least_once"),
+  consumerKills("exactly_once"),
+  scaling,
+  poisonValues,
+  badConfiguration,
+  busyShutdown,
+];

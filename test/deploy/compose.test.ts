@@ -1,0 +1,302 @@
+// docker-compose.yml, checked without a Docker engine: Compose's own validation, then the structure of the file as
+// Compose resolves it (brokers, replication, init gating, scalable app services, discovery), and `make up`'s
+// answer when no engine is reachable.
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+
+import { loadBatchConsumerConfig } from "../../services/batch-consumer/src/config.ts";
+import { loadProducerConfig } from "../../services/producer/src/config.ts";
+import { loadSingleConsumerConfig } from "../../services/single-consumer/src/config.ts";
+
+import {
+  APP_SERVICES,
+  CONTRACT_ENV,
+  dockerHealthcheck,
+  dockerfileInstructions,
+  durationMs,
+  envOf,
+  readYaml,
+  repoPath,
+  resolvedCompose,
+  run,
+  type ComposeFile,
+  type ComposeService,
+} from "./helpers.ts";
+
+let compose: ComposeFile;
+const service = (name: string): ComposeService => {
+  const found = compose.services[name];
+  assert.ok(found, `docker-compose.yml has a service ${name}`);
+  return found;
+};
+const brokers = () =>
+  Object.entries(compose.services).filter(([, s]) => envOf(s).KAFKA_PROCESS_ROLES !== undefined);
+
+before(async () => {
+  compose = await resolvedCompose();
+});
+
+describe("docker-compose config", () => {
+  it("accepts docker-compose.yml", async () => {
+    const result = await run("docker-compose", ["config", "-q"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, "");
+  });
+
+  it("rejects a broken copy of it, so the check above can fail", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "compose-"));
+    try {
+      const broken = readFileSync(repoPath("docker-compose.yml"), "utf8").replace(
+        "condition: service_completed_successfully",
+        "condition: service_finished",
+      );
+      writeFileSync(join(dir, "docker-compose.yml"), broken);
+      const result = await run("docker-compose", ["-f", join(dir, "docker-compose.yml"), "config", "-q"]);
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, /service_finished/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the Kafka nodes", () => {
+  it("are 3 combined broker+controller nodes with distinct ids and one identical static voter set", () => {
+    const nodes = brokers();
+    assert.equal(nodes.length, 3);
+    const ids = nodes.map(([, s]) => envOf(s).KAFKA_NODE_ID).sort();
+    assert.deepEqual(ids, ["1", "2", "3"]);
+    const voterSets = new Set(nodes.map(([, s]) => envOf(s).KAFKA_CONTROLLER_QUORUM_VOTERS));
+    assert.equal(voterSets.size, 1, "every node names the same voters");
+    const clusterIds = new Set(nodes.map(([, s]) => envOf(s).CLUSTER_ID));
+    assert.equal(clusterIds.size, 1, "every node is formatted with the same cluster id");
+
+    // Each voter is one of the nodes, at its own id and its CONTROLLER listener's port.
+    const voters = [...voterSets][0]!
+      .split(",")
+      .map((voter) => /^(\d+)@([^:]+):(\d+)$/.exec(voter)?.slice(1));
+    assert.equal(voters.length, 3);
+    for (const [name, s] of nodes) {
+      const env = envOf(s);
+      assert.equal(env.KAFKA_PROCESS_ROLES, "broker,controller", name);
+      const controllerPort = /CONTROLLER:\/\/[^:]*:(\d+)/.exec(env.KAFKA_LISTENERS ?? "")?.[1];
+      assert.ok(
+        voters.some(
+          (v) => v?.[0] === env.KAFKA_NODE_ID && v?.[1] === (s.hostname ?? name) && v?.[2] === controllerPort,
+        ),
+        `${name} (node ${env.KAFKA_NODE_ID}) is in the voter set at its controller listener`,
+      );
+    }
+  });
+
+  it("replicate as DESIGN.md says, with auto-create off", () => {
+    for (const [name, s] of brokers()) {
+      const env = envOf(s);
+      assert.deepEqual(
+        {
+          defaultRF: env.KAFKA_DEFAULT_REPLICATION_FACTOR,
+          minIsr: env.KAFKA_MIN_INSYNC_REPLICAS,
+          autoCreate: env.KAFKA_AUTO_CREATE_TOPICS_ENABLE,
+          offsetsRF: env.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR,
+          transactionsRF: env.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR,
+          transactionsMinIsr: env.KAFKA_TRANSACTION_STATE_LOG_MIN_ISR,
+        },
+        {
+          defaultRF: "3",
+          minIsr: "2",
+          autoCreate: "false",
+          offsetsRF: "3",
+          transactionsRF: "3",
+          transactionsMinIsr: "2",
+        },
+        name,
+      );
+    }
+  });
+
+  it("keep their data in a named volume, serve containers and the host, and have a healthcheck", () => {
+    const hostPorts: string[] = [];
+    for (const [name, s] of brokers()) {
+      const env = envOf(s);
+      const dataMount = s.volumes?.find((v) => v.split(":")[1] === env.KAFKA_LOG_DIRS);
+      assert.ok(dataMount, `${name} mounts a volume at KAFKA_LOG_DIRS (${env.KAFKA_LOG_DIRS})`);
+      assert.ok(
+        compose.volumes && dataMount.split(":")[0]! in compose.volumes,
+        `${name}: ${dataMount} is a named volume`,
+      );
+
+      // INTERNAL for containers (the inter-broker listener), HOST advertised on 127.0.0.1 at the published port.
+      assert.equal(env.KAFKA_INTER_BROKER_LISTENER_NAME, "INTERNAL");
+      assert.match(env.KAFKA_ADVERTISED_LISTENERS ?? "", new RegExp(`INTERNAL://${s.hostname ?? name}:\\d+`));
+      const hostPort = /HOST:\/\/127\.0\.0\.1:(\d+)/.exec(env.KAFKA_ADVERTISED_LISTENERS ?? "")?.[1];
+      assert.ok(hostPort, `${name} advertises a HOST listener`);
+      assert.ok(
+        s.ports?.some((p) => p.startsWith(`127.0.0.1:${hostPort}:${hostPort}`)),
+        `${name} publishes ${hostPort}`,
+      );
+      hostPorts.push(hostPort);
+      assert.ok(s.healthcheck?.test.length, `${name} has a healthcheck`);
+    }
+    // The local cluster's ports, so that host tools and tests work against either.
+    assert.deepEqual(hostPorts.sort(), ["9092", "9094", "9096"]);
+  });
+});
+
+describe("the init-topics step", () => {
+  it("waits for healthy brokers, and every app service waits for it to complete successfully", () => {
+    const init = service("init-topics");
+    for (const [name] of brokers()) assert.equal(init.depends_on?.[name]?.condition, "service_healthy", name);
+    for (const name of APP_SERVICES) {
+      assert.equal(
+        service(name).depends_on?.["init-topics"]?.condition,
+        "service_completed_successfully",
+        name,
+      );
+    }
+  });
+
+  it("runs the checked-in script and creates every topic the app services name", () => {
+    const init = service("init-topics");
+    const mount = init.volumes?.find((v) => v.includes("create-topics.sh"));
+    assert.ok(mount, "the script is mounted");
+    assert.ok(existsSync(mount.split(":")[0]!), `${mount.split(":")[0]} exists`);
+    assert.ok(init.entrypoint?.includes(mount.split(":")[1]!), "and is the entrypoint");
+
+    const initEnv = envOf(init);
+    const created = new Set([initEnv.KAFKA_TOPIC, initEnv.RESULTS_TOPIC, initEnv.DLQ_TOPIC]);
+    assert.deepEqual([...created].sort(), ["topic_app", "topic_app.dlq", "topic_app.results"]);
+    for (const name of APP_SERVICES) {
+      const env = envOf(service(name));
+      for (const variable of ["KAFKA_TOPIC", "RESULTS_TOPIC", "DLQ_TOPIC"] as const) {
+        if (env[variable] !== undefined)
+          assert.ok(created.has(env[variable]), `${name} ${variable}=${env[variable]}`);
+      }
+    }
+    assert.equal(initEnv.TOPIC_PARTITIONS, "6");
+    assert.equal(initEnv.EXPECTED_BROKERS, "3");
+  });
+});
+
+describe("the app services", () => {
+  it("are built from their own Dockerfile target", () => {
+    const stages = new Set(dockerfileInstructions().map((i) => i.stage));
+    for (const name of APP_SERVICES) {
+      const build = service(name).build;
+      assert.equal(build?.target, name);
+      assert.ok(stages.has(name), `the Dockerfile has a stage ${name}`);
+      assert.equal(build?.context, repoPath().replace(/\/$/, ""));
+    }
+  });
+
+  it("can be scaled: no container_name and no fixed host port", () => {
+    for (const name of APP_SERVICES) {
+      const s = service(name);
+      assert.equal(s.container_name, undefined, name);
+      assert.equal(s.ports, undefined, name);
+    }
+  });
+
+  it("are configured by the env contract only, and their own config loaders accept what they get", () => {
+    const loaders = {
+      producer: loadProducerConfig,
+      "single-consumer": loadSingleConsumerConfig,
+      "batch-consumer": loadBatchConsumerConfig,
+    } as const;
+    const brokerAddresses = brokers().map(([name, s]) => {
+      const port = /INTERNAL:\/\/[^:]+:(\d+)/.exec(envOf(s).KAFKA_ADVERTISED_LISTENERS ?? "")?.[1];
+      return `${s.hostname ?? name}:${port}`;
+    });
+    for (const name of APP_SERVICES) {
+      const env = envOf(service(name));
+      const outside = Object.keys(env).filter((key) => !(CONTRACT_ENV as readonly string[]).includes(key));
+      assert.deepEqual(outside, [], `${name} gets only contract variables`);
+      assert.deepEqual(env.KAFKA_BOOTSTRAP_SERVERS?.split(",").sort(), brokerAddresses.sort(), name);
+      assert.equal(env.METRICS_PORT, "9464", name);
+      // A bad value would make the container exit with code 2 at start; the schema is the judge.
+      const config = loaders[name](env);
+      assert.equal(config.metricsPort, 9464);
+      assert.equal(config.topic, "topic_app");
+    }
+    assert.ok(envOf(service("single-consumer")).CONSUMER_GROUP);
+    assert.ok(envOf(service("batch-consumer")).CONSUMER_GROUP);
+  });
+
+  it("have the image's healthcheck on /healthz", () => {
+    for (const name of APP_SERVICES) {
+      assert.deepEqual(service(name).healthcheck?.test, ["CMD", ...dockerHealthcheck()], name);
+    }
+    assert.match(dockerHealthcheck().join(" "), /\/healthz/);
+  });
+
+  it("get more time to stop than their graceful shutdown budget", () => {
+    for (const name of APP_SERVICES) {
+      const s = service(name);
+      const graceMs = Number(envOf(s).SHUTDOWN_GRACE_MS ?? 10_000);
+      assert.ok(
+        durationMs(s.stop_grace_period ?? "10s") > graceMs,
+        `${name}: ${s.stop_grace_period} > ${graceMs} ms`,
+      );
+    }
+  });
+});
+
+describe("the tools", () => {
+  it("Prometheus discovers every replica of every app service by DNS, at the services' metrics port", () => {
+    const prometheus = service("prometheus");
+    const configMount = prometheus.volumes?.find((v) => v.endsWith("/etc/prometheus/prometheus.yml:ro"));
+    assert.equal(configMount?.split(":")[0], repoPath("deploy/prometheus/prometheus.yml"));
+    assert.ok(prometheus.command?.includes("--config.file=/etc/prometheus/prometheus.yml"));
+
+    interface SdConfig {
+      names?: string[];
+      type?: string;
+      port?: number;
+    }
+    const config = readYaml<{
+      scrape_configs: Array<{ dns_sd_configs?: SdConfig[]; static_configs?: unknown }>;
+    }>("deploy/prometheus/prometheus.yml");
+    const dns = config.scrape_configs.flatMap((job) => job.dns_sd_configs ?? []);
+    assert.deepEqual(dns.flatMap((sd) => sd.names ?? []).sort(), [...APP_SERVICES].sort());
+    for (const sd of dns) {
+      assert.equal(sd.type, "A");
+      assert.equal(String(sd.port), "9464");
+    }
+    assert.ok(
+      config.scrape_configs.every((job) => job.static_configs === undefined),
+      "no fixed targets",
+    );
+  });
+
+  it("kafka-ui, Grafana and Prometheus are published on 127.0.0.1 only, and Grafana gets its provisioning", () => {
+    assert.match(service("kafka-ui").image ?? "", /^kafbat\/kafka-ui:/);
+    assert.ok(envOf(service("kafka-ui")).KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS);
+    for (const name of ["kafka-ui", "grafana", "prometheus"]) {
+      const ports = service(name).ports ?? [];
+      assert.ok(
+        ports.length > 0 && ports.every((p) => p.startsWith("127.0.0.1:")),
+        `${name}: ${ports.join(" ")}`,
+      );
+    }
+    for (const mount of service("grafana").volumes ?? []) {
+      const source = mount.split(":")[0]!;
+      if (source.startsWith("/")) assert.ok(existsSync(source), `${source} exists`);
+    }
+  });
+});
+
+describe("deploy/compose.sh (make up, down, logs, ps)", () => {
+  for (const verb of ["up", "down", "logs", "ps"]) {
+    it(`${verb}: without a reachable Docker engine, says so in one line, points to make up-local, exits 1`, async () => {
+      const result = await run("bash", ["deploy/compose.sh", verb], {
+        env: { DOCKER_HOST: "unix:///nonexistent/docker.sock" },
+      });
+      assert.equal(result.code, 1);
+      assert.equal(result.stdout, "");
+      assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
+      assert.match(result.stderr, /no reachable Docker engine.*make up-local/);
+    });
+  }
+});

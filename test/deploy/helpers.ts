@@ -1,0 +1,212 @@
+// Helpers of the deployment checks: run a tool, read the deployment files as the tools that use them see them.
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+
+import { parse as parseYaml } from "yaml";
+
+import { REPO_ROOT } from "../helpers/kafka.ts";
+
+export { REPO_ROOT };
+export const repoPath = (...parts: string[]) => join(REPO_ROOT, ...parts);
+
+/** The three app services: compose service name = Dockerfile target = folder under services/. */
+export const APP_SERVICES = ["producer", "single-consumer", "batch-consumer"] as const;
+
+/** The environment variables of DESIGN.md's interface contract: the only ones the app services may be given. */
+export const CONTRACT_ENV = [
+  "KAFKA_BOOTSTRAP_SERVERS",
+  "KAFKA_TOPIC",
+  "METRICS_PORT",
+  "LOG_LEVEL",
+  "SHUTDOWN_GRACE_MS",
+  "PRODUCE_FROM",
+  "PRODUCE_TO",
+  "PRODUCE_RATE",
+  "CONSUMER_GROUP",
+  "BATCH_SIZE",
+  "BATCH_MAX_WAIT_MS",
+  "RESULTS_TOPIC",
+  "DLQ_TOPIC",
+  "PROCESSING_GUARANTEE",
+] as const;
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion; a non-zero exit is a result to assert on, not an exception. */
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      {
+        cwd: options.cwd ?? REPO_ROOT,
+        env: { ...process.env, ...options.env },
+        timeout: options.timeoutMs ?? 120_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== "number") return reject(new Error(`${command}: ${error.message}`));
+        resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+export function readYaml<T = unknown>(relativePath: string): T {
+  return parseYaml(readFileSync(repoPath(relativePath), "utf8")) as T;
+}
+
+export interface ComposeService {
+  image?: string;
+  build?: { context: string; target?: string };
+  container_name?: string;
+  hostname?: string;
+  ports?: string[];
+  environment?: Record<string, string | number | boolean>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  volumes?: string[];
+  entrypoint?: string[];
+  command?: string[];
+  stop_grace_period?: string;
+  init?: boolean;
+}
+export interface ComposeFile {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+/** The compose file as Compose itself resolves it (anchors, merges and ${VAR:-default} applied). */
+export async function resolvedCompose(): Promise<ComposeFile> {
+  const result = await run("docker-compose", ["config"]);
+  if (result.code !== 0) throw new Error(`docker-compose config failed: ${result.stderr}`);
+  return parseYaml(result.stdout) as ComposeFile;
+}
+
+/** Environment values as the container sees them: strings. */
+export function envOf(service: ComposeService): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(service.environment ?? {}).map(([key, value]) => [key, String(value)]),
+  );
+}
+
+/** "20s", "1m30s", "500ms" -> milliseconds (Compose durations). */
+export function durationMs(text: string): number {
+  let total = 0;
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001 };
+  const parts = text.matchAll(/(\d+(?:\.\d+)?)(ms|us|h|m|s)/g);
+  for (const [, amount, unit] of parts) total += Number(amount) * (units[unit!] ?? Number.NaN);
+  return total;
+}
+
+export interface DockerInstruction {
+  stage: string;
+  keyword: string;
+  args: string;
+}
+
+/** The Dockerfile as a list of instructions (continuations joined, comments dropped), each with its stage name. */
+export function dockerfileInstructions(): DockerInstruction[] {
+  const text = readFileSync(repoPath("Dockerfile"), "utf8").replace(/\\\n/g, " ");
+  const instructions: DockerInstruction[] = [];
+  let stage = "";
+  for (const line of text.split("\n")) {
+    const trimmed = line.trim();
+    if (trimmed === "" || trimmed.startsWith("#")) continue;
+    const [, keyword = "", args = ""] = /^(\S+)\s*(.*)$/.exec(trimmed) ?? [];
+    if (keyword.toUpperCase() === "FROM") stage = /\bAS\s+(\S+)/i.exec(args)?.[1] ?? "";
+    instructions.push({ stage, keyword: keyword.toUpperCase(), args: args.replace(/\s+/g, " ") });
+  }
+  return instructions;
+}
+
+/** The HEALTHCHECK command of the Dockerfile, in exec form. */
+export function dockerHealthcheck(): string[] {
+  const healthcheck = dockerfileInstructions().find((i) => i.keyword === "HEALTHCHECK");
+  const json = /\bCMD\s+(\[.*\])\s*$/.exec(healthcheck?.args ?? "")?.[1];
+  if (json === undefined) throw new Error("the Dockerfile has no exec-form HEALTHCHECK CMD");
+  return JSON.parse(json) as string[];
+}
+
+/** A TCP port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+/**
+ * Polls `probe` until it returns a value other than undefined; rejects with `what` when the deadline passes, or at
+ * once when `failFast` throws (e.g. a process the probe depends on has exited).
+ */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  options: { timeoutMs?: number; failFast?: () => void } = {},
+): Promise<T> {
+  const { timeoutMs = 90_000, failFast = () => undefined } = options;
+  const deadline = Date.now() + timeoutMs;
+  let lastError = "";
+  for (;;) {
+    failFast();
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : JSON.stringify(error);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${what}: not reached within ${timeoutMs} ms${lastError ? ` (last error: ${lastError})` : ""}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+export interface DashboardPanel {
+  id: number;
+  type: string;
+  title: string;
+  datasource?: { type: string; uid: string };
+  gridPos?: { h: number; w: number; x: number; y: number };
+  targets?: Array<{ refId: string; expr: string; datasource?: { type: string; uid: string } }>;
+}
+
+/** The provisioned dashboard (JSON.parse throws if it is not valid JSON). */
+export function dashboard(): { uid: string; title: string; panels: DashboardPanel[] } {
+  return JSON.parse(readFileSync(repoPath("deploy/grafana/dashboards/kafka-fleet.json"), "utf8")) as {
+    uid: string;
+    title: string;
+    panels: DashboardPanel[];
+  };
+}
+
+/** Every PromQL query of the dashboard, with its panel's title. */
+export function dashboardQueries(): Array<{ panel: string; expr: string }> {
+  return dashboard().panels.flatMap((panel) =>
+    (panel.targets ?? []).map(({ expr }) => ({ panel: panel.title, expr })),
+  );
+}
+
+/** The metric names a query reads: ours (kafka_fleet_*) and prom-client's defaults (process_*, nodejs_*). */
+export function metricNamesIn(expr: string): string[] {
+  return [...expr.matchAll(/\b(?:kafka_fleet|process|nodejs)_[a-z0-9_]+\b/g)].map((match) => match[0]);
+}
