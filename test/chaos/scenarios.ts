@@ -110,6 +110,7 @@ async function runPipeline(
     KAFKA_TOPIC: input,
     PRODUCE_TO: String(options.values),
     ...PROGRESS,
+    ...options.producerEnv,
   });
   const produced = (fraction: number) =>
     producer.waitForEvent(

@@ -15,6 +15,9 @@ import {
   type TopicPartitionOffset,
 } from "./rdkafka.ts";
 
+/** Messages produced and not yet reported to JavaScript: librdkafka's default queue size. */
+const MAX_IN_FLIGHT = 100_000;
+
 /** Called once per message with the delivery report's outcome: null when the cluster acknowledged it. */
 export type DeliveryCallback = (error: DeliveryError | null) => void;
 
@@ -47,13 +50,16 @@ export class DeliveryProducer {
   readonly #client: ProducerClient;
   readonly #logger: Logger;
   #inFlight = 0;
+  readonly #maxInFlight: number;
+  #refusedByLibrdkafka = false;
   #roomWaiters: Array<() => void> = [];
   #drainWaiters: Array<() => void> = [];
   #closing: Promise<void> | undefined;
 
-  private constructor(client: ProducerClient, logger: Logger) {
+  private constructor(client: ProducerClient, logger: Logger, maxInFlight: number) {
     this.#client = client;
     this.#logger = logger;
+    this.#maxInFlight = maxInFlight;
   }
 
   static async connect(options: DeliveryProducerOptions): Promise<DeliveryProducer> {
@@ -70,7 +76,7 @@ export class DeliveryProducer {
           }),
       ...options.config,
     });
-    const producer = new DeliveryProducer(client, options.logger);
+    const producer = new DeliveryProducer(client, options.logger, MAX_IN_FLIGHT);
     client.on("delivery-report", (error, report) =>
       producer.#onDeliveryReport(error, report.topic, report.opaque),
     );
@@ -121,10 +127,19 @@ export class DeliveryProducer {
   }
 
   /**
-   * Queues one message. Returns false, and queues nothing, when librdkafka's queue is full: wait with
-   * `waitForRoom()` and try again. `onDelivery` is called exactly once for every message queued.
+   * Queues one message. Returns false, and queues nothing, when there is no room: wait with `waitForRoom()` and
+   * try again. `onDelivery` is called exactly once for every message queued.
+   *
+   * Room is bounded twice. librdkafka refuses messages beyond its own queue (QUEUE_FULL), but it forgets a message
+   * as soon as its report is ready, while the report itself still waits for the JavaScript thread, which takes
+   * reports in small slices per event-loop turn. A producer faster than that slice would pile up reports without
+   * bound (memory grows by gigabytes), so messages whose report has not reached us count against room too.
    */
   tryProduce(message: OutgoingMessage, onDelivery: DeliveryCallback): boolean {
+    if (this.#inFlight >= this.#maxInFlight) {
+      this.#refusedByLibrdkafka = false;
+      return false;
+    }
     try {
       this.#client.produce(
         message.topic,
@@ -136,7 +151,10 @@ export class DeliveryProducer {
         message.headers,
       );
     } catch (error) {
-      if ((error as LibrdKafkaError).code === ErrorCodes.ERR__QUEUE_FULL) return false;
+      if ((error as LibrdKafkaError).code === ErrorCodes.ERR__QUEUE_FULL) {
+        this.#refusedByLibrdkafka = true;
+        return false;
+      }
       throw error;
     }
     this.#inFlight += 1;
@@ -205,7 +223,9 @@ export class DeliveryProducer {
     this.#inFlight -= 1;
     const onDelivery = opaque as DeliveryCallback;
     onDelivery(error ? new DeliveryError(topic, error) : null);
-    this.#wakeRoomWaiters();
+    // Wake senders once there is real room: librdkafka frees a slot per report; our own bound waits for a
+    // tenth of the window to drain, so a waiting sender is not woken (and refused) once per report.
+    if (this.#refusedByLibrdkafka || this.#inFlight <= this.#maxInFlight * 0.9) this.#wakeRoomWaiters();
     if (this.#inFlight === 0 && this.#drainWaiters.length > 0) {
       const waiters = this.#drainWaiters;
       this.#drainWaiters = [];
