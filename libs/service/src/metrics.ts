@@ -38,7 +38,7 @@ export function createProducerMetrics(registry: Registry) {
 export type ProducerMetrics = ReturnType<typeof createProducerMetrics>;
 
 export function createConsumerMetrics(registry: Registry) {
-  return {
+  const metrics = {
     messagesConsumed: new Counter({
       name: `${METRIC_PREFIX}messages_consumed_total`,
       help: "Records received from the cluster.",
@@ -80,6 +80,11 @@ export function createConsumerMetrics(registry: Registry) {
       registers: [registry],
     }),
   };
+  // Known label values start at 0, so dashboards show 0 rather than "no data" before the first event.
+  for (const result of ["ok", "failed"]) metrics.commits.inc({ result }, 0);
+  for (const kind of ["assigned", "revoked", "lost"]) metrics.rebalances.inc({ kind }, 0);
+  for (const reason of ["SERDE_MISSING_VALUE", "SERDE_WRONG_LENGTH"]) metrics.deadLetters.inc({ reason }, 0);
+  return metrics;
 }
 export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;
 
