@@ -64,6 +64,7 @@ export const commonEnvSchema = z.object({
   METRICS_PORT: env.integer({ min: 0, max: 65535 }).default(9464),
   LOG_LEVEL: env.oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_GRACE_MS: env.integer({ min: 100, max: 600_000 }).default(10_000),
+  KAFKA_CONNECT_TIMEOUT_MS: env.integer({ min: 1000, max: 600_000 }).default(15_000),
 });
 
 export interface CommonConfig {
@@ -72,6 +73,8 @@ export interface CommonConfig {
   readonly metricsPort: number;
   readonly logLevel: string;
   readonly shutdownGraceMs: number;
+  /** How long to try the cluster at start before giving up with a clear error. */
+  readonly connectTimeoutMs: number;
 }
 
 export function toCommonConfig(vars: z.output<typeof commonEnvSchema>): CommonConfig {
@@ -81,6 +84,7 @@ export function toCommonConfig(vars: z.output<typeof commonEnvSchema>): CommonCo
     metricsPort: vars.METRICS_PORT,
     logLevel: vars.LOG_LEVEL,
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
+    connectTimeoutMs: vars.KAFKA_CONNECT_TIMEOUT_MS,
   };
 }
 

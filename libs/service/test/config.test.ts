@@ -24,6 +24,7 @@ describe("loadConfig with the common variables", () => {
       metricsPort: 9464,
       logLevel: "info",
       shutdownGraceMs: 10_000,
+      connectTimeoutMs: 15_000,
     });
   });
 

@@ -6,7 +6,6 @@ export const consumerEnvSchema = commonEnvSchema.extend({
   CONSUMER_GROUP: env.string().optional(),
   RESULTS_TOPIC: env.optionalString(),
   DLQ_TOPIC: env.optionalString(),
-  KAFKA_CONNECT_TIMEOUT_MS: env.integer({ min: 1000, max: 600_000 }).default(15_000),
   RETRY_MAX: env.integer({ min: 0, max: 100 }).default(5),
   RETRY_BACKOFF_MS: env.integer({ min: 1, max: 60_000 }).default(100),
 });
@@ -16,7 +15,6 @@ export interface ConsumerConfig extends CommonConfig {
   readonly resultsTopic: string | undefined;
   /** Where records that cannot be processed go (default `<KAFKA_TOPIC>.dlq`). */
   readonly dlqTopic: string;
-  readonly connectTimeoutMs: number;
   readonly retry: { readonly retries: number; readonly backoffMs: number; readonly maxBackoffMs: number };
 }
 
@@ -29,7 +27,6 @@ export function toConsumerConfig(
     groupId: vars.CONSUMER_GROUP ?? defaultGroup,
     resultsTopic: vars.RESULTS_TOPIC,
     dlqTopic: vars.DLQ_TOPIC ?? `${vars.KAFKA_TOPIC}.dlq`,
-    connectTimeoutMs: vars.KAFKA_CONNECT_TIMEOUT_MS,
     retry: { retries: vars.RETRY_MAX, backoffMs: vars.RETRY_BACKOFF_MS, maxBackoffMs: 10_000 },
   };
 }

@@ -13,7 +13,6 @@ const schema = commonEnvSchema.extend({
   PRODUCE_FROM: env.bigint().default(0n),
   PRODUCE_TO: env.bigint().optional(),
   PRODUCE_RATE: env.integer({ min: 0, max: 10_000_000 }).default(0),
-  KAFKA_CONNECT_TIMEOUT_MS: env.integer({ min: 1000, max: 600_000 }).default(15_000),
   PROGRESS_INTERVAL_MS: env.integer({ min: 100, max: 3_600_000 }).default(5000),
 });
 
@@ -24,7 +23,6 @@ export interface ProducerConfig extends CommonConfig {
   readonly to: bigint | undefined;
   /** Messages per second; 0 = as fast as the cluster takes them. */
   readonly rate: number;
-  readonly connectTimeoutMs: number;
   readonly progressIntervalMs: number;
 }
 
@@ -40,7 +38,6 @@ export function loadProducerConfig(source: NodeJS.ProcessEnv): Readonly<Producer
       from: vars.PRODUCE_FROM,
       to: vars.PRODUCE_TO,
       rate: vars.PRODUCE_RATE,
-      connectTimeoutMs: vars.KAFKA_CONNECT_TIMEOUT_MS,
       progressIntervalMs: vars.PROGRESS_INTERVAL_MS,
     };
   });
