@@ -124,12 +124,22 @@ export async function produceValues(
   await Promise.all(sends);
 }
 
-/** Runs a verb of the local cluster script (kill N, start N, wait-isr, ...). */
+/** Runs a verb of the local cluster script (kill N, start N, wait-isr, ...); a failure carries its output. */
 export async function cluster(...args: string[]): Promise<string> {
-  const { stdout } = await run("bash", [`${REPO_ROOT}/deploy/local/cluster.sh`, ...args], {
-    timeout: 180_000,
-  });
-  return stdout;
+  try {
+    const { stdout } = await run("bash", [`${REPO_ROOT}/deploy/local/cluster.sh`, ...args], {
+      timeout: 180_000,
+    });
+    return stdout;
+  } catch (error) {
+    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
+    throw new Error(
+      `cluster.sh ${args.join(" ")} failed: ${`${stdout}\n${stderr}`.trim().split("\n").slice(-6).join(" | ")}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }
 
 /** Kafka's own TopicCommand --describe: an independent look at a topic's layout and configs. */
