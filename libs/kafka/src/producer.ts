@@ -51,6 +51,7 @@ export class DeliveryProducer {
   readonly #logger: Logger;
   #inFlight = 0;
   readonly #maxInFlight: number;
+  #defaultOnDelivery: DeliveryCallback = () => undefined;
   #refusedByLibrdkafka = false;
   #roomWaiters: Array<() => void> = [];
   #drainWaiters: Array<() => void> = [];
@@ -121,6 +122,14 @@ export class DeliveryProducer {
     return new Promise((resolve, reject) => step((error) => (error ? reject(toError(error)) : resolve())));
   }
 
+  /**
+   * Sets the callback for messages produced with `tryProduce(message)` and no callback of their own: one shared
+   * function instead of one reference per message (the fast path of a range producer).
+   */
+  onDelivery(callback: DeliveryCallback): void {
+    this.#defaultOnDelivery = callback;
+  }
+
   /** Messages produced whose delivery report has not arrived yet. */
   get inFlight(): number {
     return this.#inFlight;
@@ -135,7 +144,7 @@ export class DeliveryProducer {
    * reports in small slices per event-loop turn. A producer faster than that slice would pile up reports without
    * bound (memory grows by gigabytes), so messages whose report has not reached us count against room too.
    */
-  tryProduce(message: OutgoingMessage, onDelivery: DeliveryCallback): boolean {
+  tryProduce(message: OutgoingMessage, onDelivery: DeliveryCallback = this.#defaultOnDelivery): boolean {
     if (this.#inFlight >= this.#maxInFlight) {
       this.#refusedByLibrdkafka = false;
       return false;
@@ -146,8 +155,10 @@ export class DeliveryProducer {
         null,
         message.value,
         message.key ?? null,
-        Date.now(),
-        onDelivery,
+        // librdkafka stamps the create time itself.
+        null,
+        // No per-message opaque on the hot path: each one costs the client a persistent reference.
+        onDelivery === this.#defaultOnDelivery ? undefined : onDelivery,
         message.headers,
       );
     } catch (error) {
@@ -221,7 +232,7 @@ export class DeliveryProducer {
 
   #onDeliveryReport(error: LibrdKafkaError | null | undefined, topic: string, opaque: unknown): void {
     this.#inFlight -= 1;
-    const onDelivery = opaque as DeliveryCallback;
+    const onDelivery = (opaque as DeliveryCallback | undefined) ?? this.#defaultOnDelivery;
     onDelivery(error ? new DeliveryError(topic, error) : null);
     // Wake senders once there is real room: librdkafka frees a slot per report; our own bound waits for a
     // tenth of the window to drain, so a waiting sender is not woken (and refused) once per report.

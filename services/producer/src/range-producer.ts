@@ -58,6 +58,7 @@ export async function produceRange(options: {
     }
   };
 
+  producer.onDelivery(onDelivery);
   const started = performance.now();
   const snapshot = (): ProgressSnapshot => ({
     sent,
@@ -69,10 +70,12 @@ export async function produceRange(options: {
   let value = options.from;
   let sent = 0;
   while ((to === undefined || value < to) && !signal.aborted) {
-    const delayMs = pacingDelayMs(sent, rate, performance.now() - started);
-    if (delayMs >= 1) await sleep(delayMs, undefined, { signal }).catch(() => undefined);
-    if (signal.aborted) break;
-    if (!producer.tryProduce({ topic, value: serializeInt(value) }, onDelivery)) {
+    if (rate > 0) {
+      const delayMs = pacingDelayMs(sent, rate, performance.now() - started);
+      if (delayMs >= 1) await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) break;
+    }
+    if (!producer.tryProduce({ topic, value: serializeInt(value) })) {
       // Backpressure: librdkafka's queue is full; wait for delivery reports to make room.
       await producer.waitForRoom();
       continue;

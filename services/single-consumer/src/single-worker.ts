@@ -11,6 +11,11 @@ import {
 
 /** How long one poll may block: bounds how late a stop request is noticed. */
 const POLL_MS = 200;
+/**
+ * Records asked for per poll. A poll returns once it has this many or the local queue runs dry, so while records
+ * keep arriving the first of a large request waits for the last: small requests keep latency low.
+ */
+const FETCH_MAX = 64;
 
 export interface SingleWorkerOptions {
   readonly maxInFlight: number;
@@ -50,7 +55,10 @@ export class SingleWorker {
     this.#signal = signal;
     const { metrics, health, maxInFlight } = this.#options;
     while (!signal.aborted && this.#failure === undefined) {
-      const messages = await consumer.consume(Math.max(1, maxInFlight - this.#inFlight.size), POLL_MS);
+      const messages = await consumer.consume(
+        Math.max(1, Math.min(FETCH_MAX, maxInFlight - this.#inFlight.size)),
+        POLL_MS,
+      );
       health.beat();
       metrics.messagesConsumed.inc(messages.length);
       for (const message of messages) {

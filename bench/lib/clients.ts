@@ -1,0 +1,201 @@
+import { fileURLToPath } from "node:url";
+
+import { BOOTSTRAP } from "./kafka.ts";
+import { jsonLine, startMeasured, type Measured } from "./process.ts";
+
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const JARS = `${REPO_ROOT}.run/kafka-jars/*`;
+export const PYTHON = `${REPO_ROOT}.run/bench-venv/bin/python`;
+/** The heap Kafka's own kafka-*-perf-test.sh scripts give these tools. */
+const JAVA_HEAP = "-Xmx512M";
+
+/** Batch size for throughput runs of every batch consumer (kafka-fleet's BATCH_SIZE, Python's num_messages). */
+export let THROUGHPUT_BATCH = 500;
+
+/** `--batch-size`: to see how much of the consumers' cost is the commit per batch. */
+export function setThroughputBatch(size: number): void {
+  THROUGHPUT_BATCH = size;
+}
+
+export type ClientId = "kafka-fleet" | "java" | "kafkajs" | "ckjs-kafkajs" | "python";
+export const CLIENT_LABELS: Record<ClientId, string> = {
+  "kafka-fleet": "kafka-fleet",
+  java: "Java perf tool",
+  kafkajs: "KafkaJS 2.2.4",
+  "ckjs-kafkajs": "ckjs KafkaJS API",
+  python: "Python confluent-kafka (seed)",
+};
+
+/** A point where the client says how far it is: the harness samples /proc at that instant. */
+export interface Progress {
+  readonly count: number;
+  readonly at: number;
+  readonly cpuSeconds: number;
+}
+
+export interface RunSpec {
+  readonly topic: string;
+  readonly count: number;
+  readonly size: number;
+  readonly group: string;
+}
+
+/** Runs a service the way its `start` script and the tests do: node --import tsx src/main.ts, env only. */
+export function startService(
+  role: "producer" | "batch-consumer" | "single-consumer",
+  env: Record<string, string>,
+  name: string = role,
+): Measured {
+  return startMeasured(
+    name,
+    process.execPath,
+    ["--import", "tsx", `${REPO_ROOT}services/${role}/src/main.ts`],
+    {
+      KAFKA_BOOTSTRAP_SERVERS: BOOTSTRAP.join(","),
+      METRICS_PORT: "0",
+      LOG_LEVEL: "info",
+      SHUTDOWN_GRACE_MS: "20000",
+      ...env,
+    },
+  );
+}
+
+export function startProducer(client: ClientId, spec: RunSpec): Measured {
+  const brokers = BOOTSTRAP.join(",");
+  switch (client) {
+    case "kafka-fleet":
+      return startService("producer", {
+        KAFKA_TOPIC: spec.topic,
+        PRODUCE_FROM: "0",
+        PRODUCE_TO: String(spec.count),
+        PROGRESS_INTERVAL_MS: "3600000",
+      });
+    case "java":
+      return startMeasured("ProducerPerformance", "java", [
+        JAVA_HEAP,
+        "-cp",
+        JARS,
+        "org.apache.kafka.tools.ProducerPerformance",
+        "--topic",
+        spec.topic,
+        "--num-records",
+        String(spec.count),
+        "--record-size",
+        String(spec.size),
+        "--throughput",
+        "-1",
+        "--producer-props",
+        `bootstrap.servers=${brokers}`,
+        "acks=all",
+      ]);
+    case "kafkajs":
+    case "ckjs-kafkajs":
+      return startNodePeer(client, "produce", spec);
+    case "python":
+      return startPython("produce", spec);
+  }
+}
+
+/**
+ * Starts a consumer that reads `spec.count` records from the beginning of `spec.topic` in its own group, and
+ * calls `onProgress` on its first batch and when it has seen them all (then it is stopped with SIGTERM).
+ */
+export function startConsumer(
+  client: ClientId,
+  spec: RunSpec,
+  onProgress: (kind: "first" | "done", progress: Progress) => void,
+): Measured {
+  let measured: Measured;
+  let seen = 0;
+  const report = (kind: "first" | "done", count: number) => {
+    const sample = measured.mark();
+    onProgress(kind, { count, at: sample.at, cpuSeconds: sample.cpuSeconds });
+  };
+  switch (client) {
+    case "kafka-fleet":
+      measured = startService("batch-consumer", {
+        KAFKA_TOPIC: spec.topic,
+        CONSUMER_GROUP: spec.group,
+        BATCH_SIZE: String(THROUGHPUT_BATCH),
+      });
+      // One batch.committed event per batch: the service's own account of what it processed and committed.
+      measured.onLine((line) => {
+        const event = jsonLine(line);
+        if (event?.event !== "batch.committed") return;
+        const size = Number(event.size);
+        if (seen === 0) report("first", size);
+        seen += size;
+        if (seen >= spec.count && seen - size < spec.count) report("done", seen);
+      });
+      return measured;
+    case "java":
+      measured = startMeasured("ConsumerPerformance", "java", [
+        JAVA_HEAP,
+        "-cp",
+        JARS,
+        "org.apache.kafka.tools.ConsumerPerformance",
+        "--bootstrap-server",
+        BOOTSTRAP.join(","),
+        "--topic",
+        spec.topic,
+        "--group",
+        spec.group,
+        "--num-records",
+        String(spec.count),
+        "--timeout",
+        "120000",
+        "--show-detailed-stats",
+        "--reporting-interval",
+        "250",
+      ]);
+      // Detailed stats: "time, threadId, MB, MB/s, nMsg, nMsg/s, ..." per interval, the count cumulative.
+      measured.onLine((line) => {
+        const fields = line.split(",").map((field) => field.trim());
+        const total = Number(fields[4]);
+        if (fields.length < 6 || !Number.isFinite(total) || total <= 0) return;
+        if (seen === 0) report("first", total);
+        if (total >= spec.count && seen < spec.count) report("done", total);
+        seen = total;
+      });
+      // The last interval line may not reach the total before the tool exits; its exit is then the end.
+      void measured.exited.then(() => {
+        if (seen > 0 && seen < spec.count) {
+          const last = measured.samples.at(-1);
+          if (last) onProgress("done", { count: spec.count, at: last.at, cpuSeconds: last.cpuSeconds });
+        }
+      });
+      return measured;
+    case "kafkajs":
+    case "ckjs-kafkajs":
+      measured = startNodePeer(client, "consume", spec);
+      break;
+    case "python":
+      measured = startPython("consume", spec);
+      break;
+  }
+  measured.onLine((line) => {
+    const event = jsonLine(line);
+    if (event?.event === "first" || event?.event === "done") report(event.event, Number(event.count));
+  });
+  return measured;
+}
+
+function startNodePeer(client: "kafkajs" | "ckjs-kafkajs", mode: string, spec: RunSpec): Measured {
+  return startMeasured(client, process.execPath, [
+    "--import",
+    "tsx",
+    `${REPO_ROOT}bench/clients/kafkajs-style.ts`,
+    ...["--lib", client === "kafkajs" ? "kafkajs" : "ckjs", "--mode", mode],
+    ...["--brokers", BOOTSTRAP.join(","), "--topic", spec.topic],
+    ...["--count", String(spec.count), "--size", String(spec.size), "--group", spec.group],
+  ]);
+}
+
+function startPython(mode: string, spec: RunSpec): Measured {
+  return startMeasured("python", PYTHON, [
+    `${REPO_ROOT}bench/clients/seed_python.py`,
+    ...["--mode", mode, "--brokers", BOOTSTRAP.join(","), "--topic", spec.topic],
+    ...["--count", String(spec.count), "--size", String(spec.size), "--group", spec.group],
+    ...["--batch", String(THROUGHPUT_BATCH)],
+  ]);
+}

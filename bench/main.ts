@@ -1,0 +1,199 @@
+/**
+ * `make bench`: kafka-fleet's services side by side with Kafka's Java perf tools, KafkaJS, the KafkaJS API of
+ * @confluentinc/kafka-javascript and the seed's Python stack, on the local 3-broker cluster, in one run.
+ * Every figure that matters is a ratio against a peer measured minutes apart on the same machine.
+ *
+ *   npm run bench                 full run, writes docs/benchmarks.md, docs/benchmarks/{results.json,*.svg}
+ *   npm run bench -- --smoke      every part on a few thousand messages, writes .run/bench-smoke/
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import os from "node:os";
+import { parseArgs } from "node:util";
+
+import { librdkafkaVersion } from "@kafka-fleet/kafka";
+
+import { PYTHON, REPO_ROOT, THROUGHPUT_BATCH, setThroughputBatch, type ClientId } from "./lib/clients.ts";
+import { Scratch, TopicCounter } from "./lib/kafka.ts";
+import { killAll } from "./lib/process.ts";
+import { Reporter } from "./lib/reporter.ts";
+import { measureJavaLatency, measureServiceLatency, type LatencyResult } from "./parts/latency.ts";
+import { measureMemory, type MemoryResult } from "./parts/memory.ts";
+import { measureConsumer, measureProducer, type ThroughputResult } from "./parts/throughput.ts";
+import { writeReport, type BenchResults } from "./report/write.ts";
+import { checkTargets } from "./report/targets.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: "boolean", default: false },
+    messages: { type: "string" },
+    "memory-messages": { type: "string" },
+    "latency-seconds": { type: "string" },
+    "e2e-records": { type: "string" },
+    parts: { type: "string", default: "throughput,latency,memory" },
+    clients: { type: "string", default: "kafka-fleet,java,kafkajs,ckjs-kafkajs,python" },
+    sizes: { type: "string", default: "8,100" },
+    out: { type: "string" },
+    "batch-size": { type: "string" },
+    // Re-renders docs from a results.json (e.g. after editing bench/report/findings.md) without measuring.
+    "report-only": { type: "string" },
+  },
+});
+
+const smoke = args.smoke;
+const config = {
+  smoke,
+  /** Per throughput run (each producer, each consumer, each value size). */
+  messages: Number(args.messages ?? (smoke ? 5_000 : 1_000_000)),
+  memoryMessages: Number(args["memory-messages"] ?? (smoke ? 20_000 : 3_000_000)),
+  latencySeconds: Number(args["latency-seconds"] ?? (smoke ? 2 : 20)),
+  latencyRates: [1_000, 10_000],
+  e2eRecords: Number(args["e2e-records"] ?? (smoke ? 200 : 5_000)),
+  parts: new Set(args.parts.split(",")),
+  clients: args.clients.split(",") as ClientId[],
+  sizes: args.sizes.split(",").map(Number),
+  out: args.out ?? (smoke ? `${REPO_ROOT}.run/bench-smoke` : `${REPO_ROOT}docs`),
+};
+
+function machine() {
+  // java -version answers on stderr, python --version on stdout.
+  const version = (command: string, flag: string) => {
+    const run = spawnSync(command, [flag], { encoding: "utf8" });
+    return `${run.stdout ?? ""}${run.stderr ?? ""}`.trim().split("\n")[0] ?? "unknown";
+  };
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? "unknown",
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    java: version("java", "-version"),
+    python: existsSync(PYTHON) ? version(PYTHON, "--version") : "missing",
+    librdkafka: librdkafkaVersion,
+    kafka: "Apache Kafka 4.3.1, 3 KRaft nodes on this machine",
+  };
+}
+
+async function main(): Promise<void> {
+  const reporter = new Reporter();
+  if (args["report-only"] !== undefined) {
+    const saved = JSON.parse(await readFile(args["report-only"], "utf8")) as BenchResults;
+    const written = await writeReport(saved, config.out);
+    process.stdout.write(`${written.table}\n\nwrote ${written.files.join(", ")}\n`);
+    return;
+  }
+  if (args["batch-size"] !== undefined) setThroughputBatch(Number(args["batch-size"]));
+  if (config.clients.includes("python") && !existsSync(PYTHON)) {
+    throw new Error(`no Python venv at ${PYTHON}: run bench/setup.sh (make bench does)`);
+  }
+  const scratch = new Scratch();
+  const counter = await TopicCounter.open();
+  const started = Date.now();
+  const throughput: ThroughputResult[] = [];
+  const latency: LatencyResult[] = [];
+  let memory: MemoryResult[] = [];
+  // Ctrl-C still deletes what this run created on the shared cluster.
+  const interrupted = () => {
+    reporter.step("interrupted: stopping clients, deleting this run's topics");
+    killAll();
+    void scratch.cleanup().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
+  try {
+    if (config.parts.has("throughput")) {
+      for (const size of config.sizes) {
+        // The Java producer's topic is the consumers' input: the same records for every consumer.
+        let input: string | undefined;
+        for (const client of config.clients) {
+          // The services send int64 values: 8 bytes, nothing else.
+          if (client === "kafka-fleet" && size !== 8) continue;
+          const topic = await scratch.topic(`produce-${client}-${size}`);
+          if (client === "java") input = topic;
+          reporter.step(`producer ${client}, ${config.messages} × ${size} B`);
+          const result = await measureProducer(client, topic, config.messages, size, counter, reporter);
+          reporter.step(describeThroughput(result));
+          throughput.push(result);
+        }
+        if (input === undefined) {
+          reporter.step(`no Java producer run for ${size} B: consumers skipped`);
+          continue;
+        }
+        for (const client of config.clients) {
+          if (client === "kafka-fleet" && size !== 8) continue;
+          reporter.step(`consumer ${client}, ${config.messages} × ${size} B`);
+          const result = await measureConsumer(client, input, config.messages, size, scratch, reporter);
+          reporter.step(describeThroughput(result));
+          throughput.push(result);
+        }
+      }
+    }
+    if (config.parts.has("latency")) {
+      reporter.step(`latency: EndToEndLatency, ${config.e2eRecords} records one at a time`);
+      const java = await measureJavaLatency(config.e2eRecords, scratch);
+      reporter.step(describeLatency(java));
+      latency.push(java);
+      for (const role of ["single-consumer", "batch-consumer"] as const) {
+        for (const rate of config.latencyRates) {
+          reporter.step(`latency: ${role} at ${rate} msg/s for ${config.latencySeconds} s`);
+          const result = await measureServiceLatency(
+            role,
+            rate,
+            config.latencySeconds,
+            scratch,
+            counter,
+            reporter,
+          );
+          reporter.step(describeLatency(result));
+          latency.push(result);
+        }
+      }
+    }
+    if (config.parts.has("memory")) {
+      reporter.step(`memory: the three services over ${config.memoryMessages} messages`);
+      memory = await measureMemory(config.memoryMessages, scratch, reporter);
+      for (const service of memory) {
+        reporter.step(
+          `  ${service.role}: RSS ${service.warmRssMiB.toFixed(0)} → max ${service.maxRssAfterWarmupMiB.toFixed(0)} MiB after warm-up (${service.growthPercent.toFixed(1)} %)`,
+        );
+      }
+    }
+  } finally {
+    reporter.step("deleting this run's topics and groups");
+    await counter.close();
+    await scratch.cleanup();
+  }
+
+  const { parts, ...shown } = config;
+  const results: BenchResults = {
+    startedAt: new Date(started).toISOString(),
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    machine: machine(),
+    config: { ...shown, parts: [...parts], throughputBatchSize: THROUGHPUT_BATCH },
+    throughput,
+    latency,
+    memory,
+    targets: checkTargets(throughput, latency, memory),
+  };
+  const written = await writeReport(results, config.out);
+  process.stdout.write(`\n${written.table}\n\nwrote ${written.files.join(", ")}\n`);
+  const failures = [...throughput, ...latency].filter((r) => r.error !== undefined);
+  if (failures.length > 0) {
+    process.stderr.write(`${failures.length} measurements failed (see the report)\n`);
+    process.exitCode = 1;
+  }
+}
+
+function describeThroughput(r: ThroughputResult): string {
+  if (r.error) return `  FAILED: ${r.error.slice(0, 400)}`;
+  return `  ${r.messagesPerSecond.toLocaleString("en-US")} msg/s, ${r.megabytesPerSecond.toFixed(1)} MB/s, ${r.cpuSecondsPerMillion.toFixed(2)} CPU-s/1M, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`;
+}
+
+function describeLatency(r: LatencyResult): string {
+  if (r.error) return `  FAILED: ${r.error.slice(0, 400)}`;
+  const { p50, p99, p999 } = r.latencyMs;
+  return `  p50 ${p50} ms, p99 ${p99} ms, p99.9 ${p999} ms${r.missing > 0 ? `, ${r.missing} without result` : ""}`;
+}
+
+await main();

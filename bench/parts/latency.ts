@@ -1,0 +1,144 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+import { REPO_ROOT, startService } from "../lib/clients.ts";
+import type { Scratch, TopicCounter } from "../lib/kafka.ts";
+import { BOOTSTRAP, readTimestamps } from "../lib/kafka.ts";
+import { jsonLine, startMeasured } from "../lib/process.ts";
+import type { Reporter } from "../lib/reporter.ts";
+import { histogramQuantileBound, percentiles, type Percentiles } from "../lib/stats.ts";
+
+export interface LatencyResult {
+  readonly client: "single-consumer" | "batch-consumer" | "java-EndToEndLatency";
+  /** Messages per second offered by the producer; 0 for the Java tool (one message at a time, ping-pong). */
+  readonly rate: number;
+  readonly messages: number;
+  /** Milliseconds, over the values after the warm-up. */
+  readonly latencyMs: Percentiles;
+  /** Values produced but without a result when the run ended (a consumer that cannot keep up). */
+  readonly missing: number;
+  /** From the service's own histogram: the bucket bound (s) holding p99, as a cross-check. */
+  readonly histogramP99BoundSeconds?: number;
+  readonly error?: string;
+}
+
+/** The first share of values is warm-up (connections, the first fetches, JIT): left out of the percentiles. */
+const WARMUP_SHARE = 0.1;
+
+/**
+ * End-to-end latency of a consumer service at a fixed offered rate. The producer service (paced by
+ * PRODUCE_RATE) stamps each record with CreateTime when it sends it; the consumer, with RESULTS_TOPIC set,
+ * publishes one result per value once it has processed it, stamped with CreateTime at that moment. Latency per
+ * value = result timestamp − input timestamp (both ms, same machine clock). This is exact per message, unlike
+ * the service's histogram, whose buckets are too coarse for a p99 ratio; the histogram is kept as a check.
+ */
+export async function measureServiceLatency(
+  role: "single-consumer" | "batch-consumer",
+  rate: number,
+  seconds: number,
+  scratch: Scratch,
+  counter: TopicCounter,
+  reporter: Reporter,
+): Promise<LatencyResult> {
+  const messages = rate * seconds;
+  const input = await scratch.topic(`lat-${role}-${rate}`);
+  await scratch.dlqFor(input);
+  const results = await scratch.topic(`lat-${role}-${rate}-results`);
+  // Default settings: BATCH_SIZE 10 / BATCH_MAX_WAIT_MS 1000, MAX_IN_FLIGHT 1000.
+  const consumer = startService(role, {
+    KAFKA_TOPIC: input,
+    RESULTS_TOPIC: results,
+    CONSUMER_GROUP: scratch.group(role),
+  });
+  let error: string | undefined;
+  let histogramP99BoundSeconds: number | undefined;
+  try {
+    const port = await consumer.waitForLine((line) => {
+      const event = jsonLine(line);
+      return event?.event === "service.started" ? Number(event.metricsPort) : undefined;
+    }, 60_000);
+    await consumer.waitForLine((line) => {
+      const event = jsonLine(line);
+      return event?.event === "rebalance.assigned" && Number(event.owned) === 6 ? true : undefined;
+    }, 60_000);
+    const producer = startService("producer", {
+      KAFKA_TOPIC: input,
+      PRODUCE_FROM: "0",
+      PRODUCE_TO: String(messages),
+      PRODUCE_RATE: String(rate),
+      PROGRESS_INTERVAL_MS: "3600000",
+    });
+    // A consumer that cannot keep up gets a bounded grace period; what it has not done by then counts as missing.
+    const deadline = Date.now() + seconds * 1000 + Math.min(60_000, seconds * 3_000);
+    let processed = 0;
+    while (Date.now() < deadline) {
+      processed = await counter.count(results);
+      reporter.progress(`${role} at ${rate} msg/s`, processed, messages);
+      if (processed >= messages) break;
+      await sleep(500);
+    }
+    const code = await producer.exited;
+    if (code !== 0) error = `producer exited ${code}: ${producer.stderrTail()}`;
+    const page = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    histogramP99BoundSeconds = histogramQuantileBound(page, "kafka_fleet_end_to_end_latency_seconds", 0.99);
+  } catch (failure) {
+    error = String(failure);
+  } finally {
+    await consumer.stop();
+  }
+  const [sent, processed] = await Promise.all([
+    readTimestamps(input, messages),
+    readTimestamps(results, messages),
+  ]);
+  const latencies: number[] = [];
+  let missing = 0;
+  for (const [value, sentAt] of sent) {
+    const doneAt = processed.get(value);
+    if (doneAt === undefined) missing += 1;
+    else if (value >= BigInt(Math.floor(messages * WARMUP_SHARE))) latencies.push(doneAt - sentAt);
+  }
+  return {
+    client: role,
+    rate,
+    messages,
+    latencyMs: percentiles(latencies),
+    missing: missing + (messages - sent.size),
+    ...(histogramP99BoundSeconds === undefined ? {} : { histogramP99BoundSeconds }),
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+/**
+ * Kafka's own EndToEndLatency: it sends one record (acks as given), waits until its consumer has it, and only
+ * then sends the next, so its rate is set by the latency itself. Its percentiles are the reference.
+ */
+export async function measureJavaLatency(messages: number, scratch: Scratch): Promise<LatencyResult> {
+  const topic = await scratch.topic("lat-java");
+  const tool = startMeasured("EndToEndLatency", "java", [
+    "-Xmx512M",
+    "-cp",
+    `${REPO_ROOT}.run/kafka-jars/*`,
+    "org.apache.kafka.tools.EndToEndLatency",
+    ...["--bootstrap-server", BOOTSTRAP.join(","), "--topic", topic],
+    ...["--num-records", String(messages), "--producer-acks", "all", "--record-size", "8"],
+  ]);
+  let avg = Number.NaN;
+  let figures: number[] = [];
+  tool.onLine((line) => {
+    const average = /Avg latency: ([\d.]+) ms/.exec(line);
+    if (average) avg = Number(average[1]);
+    const match = /50th = ([\d.]+), 99th = ([\d.]+), 99\.9th = ([\d.]+)/.exec(line);
+    if (match) figures = [Number(match[1]), Number(match[2]), Number(match[3])];
+  });
+  const code = await tool.exited;
+  const [p50 = Number.NaN, p99 = Number.NaN, p999 = Number.NaN] = figures;
+  return {
+    client: "java-EndToEndLatency",
+    rate: 0,
+    messages,
+    latencyMs: { count: messages, p50, p99, p999, max: Number.NaN },
+    missing: 0,
+    ...(code === 0 && figures.length === 3
+      ? {}
+      : { error: `exit ${code}, avg ${avg}: ${tool.stderrTail()}` }),
+  };
+}

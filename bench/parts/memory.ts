@@ -1,0 +1,115 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+import { THROUGHPUT_BATCH, startService } from "../lib/clients.ts";
+import type { Scratch } from "../lib/kafka.ts";
+import { jsonLine, type Measured } from "../lib/process.ts";
+import type { Reporter } from "../lib/reporter.ts";
+
+type Role = "producer" | "batch-consumer" | "single-consumer";
+
+export interface MemoryResult {
+  readonly role: Role;
+  readonly messages: number;
+  /** How far it got (acknowledged or processed) when the run ended. */
+  readonly done: number;
+  /** RSS once 20 % of the messages were through: the end of warm-up. */
+  readonly warmRssMiB: number;
+  /** Highest RSS after warm-up. */
+  readonly maxRssAfterWarmupMiB: number;
+  readonly finalRssMiB: number;
+  /** (max after warm-up − warm) / warm; the issue's bar is ≤ 10 %. */
+  readonly growthPercent: number;
+  readonly peakRssMiB: number;
+  /** [seconds since start, RSS MiB, share done], one point a second, for the chart. */
+  readonly series: Array<[number, number, number]>;
+}
+
+const WARM_SHARE = 0.2;
+const MiB = 2 ** 20;
+
+/** A service's own count of what it has done, from its /metrics page. */
+async function countFrom(port: number, role: Role): Promise<number> {
+  const metric =
+    role === "producer" ? "kafka_fleet_messages_produced_total" : "kafka_fleet_messages_processed_total";
+  const page = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let total = 0;
+  for (const match of page.matchAll(new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)$`, "gm")))
+    total += Number(match[1]);
+  return total;
+}
+
+/**
+ * The three services side by side over one long stream: the producer writes `messages` values as fast as it
+ * can while the batch consumer (BATCH_SIZE 500) and the single consumer (defaults) read them, each in its own
+ * group. RSS of each is sampled from /proc every second; growth is measured after warm-up.
+ */
+export async function measureMemory(
+  messages: number,
+  scratch: Scratch,
+  reporter: Reporter,
+): Promise<MemoryResult[]> {
+  const topic = await scratch.topic("memory");
+  await scratch.dlqFor(topic);
+  const started = Date.now();
+  const services: Array<{ role: Role; measured: Measured; port: Promise<number> }> = [];
+  const add = (role: Role, env: Record<string, string>) => {
+    const measured = startService(role, { KAFKA_TOPIC: topic, ...env });
+    const port = measured.waitForLine((line) => {
+      const event = jsonLine(line);
+      return event?.event === "service.started" ? Number(event.metricsPort) : undefined;
+    }, 60_000);
+    services.push({ role, measured, port });
+  };
+  add("batch-consumer", { CONSUMER_GROUP: scratch.group("mem-batch"), BATCH_SIZE: String(THROUGHPUT_BATCH) });
+  add("single-consumer", { CONSUMER_GROUP: scratch.group("mem-single") });
+  add("producer", { PRODUCE_FROM: "0", PRODUCE_TO: String(messages), PROGRESS_INTERVAL_MS: "3600000" });
+
+  const points = new Map<Role, Array<[number, number, number]>>(services.map(({ role }) => [role, []]));
+  const counts = new Map<Role, number>();
+  // Generous: two cores shared by three services and three brokers.
+  const deadline = Date.now() + Math.max(180_000, messages / 10);
+  try {
+    while (Date.now() < deadline) {
+      for (const { role, measured, port } of services) {
+        // The producer exits once its range is acknowledged (exit 0 means all of it): nothing left to sample.
+        if (measured.child.exitCode !== null) {
+          if (role === "producer" && measured.child.exitCode === 0) counts.set(role, messages);
+          continue;
+        }
+        const sample = measured.mark();
+        const count = await countFrom(await port, role).catch(() => counts.get(role) ?? 0);
+        counts.set(role, count);
+        points.get(role)!.push([(sample.at - started) / 1000, sample.rssBytes / MiB, count / messages]);
+      }
+      const slowest = Math.min(...counts.values());
+      reporter.progress(`memory: slowest service`, slowest, messages);
+      if (slowest >= messages) break;
+      await sleep(1000);
+    }
+  } finally {
+    for (const { measured } of services) await measured.stop();
+  }
+
+  return services.map(({ role, measured }) => {
+    const series = points.get(role)!;
+    const warmIndex = series.findIndex(([, , share]) => share >= WARM_SHARE);
+    const afterWarmup = warmIndex < 0 ? [] : series.slice(warmIndex);
+    const warm = afterWarmup[0]?.[1] ?? Number.NaN;
+    const maxAfter = afterWarmup.length === 0 ? Number.NaN : Math.max(...afterWarmup.map(([, rss]) => rss));
+    return {
+      role,
+      messages,
+      done: counts.get(role) ?? 0,
+      warmRssMiB: warm,
+      maxRssAfterWarmupMiB: maxAfter,
+      finalRssMiB: series.at(-1)?.[1] ?? Number.NaN,
+      growthPercent: ((maxAfter - warm) / warm) * 100,
+      peakRssMiB: Math.max(0, ...measured.samples.map((sample) => sample.peakRssBytes)) / MiB,
+      series: series.map(([at, rss, share]) => [
+        Math.round(at * 10) / 10,
+        Math.round(rss * 10) / 10,
+        Math.round(share * 1000) / 1000,
+      ]),
+    };
+  });
+}
