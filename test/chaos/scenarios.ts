@@ -243,10 +243,13 @@ const scaling: Scenario = {
   short: false,
   async run(t, size) {
     const values = size === "full" ? 300_000 : 30_000;
+    // Paced, so the scaling happens while values are still arriving, and the consumers keep up.
+    const rate = size === "full" ? 5000 : 3000;
     const report = await runPipeline(t, {
       values,
       consumers: 1,
-      env: { BATCH_SIZE: "10" },
+      env: { BATCH_SIZE: "100" },
+      producerEnv: { PRODUCE_RATE: String(rate) },
       async during({ startConsumer, produced }) {
         await produced(0.1);
         const extra = [startConsumer(), startConsumer()];
@@ -260,7 +263,7 @@ const scaling: Scenario = {
       values,
       missing: report.missing,
       duplicates: report.duplicates,
-      detail: "2 replicas added at 10%, stopped at 50%, BATCH_SIZE 10",
+      detail: `2 replicas added at 10%, stopped at 50% of the range; ${rate} msg/s, BATCH_SIZE 100`,
     };
   },
 };
