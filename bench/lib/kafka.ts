@@ -99,12 +99,13 @@ export class TopicCounter {
   }
 
   async count(topic: string): Promise<number> {
-    // A topic created a moment ago may have no leaders yet ("Not leader for partition"): ask again.
+    // A topic created a moment ago may have no leaders yet ("Not leader for partition"), or be unknown to this
+    // client's metadata for a few seconds ("Unknown partition"): ask again, for up to 30 s.
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.#count(topic);
       } catch (error) {
-        if (attempt >= 50) throw error;
+        if (attempt >= 300) throw error;
         await sleep(100);
       }
     }
