@@ -5,6 +5,11 @@ export interface RecordPosition {
   readonly offset: number;
 }
 
+/** One string per topic-partition, for maps and sets keyed by partition. */
+export function partitionKey(position: { topic: string; partition: number }): string {
+  return `${position.topic}\u0000${position.partition}`;
+}
+
 export interface FlushRules {
   /** Flush as soon as the batch holds this many records. */
   readonly maxSize: number;
@@ -30,7 +35,7 @@ export function pollTimeoutMs(size: number, ageMs: number, rules: FlushRules, id
 export function commitOffsets(records: Iterable<RecordPosition>): RecordPosition[] {
   const next = new Map<string, RecordPosition>();
   for (const { topic, partition, offset } of records) {
-    const key = `${topic}\u0000${partition}`;
+    const key = partitionKey({ topic, partition });
     const known = next.get(key);
     if (known === undefined || offset + 1 > known.offset)
       next.set(key, { topic, partition, offset: offset + 1 });

@@ -2,6 +2,7 @@ export {
   BatchAccumulator,
   commitOffsets,
   isBatchDue,
+  partitionKey,
   pollTimeoutMs,
   type FlushRules,
   type RecordPosition,

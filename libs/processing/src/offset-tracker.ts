@@ -1,4 +1,4 @@
-import type { RecordPosition } from "./batch.ts";
+import { partitionKey as keyOf, type RecordPosition } from "./batch.ts";
 
 interface PartitionState {
   /** Offsets started and not yet completed; a Set iterates in insertion order, so the first is the oldest. */
@@ -59,8 +59,4 @@ export class OffsetTracker {
 
 function position(record: RecordPosition): { topic: string; partition: number } {
   return { topic: record.topic, partition: record.partition };
-}
-
-function keyOf(position: { topic: string; partition: number }): string {
-  return `${position.topic}\u0000${position.partition}`;
 }

@@ -1,7 +1,4 @@
-import type { RecordPosition } from "./batch.ts";
-
-const keyOf = (position: { topic: string; partition: number }) =>
-  `${position.topic}\u0000${position.partition}`;
+import { partitionKey as keyOf, type RecordPosition } from "./batch.ts";
 
 /**
  * Offsets of processed records that are not committed yet, per partition (the next offset to read).

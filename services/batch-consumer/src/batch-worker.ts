@@ -5,6 +5,7 @@ import {
   BatchAccumulator,
   PendingCommits,
   commitOffsets,
+  partitionKey as keyOf,
   type FlushRules,
   type RetryRules,
 } from "@kafka-fleet/processing";
@@ -26,9 +27,6 @@ import {
 
 /** How long one poll may block while no batch is open: bounds how late a stop request is noticed. */
 const IDLE_POLL_MS = 200;
-
-const keyOf = (position: { topic: string; partition: number }) =>
-  `${position.topic}\u0000${position.partition}`;
 
 export interface BatchWorkerOptions {
   readonly rules: FlushRules;
