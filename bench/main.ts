@@ -47,9 +47,9 @@ const config = {
   /** Per throughput run (each producer, each consumer, each value size). */
   messages: Number(args.messages ?? (smoke ? 5_000 : 1_000_000)),
   memoryMessages: Number(args["memory-messages"] ?? (smoke ? 20_000 : 3_000_000)),
-  latencySeconds: Number(args["latency-seconds"] ?? (smoke ? 2 : 20)),
+  latencySeconds: Number(args["latency-seconds"] ?? (smoke ? 2 : 30)),
   latencyRates: [1_000, 10_000],
-  e2eRecords: Number(args["e2e-records"] ?? (smoke ? 200 : 5_000)),
+  e2eRecords: Number(args["e2e-records"] ?? (smoke ? 200 : 10_000)),
   parts: new Set(args.parts.split(",")),
   clients: args.clients.split(",") as ClientId[],
   sizes: args.sizes.split(",").map(Number),

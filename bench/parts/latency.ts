@@ -21,8 +21,14 @@ export interface LatencyResult {
   readonly error?: string;
 }
 
-/** The first share of values is warm-up (connections, the first fetches, JIT): left out of the percentiles. */
-const WARMUP_SHARE = 0.1;
+/**
+ * Values sent in the first seconds are warm-up, left out of the percentiles: both services have just started
+ * (tsx compiles them, V8 has not optimised the hot path yet, the producer's first batches find new
+ * connections), and on two shared cores that start-up alone put stalls of a few hundred ms into the first five
+ * seconds of a run. A fixed share of a short run would leave part of it in.
+ */
+const WARMUP_SECONDS = 5;
+const WARMUP_MIN_SHARE = 0.1;
 
 /**
  * End-to-end latency of a consumer service at a fixed offered rate. The producer service (paced by
@@ -89,12 +95,13 @@ export async function measureServiceLatency(
     readTimestamps(input, messages),
     readTimestamps(results, messages),
   ]);
+  const warmup = BigInt(Math.floor(Math.max(rate * WARMUP_SECONDS, messages * WARMUP_MIN_SHARE)));
   const latencies: number[] = [];
   let missing = 0;
   for (const [value, sentAt] of sent) {
     const doneAt = processed.get(value);
     if (doneAt === undefined) missing += 1;
-    else if (value >= BigInt(Math.floor(messages * WARMUP_SHARE))) latencies.push(doneAt - sentAt);
+    else if (value >= warmup) latencies.push(doneAt - sentAt);
   }
   return {
     client: role,

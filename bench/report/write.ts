@@ -199,8 +199,8 @@ ${Object.entries(m)
 - **Latency.** For the services, the producer service sends at a fixed \`PRODUCE_RATE\` for ${String(c.latencySeconds)} s; the
   consumer runs with \`RESULTS_TOPIC\` and publishes one result per processed value. Latency per value = the
   result record's CreateTime (set when the consumer has processed it) − the input record's CreateTime (set by
-  the producer when it sent it), both in ms from the same clock. The first 10 % of values are warm-up and left
-  out; percentiles are nearest-rank over the rest. The services' \`kafka_fleet_end_to_end_latency_seconds\`
+  the producer when it sent it), both in ms from the same clock. The values sent in the first 5 s (at least 10 %
+  of them) are warm-up and left out: both services have just started, and start-up stalls land there; percentiles are nearest-rank over the rest. The services' \`kafka_fleet_end_to_end_latency_seconds\`
   histogram is scraped at the end as a cross-check (its buckets are too coarse for a ratio). Kafka's
   \`EndToEndLatency\` sends ${fmt(Number(c.e2eRecords))} 8-byte records one at a time with acks=all, each after the previous one
   arrived at its consumer, so its rate is whatever its latency allows.

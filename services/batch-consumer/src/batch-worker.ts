@@ -68,22 +68,45 @@ export class BatchWorker {
     this.#deadLetters = outputs.deadLetters;
     this.#transactions = outputs.transactions;
     this.#signal = signal;
-    const { metrics, health } = this.#options;
+    const { health } = this.#options;
+    let fetching = this.#fetch(this.#batch.room, IDLE_POLL_MS);
     while (!signal.aborted) {
-      const messages = await consumer.consume(
-        Math.max(1, this.#batch.room),
-        this.#batch.pollTimeoutMs(Date.now(), IDLE_POLL_MS),
-      );
+      this.#accept(await fetching);
       health.beat();
-      metrics.messagesConsumed.inc(messages.length);
-      const now = Date.now();
-      for (const message of messages) {
-        // A record fetched before its partition was revoked is not ours to process any more.
-        if (consumer.owns(message.topic, message.partition)) this.#batch.add(message, now);
+      if (this.#batch.isDue(Date.now())) {
+        // Fetch the next batch while this one is processed and committed: consume() runs on a worker thread,
+        // so its polling overlaps the handler's awaits and the commit's round trip. One consume() at a time
+        // keeps each partition's records in order; what it brings joins the next batch.
+        fetching = this.#fetch(this.#options.rules.maxSize, IDLE_POLL_MS);
+        await this.#flush("full or waited long enough");
+      } else {
+        fetching = this.#fetch(
+          Math.max(1, this.#batch.room),
+          this.#batch.pollTimeoutMs(Date.now(), IDLE_POLL_MS),
+        );
       }
-      if (this.#batch.isDue(Date.now())) await this.#flush("full or waited long enough");
     }
+    // Records already fetched are processed with the batch in hand rather than left for redelivery.
+    this.#accept(await fetching);
     await this.#flush("stopping");
+  }
+
+  #fetch(max: number, timeoutMs: number): Promise<Message[]> {
+    const fetching = this.#consumer?.consume(max, timeoutMs) ?? Promise.resolve([]);
+    // If a flush fails while this fetch is under way, nobody awaits it: its failure must not go unhandled.
+    fetching.catch(() => undefined);
+    return fetching;
+  }
+
+  #accept(messages: readonly Message[]): void {
+    const consumer = this.#consumer;
+    if (consumer === undefined) return;
+    this.#options.metrics.messagesConsumed.inc(messages.length);
+    const now = Date.now();
+    for (const message of messages) {
+      // A record fetched before its partition was revoked is not ours to process any more.
+      if (consumer.owns(message.topic, message.partition)) this.#batch.add(message, now);
+    }
   }
 
   /** The consumer's revocation hook: finish and commit the batch in hand before the partitions go. */
