@@ -29,10 +29,11 @@ const { values: args } = parseArgs({
     smoke: { type: "boolean", default: false },
     messages: { type: "string" },
     "memory-messages": { type: "string" },
+    "memory-rate": { type: "string" },
     "latency-seconds": { type: "string" },
     "e2e-records": { type: "string" },
     parts: { type: "string", default: "throughput,latency,memory" },
-    clients: { type: "string", default: "kafka-fleet,java,kafkajs,ckjs-kafkajs,python" },
+    clients: { type: "string", default: "kafka-fleet,java,kafkajs,ckjs-kafkajs,ckjs-bare,python" },
     sizes: { type: "string", default: "8,100" },
     out: { type: "string" },
     "batch-size": { type: "string" },
@@ -46,7 +47,8 @@ const config = {
   smoke,
   /** Per throughput run (each producer, each consumer, each value size). */
   messages: Number(args.messages ?? (smoke ? 5_000 : 1_000_000)),
-  memoryMessages: Number(args["memory-messages"] ?? (smoke ? 20_000 : 3_000_000)),
+  memoryMessages: Number(args["memory-messages"] ?? (smoke ? 20_000 : 10_000_000)),
+  memoryRate: Number(args["memory-rate"] ?? (smoke ? 10_000 : 30_000)),
   latencySeconds: Number(args["latency-seconds"] ?? (smoke ? 2 : 30)),
   latencyRates: [1_000, 10_000],
   e2eRecords: Number(args["e2e-records"] ?? (smoke ? 200 : 10_000)),
@@ -151,8 +153,10 @@ async function main(): Promise<void> {
       }
     }
     if (config.parts.has("memory")) {
-      reporter.step(`memory: the three services over ${config.memoryMessages} messages`);
-      memory = await measureMemory(config.memoryMessages, scratch, reporter);
+      reporter.step(
+        `memory: the three services over ${config.memoryMessages} messages at ${config.memoryRate} msg/s`,
+      );
+      memory = await measureMemory(config.memoryMessages, config.memoryRate, scratch, reporter);
       for (const service of memory) {
         reporter.step(
           `  ${service.role}: RSS ${service.warmRssMiB.toFixed(0)} → max ${service.maxRssAfterWarmupMiB.toFixed(0)} MiB after warm-up (${service.growthPercent.toFixed(1)} %)`,

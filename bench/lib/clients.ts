@@ -17,12 +17,13 @@ export function setThroughputBatch(size: number): void {
   THROUGHPUT_BATCH = size;
 }
 
-export type ClientId = "kafka-fleet" | "java" | "kafkajs" | "ckjs-kafkajs" | "python";
+export type ClientId = "kafka-fleet" | "java" | "kafkajs" | "ckjs-kafkajs" | "ckjs-bare" | "python";
 export const CLIENT_LABELS: Record<ClientId, string> = {
   "kafka-fleet": "kafka-fleet",
   java: "Java perf tool",
   kafkajs: "KafkaJS 2.2.4",
   "ckjs-kafkajs": "ckjs KafkaJS API",
+  "ckjs-bare": "ckjs callback API, bare loop",
   python: "Python confluent-kafka (seed)",
 };
 
@@ -91,6 +92,8 @@ export function startProducer(client: ClientId, spec: RunSpec): Measured {
     case "kafkajs":
     case "ckjs-kafkajs":
       return startNodePeer(client, "produce", spec);
+    case "ckjs-bare":
+      return startBarePeer("produce", spec);
     case "python":
       return startPython("produce", spec);
   }
@@ -169,6 +172,9 @@ export function startConsumer(
     case "ckjs-kafkajs":
       measured = startNodePeer(client, "consume", spec);
       break;
+    case "ckjs-bare":
+      measured = startBarePeer("consume", spec);
+      break;
     case "python":
       measured = startPython("consume", spec);
       break;
@@ -188,6 +194,17 @@ function startNodePeer(client: "kafkajs" | "ckjs-kafkajs", mode: string, spec: R
     ...["--lib", client === "kafkajs" ? "kafkajs" : "ckjs", "--mode", mode],
     ...["--brokers", BOOTSTRAP.join(","), "--topic", spec.topic],
     ...["--count", String(spec.count), "--size", String(spec.size), "--group", spec.group],
+  ]);
+}
+
+function startBarePeer(mode: string, spec: RunSpec): Measured {
+  return startMeasured("ckjs-bare", process.execPath, [
+    "--import",
+    "tsx",
+    `${REPO_ROOT}bench/clients/ckjs-bare.ts`,
+    ...["--mode", mode, "--brokers", BOOTSTRAP.join(","), "--topic", spec.topic],
+    ...["--count", String(spec.count), "--size", String(spec.size), "--group", spec.group],
+    ...["--batch", String(THROUGHPUT_BATCH)],
   ]);
 }
 

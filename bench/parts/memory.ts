@@ -10,6 +10,8 @@ type Role = "producer" | "batch-consumer" | "single-consumer";
 export interface MemoryResult {
   readonly role: Role;
   readonly messages: number;
+  /** The producer's PRODUCE_RATE, msg/s. */
+  readonly rate: number;
   /** How far it got (acknowledged or processed) when the run ended. */
   readonly done: number;
   /** RSS once 20 % of the messages were through: the end of warm-up. */
@@ -39,12 +41,15 @@ async function countFrom(port: number, role: Role): Promise<number> {
 }
 
 /**
- * The three services side by side over one long stream: the producer writes `messages` values as fast as it
- * can while the batch consumer (BATCH_SIZE 500) and the single consumer (defaults) read them, each in its own
- * group. RSS of each is sampled from /proc every second; growth is measured after warm-up.
+ * The three services side by side over one long stream: the producer writes `messages` values at `rate` per
+ * second while the batch consumer (BATCH_SIZE 500) and the single consumer (defaults) read them, each in its own
+ * group. RSS of each is sampled from /proc every second; growth is measured after warm-up. The rate is one both
+ * consumers sustain: a consumer that lags fills librdkafka's pre-fetch queue (up to 64 MiB by default), which
+ * is growth by design and would hide a leak or fake one.
  */
 export async function measureMemory(
   messages: number,
+  rate: number,
   scratch: Scratch,
   reporter: Reporter,
 ): Promise<MemoryResult[]> {
@@ -62,12 +67,17 @@ export async function measureMemory(
   };
   add("batch-consumer", { CONSUMER_GROUP: scratch.group("mem-batch"), BATCH_SIZE: String(THROUGHPUT_BATCH) });
   add("single-consumer", { CONSUMER_GROUP: scratch.group("mem-single") });
-  add("producer", { PRODUCE_FROM: "0", PRODUCE_TO: String(messages), PROGRESS_INTERVAL_MS: "3600000" });
+  add("producer", {
+    PRODUCE_FROM: "0",
+    PRODUCE_TO: String(messages),
+    PRODUCE_RATE: String(rate),
+    PROGRESS_INTERVAL_MS: "3600000",
+  });
 
   const points = new Map<Role, Array<[number, number, number]>>(services.map(({ role }) => [role, []]));
   const counts = new Map<Role, number>();
   // Generous: two cores shared by three services and three brokers.
-  const deadline = Date.now() + Math.max(180_000, messages / 10);
+  const deadline = Date.now() + 60_000 + (messages / rate) * 1500;
   try {
     while (Date.now() < deadline) {
       for (const { role, measured, port } of services) {
@@ -99,6 +109,7 @@ export async function measureMemory(
     return {
       role,
       messages,
+      rate,
       done: counts.get(role) ?? 0,
       warmRssMiB: warm,
       maxRssAfterWarmupMiB: maxAfter,

@@ -7,6 +7,7 @@ const COLORS: Record<string, string> = {
   java: "#1c7ed6",
   kafkajs: "#868e96",
   "ckjs-kafkajs": "#ae3ec9",
+  "ckjs-bare": "#f59f00",
   python: "#2f9e44",
 };
 

@@ -47,6 +47,26 @@ export function checkTargets(
   atLeast("batch consumer vs Java ConsumerPerformance", "consumer", "java", 0.7);
   atLeast("batch consumer vs KafkaJS", "consumer", "kafkajs", 3);
 
+  // Not targets: how much of the client binding's own speed the services keep, and what the binding allows.
+  const share = (target: string, role: "producer" | "consumer", over: ClientId, under: ClientId) => {
+    const top = find(role, over);
+    const bottom = find(role, under);
+    checks.push({
+      target,
+      ratio: top && bottom ? top.messagesPerSecond / bottom.messagesPerSecond : undefined,
+      bar: "context",
+      met: undefined,
+      detail:
+        top && bottom
+          ? `${fmt(top.messagesPerSecond)} vs ${fmt(bottom.messagesPerSecond)} msg/s`
+          : "not measured",
+    });
+  };
+  share("producer vs the ckjs binding's bare loop", "producer", "kafka-fleet", "ckjs-bare");
+  share("batch consumer vs the ckjs binding's bare loop", "consumer", "kafka-fleet", "ckjs-bare");
+  share("ckjs bare producer loop vs Python (same librdkafka)", "producer", "ckjs-bare", "python");
+  share("ckjs bare consume(n) loop vs Java ConsumerPerformance", "consumer", "ckjs-bare", "java");
+
   for (const role of ["producer", "consumer"] as const) {
     const fleet = find(role, "kafka-fleet");
     const java = find(role, "java");

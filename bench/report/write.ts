@@ -200,18 +200,20 @@ ${Object.entries(m)
   consumer runs with \`RESULTS_TOPIC\` and publishes one result per processed value. Latency per value = the
   result record's CreateTime (set when the consumer has processed it) − the input record's CreateTime (set by
   the producer when it sent it), both in ms from the same clock. The values sent in the first 5 s (at least 10 %
-  of them) are warm-up and left out: both services have just started, and start-up stalls land there; percentiles are nearest-rank over the rest. The services' \`kafka_fleet_end_to_end_latency_seconds\`
+  of them) are warm-up and left out: both services have just started, and start-up stalls land there;
+  percentiles are nearest-rank over the rest. The services' \`kafka_fleet_end_to_end_latency_seconds\`
   histogram is scraped at the end as a cross-check (its buckets are too coarse for a ratio). Kafka's
   \`EndToEndLatency\` sends ${fmt(Number(c.e2eRecords))} 8-byte records one at a time with acks=all, each after the previous one
   arrived at its consumer, so its rate is whatever its latency allows.
-- **Memory.** The producer writes ${fmt(Number(c.memoryMessages))} values as fast as it can while the batch
+- **Memory.** The producer writes ${fmt(Number(c.memoryMessages))} values at ${fmt(Number(c.memoryRate))} msg/s (a rate both
+  consumers sustain, so neither fills librdkafka's pre-fetch queue by lagging) while the batch
   consumer (\`BATCH_SIZE=${batch}\`) and the single consumer (defaults) read them; RSS is sampled every
   second; growth = (highest RSS after 20 % of the messages − RSS at 20 %) / RSS at 20 %.
 - **Clean-up.** Every topic and group the run creates has a unique name and is deleted at the end, also on
   failure or Ctrl-C.
 
 Run it: \`make bench\` (full), \`make bench BENCH_SMOKE=1\` (every part on a few thousand messages, output under
-\`.run/bench-smoke/\`), or \`make bench BENCH_ARGS="--messages 2000000 --memory-messages 10000000"\`;
+\`.run/bench-smoke/\`), or \`make bench BENCH_ARGS="--messages 2000000 --memory-rate 50000"\`;
 \`--parts\`, \`--clients\` and \`--sizes\` select a subset.
 
 ${findings}`;
