@@ -159,7 +159,7 @@ async function main(): Promise<void> {
       memory = await measureMemory(config.memoryMessages, config.memoryRate, scratch, reporter);
       for (const service of memory) {
         reporter.step(
-          `  ${service.role}: RSS ${service.warmRssMiB.toFixed(0)} → max ${service.maxRssAfterWarmupMiB.toFixed(0)} MiB after warm-up (${service.growthPercent.toFixed(1)} %)`,
+          `  ${service.role}: RSS ${service.warmRssMiB.toFixed(0)} → max ${service.maxRssAfterWarmupMiB.toFixed(0)} MiB after warm-up (${service.growthPercent.toFixed(1)} %), JS heap floor ${service.heapFloorGrowthPercent.toFixed(1)} %`,
         );
       }
     }

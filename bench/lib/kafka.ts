@@ -9,7 +9,7 @@ import {
   type ClientIdentity,
   type KafkaConsumerClient,
   type Message,
-  type WatermarkOffsets,
+  topicRecordCount,
 } from "@kafka-fleet/kafka";
 
 export const BOOTSTRAP = ["127.0.0.1:9092", "127.0.0.1:9094", "127.0.0.1:9096"] as const;
@@ -111,23 +111,8 @@ export class TopicCounter {
     }
   }
 
-  async #count(topic: string): Promise<number> {
-    const highs = await Promise.all(
-      Array.from(
-        { length: PARTITIONS },
-        (_, partition) =>
-          new Promise<number>((resolve, reject) => {
-            this.#consumer.queryWatermarkOffsets(
-              topic,
-              partition,
-              5_000,
-              (error, offsets: WatermarkOffsets) =>
-                error ? reject(toError(error)) : resolve(offsets.highOffset),
-            );
-          }),
-      ),
-    );
-    return highs.reduce((sum, high) => sum + high, 0);
+  #count(topic: string): Promise<number> {
+    return topicRecordCount(this.#consumer, topic, 5_000);
   }
 
   close(): Promise<void> {

@@ -22,22 +22,34 @@ export interface MemoryResult {
   /** (max after warm-up − warm) / warm; the issue's bar is ≤ 10 %. */
   readonly growthPercent: number;
   readonly peakRssMiB: number;
-  /** [seconds since start, RSS MiB, share done], one point a second, for the chart. */
-  readonly series: Array<[number, number, number]>;
+  /**
+   * The JavaScript heap's floor (lowest heap used, i.e. the live set after a collection) in the last quarter of
+   * the run after warm-up against the first quarter: a leak in our code raises the floor; the heap and the
+   * allocator growing their reserves (which RSS shows) do not.
+   */
+  readonly heapFloorGrowthPercent: number;
+  /** [seconds since start, RSS MiB, share done, JS heap used MiB], one point a second, for the chart. */
+  readonly series: Array<[number, number, number, number]>;
 }
 
 const WARM_SHARE = 0.2;
 const MiB = 2 ** 20;
 
-/** A service's own count of what it has done, from its /metrics page. */
-async function countFrom(port: number, role: Role): Promise<number> {
-  const metric =
-    role === "producer" ? "kafka_fleet_messages_produced_total" : "kafka_fleet_messages_processed_total";
+/** A service's own count of what it has done, and its JS heap in use, from its /metrics page. */
+async function scrape(port: number, role: Role): Promise<{ count: number; heapUsedBytes: number }> {
   const page = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  let total = 0;
-  for (const match of page.matchAll(new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)$`, "gm")))
-    total += Number(match[1]);
-  return total;
+  const sum = (metric: string) => {
+    let total = 0;
+    for (const match of page.matchAll(new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)$`, "gm")))
+      total += Number(match[1]);
+    return total;
+  };
+  return {
+    count: sum(
+      role === "producer" ? "kafka_fleet_messages_produced_total" : "kafka_fleet_messages_processed_total",
+    ),
+    heapUsedBytes: sum("nodejs_heap_size_used_bytes"),
+  };
 }
 
 /**
@@ -74,7 +86,9 @@ export async function measureMemory(
     PROGRESS_INTERVAL_MS: "3600000",
   });
 
-  const points = new Map<Role, Array<[number, number, number]>>(services.map(({ role }) => [role, []]));
+  const points = new Map<Role, Array<[number, number, number, number]>>(
+    services.map(({ role }) => [role, []]),
+  );
   const counts = new Map<Role, number>();
   // Generous: two cores shared by three services and three brokers.
   const deadline = Date.now() + 60_000 + (messages / rate) * 1500;
@@ -87,9 +101,17 @@ export async function measureMemory(
           continue;
         }
         const sample = measured.mark();
-        const count = await countFrom(await port, role).catch(() => counts.get(role) ?? 0);
+        const scraped = await scrape(await port, role).catch(() => undefined);
+        const count = scraped?.count ?? counts.get(role) ?? 0;
         counts.set(role, count);
-        points.get(role)!.push([(sample.at - started) / 1000, sample.rssBytes / MiB, count / messages]);
+        points
+          .get(role)!
+          .push([
+            (sample.at - started) / 1000,
+            sample.rssBytes / MiB,
+            count / messages,
+            (scraped?.heapUsedBytes ?? Number.NaN) / MiB,
+          ]);
       }
       const slowest = Math.min(...counts.values());
       reporter.progress(`memory: slowest service`, slowest, messages);
@@ -106,6 +128,11 @@ export async function measureMemory(
     const afterWarmup = warmIndex < 0 ? [] : series.slice(warmIndex);
     const warm = afterWarmup[0]?.[1] ?? Number.NaN;
     const maxAfter = afterWarmup.length === 0 ? Number.NaN : Math.max(...afterWarmup.map(([, rss]) => rss));
+    const quarter = Math.max(1, Math.floor(afterWarmup.length / 4));
+    const floor = (points: typeof afterWarmup) =>
+      Math.min(...points.map(([, , , heap]) => heap).filter((heap) => Number.isFinite(heap)));
+    const firstFloor = floor(afterWarmup.slice(0, quarter));
+    const lastFloor = floor(afterWarmup.slice(-quarter));
     return {
       role,
       messages,
@@ -115,11 +142,13 @@ export async function measureMemory(
       maxRssAfterWarmupMiB: maxAfter,
       finalRssMiB: series.at(-1)?.[1] ?? Number.NaN,
       growthPercent: ((maxAfter - warm) / warm) * 100,
+      heapFloorGrowthPercent: ((lastFloor - firstFloor) / firstFloor) * 100,
       peakRssMiB: Math.max(0, ...measured.samples.map((sample) => sample.peakRssBytes)) / MiB,
-      series: series.map(([at, rss, share]) => [
+      series: series.map(([at, rss, share, heap]) => [
         Math.round(at * 10) / 10,
         Math.round(rss * 10) / 10,
         Math.round(share * 1000) / 1000,
+        Math.round(heap * 10) / 10,
       ]),
     };
   });

@@ -100,7 +100,7 @@ export function checkTargets(
       ratio: undefined,
       bar: "≤ 10 %",
       met: Number.isFinite(service.growthPercent) ? service.growthPercent <= 10 : undefined,
-      detail: `${service.warmRssMiB.toFixed(0)} → max ${service.maxRssAfterWarmupMiB.toFixed(0)} MiB (${service.growthPercent.toFixed(1)} %) over ${fmt(service.done)} msgs`,
+      detail: `${service.warmRssMiB.toFixed(0)} → max ${service.maxRssAfterWarmupMiB.toFixed(0)} MiB (${service.growthPercent.toFixed(1)} %) over ${fmt(service.done)} msgs; JS heap floor ${service.heapFloorGrowthPercent.toFixed(1)} %`,
     });
   }
   return checks;

@@ -118,6 +118,7 @@ function memoryTable(results: readonly MemoryResult[]): string {
       "final RSS MiB",
       "growth",
       "peak RSS MiB",
+      "JS heap floor growth",
     ],
     results.map((m) => [
       m.role,
@@ -127,6 +128,7 @@ function memoryTable(results: readonly MemoryResult[]): string {
       m.finalRssMiB.toFixed(0),
       `${m.growthPercent.toFixed(1)} %`,
       m.peakRssMiB.toFixed(0),
+      Number.isFinite(m.heapFloorGrowthPercent) ? `${m.heapFloorGrowthPercent.toFixed(1)} %` : "–",
     ]),
   );
 }
@@ -208,7 +210,10 @@ ${Object.entries(m)
 - **Memory.** The producer writes ${fmt(Number(c.memoryMessages))} values at ${fmt(Number(c.memoryRate))} msg/s (a rate both
   consumers sustain, so neither fills librdkafka's pre-fetch queue by lagging) while the batch
   consumer (\`BATCH_SIZE=${batch}\`) and the single consumer (defaults) read them; RSS is sampled every
-  second; growth = (highest RSS after 20 % of the messages − RSS at 20 %) / RSS at 20 %.
+  second; growth = (highest RSS after 20 % of the messages − RSS at 20 %) / RSS at 20 %. Beside it, the
+  JavaScript heap's floor (its lowest \`nodejs_heap_size_used_bytes\`, the live set after a collection) in the
+  last quarter of the run against the first quarter after warm-up: a leak in the services' code raises that floor,
+  while V8 and the allocator growing their reserves move RSS in steps without it.
 - **Clean-up.** Every topic and group the run creates has a unique name and is deleted at the end, also on
   failure or Ctrl-C.
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { KafkaConsumer, toError, type Metadata, type WatermarkOffsets } from "@kafka-fleet/kafka";
+import { KafkaConsumer, toError, topicRecordCount } from "@kafka-fleet/kafka";
 
 import { killIfRunning, startChild, type RunningChild } from "./child.ts";
 import { BOOTSTRAP, REPO_ROOT } from "./kafka.ts";
@@ -69,24 +69,7 @@ export async function recordCount(topic: string): Promise<number> {
     consumer.connect({ timeout: 15_000 }, (error) => (error ? reject(toError(error)) : resolve())),
   );
   try {
-    const metadata = await new Promise<Metadata>((resolve, reject) => {
-      consumer.getMetadata({ topic, timeout: 15_000 }, (error, data) => {
-        if (error) reject(toError(error));
-        else resolve(data);
-      });
-    });
-    const partitions = metadata.topics.find(({ name }) => name === topic)?.partitions ?? [];
-    let total = 0;
-    for (const { id: partition } of partitions) {
-      const { highOffset } = await new Promise<WatermarkOffsets>((resolve, reject) => {
-        consumer.queryWatermarkOffsets(topic, partition, 15_000, (error, offsets) => {
-          if (error) reject(toError(error));
-          else resolve(offsets);
-        });
-      });
-      total += highOffset;
-    }
-    return total;
+    return await topicRecordCount(consumer, topic);
   } finally {
     await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   }

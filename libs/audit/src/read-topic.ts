@@ -1,10 +1,4 @@
-import {
-  KafkaConsumer,
-  toError,
-  type Message,
-  type Metadata,
-  type WatermarkOffsets,
-} from "@kafka-fleet/kafka";
+import { KafkaConsumer, toError, topicEndOffsets, type Message } from "@kafka-fleet/kafka";
 import { SerdeError, deserializeInt } from "@kafka-fleet/serde";
 
 export interface ReadOptions {
@@ -58,26 +52,8 @@ export async function forEachRecord(
     consumer.connect({ timeout: 15_000 }, (error) => (error ? reject(toError(error)) : resolve())),
   );
   try {
-    const metadata = await new Promise<Metadata>((resolve, reject) => {
-      consumer.getMetadata({ topic: options.topic, timeout: 15_000 }, (error, data) => {
-        if (error) reject(toError(error));
-        else resolve(data);
-      });
-    });
-    const partitions = metadata.topics.find((topic) => topic.name === options.topic)?.partitions ?? [];
-    if (partitions.length === 0)
-      throw new Error(`topic ${options.topic} does not exist or has no partitions`);
-
-    const ends = new Map<number, number>();
-    for (const { id } of partitions) {
-      const { highOffset } = await new Promise<WatermarkOffsets>((resolve, reject) => {
-        consumer.queryWatermarkOffsets(options.topic, id, 15_000, (error, offsets) => {
-          if (error) reject(toError(error));
-          else resolve(offsets);
-        });
-      });
-      ends.set(id, highOffset);
-    }
+    const ends = await topicEndOffsets(consumer, options.topic);
+    const partitions = [...ends.keys()].map((id) => ({ id }));
     // Read-committed consumers stop at the last stable offset, which transaction markers can leave below
     // the high watermark: a partition also counts as done once its position has reached its end.
     consumer.assign(partitions.map(({ id }) => ({ topic: options.topic, partition: id, offset: 0 })));

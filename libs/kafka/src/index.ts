@@ -1,6 +1,7 @@
 export { FleetAdmin, defaultTopicSpec, type CommittedOffset, type TopicSpec } from "./admin.ts";
 export { baseClientConfig, clientId, reliableProducerConfig, type ClientIdentity } from "./client-config.ts";
 export { connectClient } from "./connect.ts";
+export { topicEndOffsets, topicRecordCount } from "./end-offsets.ts";
 export { requireTopic } from "./require-topic.ts";
 export { FleetConsumer, type FleetConsumerOptions } from "./consumer.ts";
 export { DeliveryError, KafkaErrorCode, KafkaUnreachableError, TopicMismatchError } from "./errors.ts";

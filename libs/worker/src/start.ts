@@ -36,6 +36,11 @@ export async function startKafkaClients(
     autoCommitStoredOffsets: boolean;
     /** Makes the output producer transactional (exactly-once batches). */
     transactional?: boolean;
+    /**
+     * How long the output producer waits to fill a request (librdkafka's linger.ms, 5 by default). A worker that
+     * sends a whole batch at once and then waits for its acknowledgements gains nothing from waiting.
+     */
+    outputLingerMs?: number;
     onRevoke: (partitions: readonly TopicPartition[], lost: boolean) => Promise<void>;
   },
 ): Promise<KafkaClients> {
@@ -63,7 +68,10 @@ export async function startKafkaClients(
         }
       : {}),
     // A dead letter carries the original value whole, however large the input topic allowed it to be.
-    config: { "message.max.bytes": 16 * 1024 * 1024 },
+    config: {
+      "message.max.bytes": 16 * 1024 * 1024,
+      ...(options.outputLingerMs === undefined ? {} : { "linger.ms": options.outputLingerMs }),
+    },
   });
   context.onStop("output producer", () => output.close(config.shutdownGraceMs / 2));
   const results =

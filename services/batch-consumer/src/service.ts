@@ -25,6 +25,9 @@ export function batchConsumerService(
         metrics,
         autoCommitStoredOffsets: false,
         transactional: config.exactlyOnce,
+        // A batch's results are all queued at once and then awaited: lingering would only delay every batch
+        // (at BATCH_SIZE 10 and 1k msg/s, 5 ms per batch made the consumer fall behind).
+        outputLingerMs: 0,
         onRevoke: worker.onRevoke,
       });
       logger.info({
