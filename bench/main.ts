@@ -20,7 +20,14 @@ import { killAll } from "./lib/process.ts";
 import { Reporter } from "./lib/reporter.ts";
 import { measureJavaLatency, measureServiceLatency, type LatencyResult } from "./parts/latency.ts";
 import { measureMemory, type MemoryResult } from "./parts/memory.ts";
-import { measureConsumer, measureProducer, type ThroughputResult } from "./parts/throughput.ts";
+import {
+  measureConsumer,
+  measureProducer,
+  medianRuns,
+  rotate,
+  warmUpCluster,
+  type ThroughputResult,
+} from "./parts/throughput.ts";
 import { writeReport, type BenchResults } from "./report/write.ts";
 import { checkTargets } from "./report/targets.ts";
 
@@ -31,6 +38,7 @@ const { values: args } = parseArgs({
     "memory-messages": { type: "string" },
     "memory-rate": { type: "string" },
     "latency-seconds": { type: "string" },
+    rounds: { type: "string" },
     "e2e-records": { type: "string" },
     parts: { type: "string", default: "throughput,latency,memory" },
     clients: { type: "string", default: "kafka-fleet,java,kafkajs,ckjs-kafkajs,ckjs-bare,python" },
@@ -47,6 +55,8 @@ const config = {
   smoke,
   /** Per throughput run (each producer, each consumer, each value size). */
   messages: Number(args.messages ?? (smoke ? 5_000 : 1_000_000)),
+  /** Throughput rounds; each client's median round is reported (this machine's figures swing run to run). */
+  rounds: Number(args.rounds ?? (smoke ? 1 : 3)),
   memoryMessages: Number(args["memory-messages"] ?? (smoke ? 20_000 : 10_000_000)),
   memoryRate: Number(args["memory-rate"] ?? (smoke ? 10_000 : 30_000)),
   latencySeconds: Number(args["latency-seconds"] ?? (smoke ? 2 : 30)),
@@ -93,6 +103,7 @@ async function main(): Promise<void> {
   const counter = await TopicCounter.open();
   const started = Date.now();
   const throughput: ThroughputResult[] = [];
+  const throughputRuns: ThroughputResult[] = [];
   const latency: LatencyResult[] = [];
   let memory: MemoryResult[] = [];
   // Ctrl-C still deletes what this run created on the shared cluster.
@@ -105,31 +116,43 @@ async function main(): Promise<void> {
   process.once("SIGTERM", interrupted);
   try {
     if (config.parts.has("throughput")) {
-      for (const size of config.sizes) {
-        // The Java producer's topic is the consumers' input: the same records for every consumer.
-        let input: string | undefined;
-        for (const client of config.clients) {
-          // The services send int64 values: 8 bytes, nothing else.
-          if (client === "kafka-fleet" && size !== 8) continue;
-          const topic = await scratch.topic(`produce-${client}-${size}`);
-          if (client === "java") input = topic;
-          reporter.step(`producer ${client}, ${config.messages} × ${size} B`);
-          const result = await measureProducer(client, topic, config.messages, size, counter, reporter);
-          reporter.step(describeThroughput(result));
-          throughput.push(result);
-        }
-        if (input === undefined) {
-          reporter.step(`no Java producer run for ${size} B: consumers skipped`);
-          continue;
-        }
-        for (const client of config.clients) {
-          if (client === "kafka-fleet" && size !== 8) continue;
-          reporter.step(`consumer ${client}, ${config.messages} × ${size} B`);
-          const result = await measureConsumer(client, input, config.messages, size, scratch, reporter);
-          reporter.step(describeThroughput(result));
-          throughput.push(result);
+      await warmUpCluster(smoke ? config.messages : 1_000_000, scratch, counter, reporter);
+      const runs: ThroughputResult[] = [];
+      for (let round = 1; round <= config.rounds; round += 1) {
+        // Each round starts with a different client, so none is always the first after a quiet spell.
+        const clients = rotate(config.clients, round - 1);
+        for (const size of config.sizes) {
+          // The Java producer's topic is the consumers' input: the same records for every consumer.
+          let input: string | undefined;
+          for (const client of clients) {
+            // The services send int64 values: 8 bytes, nothing else.
+            if (client === "kafka-fleet" && size !== 8) continue;
+            const topic = await scratch.topic(`produce-${client}-${size}`);
+            if (client === "java") input = topic;
+            reporter.step(
+              `round ${round}/${config.rounds}: producer ${client}, ${config.messages} × ${size} B`,
+            );
+            const result = await measureProducer(client, topic, config.messages, size, counter, reporter);
+            reporter.step(describeThroughput(result));
+            runs.push({ ...result, round });
+          }
+          if (input === undefined) {
+            reporter.step(`no Java producer run for ${size} B: consumers skipped`);
+            continue;
+          }
+          for (const client of clients) {
+            if (client === "kafka-fleet" && size !== 8) continue;
+            reporter.step(
+              `round ${round}/${config.rounds}: consumer ${client}, ${config.messages} × ${size} B`,
+            );
+            const result = await measureConsumer(client, input, config.messages, size, scratch, reporter);
+            reporter.step(describeThroughput(result));
+            runs.push({ ...result, round });
+          }
         }
       }
+      throughput.push(...medianRuns(runs, config.clients, config.sizes));
+      throughputRuns.push(...runs);
     }
     if (config.parts.has("latency")) {
       reporter.step(`latency: EndToEndLatency, ${config.e2eRecords} records one at a time`);
@@ -176,13 +199,14 @@ async function main(): Promise<void> {
     machine: machine(),
     config: { ...shown, parts: [...parts], throughputBatchSize: THROUGHPUT_BATCH },
     throughput,
+    throughputRuns,
     latency,
     memory,
     targets: checkTargets(throughput, latency, memory),
   };
   const written = await writeReport(results, config.out);
   process.stdout.write(`\n${written.table}\n\nwrote ${written.files.join(", ")}\n`);
-  const failures = [...throughput, ...latency].filter((r) => r.error !== undefined);
+  const failures = [...throughputRuns, ...latency].filter((r) => r.error !== undefined);
   if (failures.length > 0) {
     process.stderr.write(`${failures.length} measurements failed (see the report)\n`);
     process.exitCode = 1;

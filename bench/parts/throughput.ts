@@ -23,6 +23,10 @@ export interface ThroughputResult {
   readonly peakRssMiB: number;
   readonly exitCode: number | null;
   readonly error?: string;
+  /** Which round this run was (1-based). */
+  readonly round?: number;
+  /** On a reported (median) run: msg/s of every round of this client, in round order. */
+  readonly roundsMessagesPerSecond?: readonly number[];
 }
 
 const POLL_MS = 200;
@@ -157,4 +161,53 @@ export async function measureConsumer(
   }
   const exitCode = await measured.stop();
   return summarise(base, measured, start, end, exitCode, error);
+}
+
+/** `items` starting at index `by` (mod length), wrapping around. */
+export function rotate<T>(items: readonly T[], by: number): T[] {
+  if (items.length === 0) return [];
+  const start = ((by % items.length) + items.length) % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}
+
+/**
+ * One run per (role, client, value size): the median of its rounds by msg/s (a real run, so its CPU and RSS
+ * belong to the same measurement), carrying every round's msg/s. A failed round counts as 0 msg/s; if the median
+ * itself failed, the failure is what is reported.
+ */
+export function medianRuns(
+  runs: readonly ThroughputResult[],
+  clients: readonly ClientId[],
+  sizes: readonly number[],
+): ThroughputResult[] {
+  const medians: ThroughputResult[] = [];
+  for (const size of sizes) {
+    for (const role of ["producer", "consumer"] as const) {
+      for (const client of clients) {
+        const rounds = runs.filter((r) => r.role === role && r.client === client && r.valueBytes === size);
+        if (rounds.length === 0) continue;
+        const speed = (r: ThroughputResult) => (r.error === undefined ? r.messagesPerSecond : 0);
+        const sorted = [...rounds].sort((a, b) => speed(a) - speed(b));
+        const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+        medians.push({ ...median, roundsMessagesPerSecond: rounds.map(speed) });
+      }
+    }
+  }
+  return medians;
+}
+
+/**
+ * Brokers that just started run their first million records through an unwarmed JVM: whichever client goes
+ * first would pay for it. One untimed round trip of the Java tools warms them before anything is measured.
+ */
+export async function warmUpCluster(
+  count: number,
+  scratch: Scratch,
+  counter: TopicCounter,
+  reporter: Reporter,
+): Promise<void> {
+  reporter.step(`warming the cluster up: ${count} × 100 B through the Java tools, untimed`);
+  const topic = await scratch.topic("warm-up");
+  await measureProducer("java", topic, count, 100, counter, reporter);
+  await measureConsumer("java", topic, count, 100, scratch, reporter);
 }

@@ -16,7 +16,10 @@ export interface BenchResults {
   readonly durationSeconds: number;
   readonly machine: Record<string, string | number>;
   readonly config: Record<string, unknown>;
+  /** Each client's median round. */
   readonly throughput: readonly ThroughputResult[];
+  /** Every round of every client. */
+  readonly throughputRuns?: readonly ThroughputResult[];
   readonly latency: readonly LatencyResult[];
   readonly memory: readonly MemoryResult[];
   readonly targets: readonly TargetCheck[];
@@ -45,9 +48,22 @@ export function targetsTable(targets: readonly TargetCheck[]): string {
   );
 }
 
+const rounds = (r: ThroughputResult) =>
+  (r.roundsMessagesPerSecond ?? [r.messagesPerSecond]).map((rate) => Math.round(rate / 1000)).join(" / ");
+
 function throughputTable(results: readonly ThroughputResult[]): string {
   return table(
-    ["role", "value", "client", "msg/s", "MB/s", "CPU-s / 1M msgs", "peak RSS MiB", "kafka-fleet ÷ this"],
+    [
+      "role",
+      "value",
+      "client",
+      "msg/s (median)",
+      "MB/s",
+      "CPU-s / 1M msgs",
+      "peak RSS MiB",
+      "kafka-fleet ÷ this",
+      "every round, k msg/s",
+    ],
     results.map((r) => {
       const fleet = results.find(
         (f) => f.role === r.role && f.client === "kafka-fleet" && f.valueBytes === 8 && !f.error,
@@ -66,6 +82,7 @@ function throughputTable(results: readonly ThroughputResult[]): string {
             "",
             "",
             "",
+            rounds(r),
           ]
         : [
             r.role,
@@ -76,6 +93,7 @@ function throughputTable(results: readonly ThroughputResult[]): string {
             r.cpuSecondsPerMillion.toFixed(2),
             r.peakRssMiB.toFixed(0),
             ratio,
+            rounds(r),
           ];
     }),
   );
@@ -153,8 +171,9 @@ ${charts.map((chart) => `![${chart}](benchmarks/${chart})`).join("\n\n")}
 ## Throughput
 
 ${fmt(Number(c.messages))} messages per run, each producer into a fresh topic (6 partitions, RF 3,
-min.insync.replicas 2), acks=all everywhere. The consumers all read the topic the Java producer wrote, each in
-a group of its own, from the beginning.
+min.insync.replicas 2), acks=all everywhere. The consumers all read the topic the Java producer wrote in the same
+round, each in a group of its own, from the beginning. ${typeof c.rounds === "number" ? c.rounds : 1} round(s); each row is the client's
+median round, and the last column lists every round.
 
 ${throughputTable(results.throughput)}
 
@@ -185,6 +204,13 @@ ${Object.entries(m)
   \`eachBatch\` and the library's default auto-commit. Python confluent-kafka runs
   \`bench/clients/seed_python.py\`, written as the seed wrote it: \`produce()\` with a delivery callback and
   \`poll(0)\` per message; \`consume(num_messages=${batch})\` and a synchronous commit per batch.
+- **Rounds.** Before anything is timed, 1,000,000 records go through the Java tools untimed, so no client meets
+  freshly started brokers. Then every client runs once per round, each round starting with a different client
+  (the order rotates), and each client's median round is reported: on this shared machine the same client's
+  figure can move by 2× between runs minutes apart, and neither a single run nor a fixed order would say which.
+  The bare loops of @confluentinc/kafka-javascript's callback API (\`bench/clients/ckjs-bare.ts\`: produce()
+  with a delivery report per message, idempotent, acks=all, as the producer service; consume(n) that only
+  counts, with no commits) show the binding's own ceiling on this machine.
 - **Values.** The services send int64 values, 8 bytes. The peers also run with 100-byte values; kafka-fleet
   has no 100-byte mode (a 100-byte value is a poison record to its consumers), so those rows have no
   kafka-fleet figure. Java's 8-byte records are random bytes, which are valid int64 values for the batch consumer.
