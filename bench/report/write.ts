@@ -204,8 +204,9 @@ ${Object.entries(m)
   \`eachBatch\` and the library's default auto-commit. Python confluent-kafka runs
   \`bench/clients/seed_python.py\`, written as the seed wrote it: \`produce()\` with a delivery callback and
   \`poll(0)\` per message; \`consume(num_messages=${batch})\` and a synchronous commit per batch.
-- **Rounds.** Before anything is timed, 1,000,000 records go through the Java tools untimed, so no client meets
-  freshly started brokers. Then every client runs once per round, each round starting with a different client
+- **Order and rounds.** Before anything is timed, 1,000,000 records go through the Java tools untimed, so no
+  client meets freshly started brokers. The latency runs come next, while the brokers have little else to do;
+  then every client runs once per round, each round starting with a different client
   (the order rotates), and each client's median round is reported: on this shared machine the same client's
   figure can move by 2× between runs minutes apart, and neither a single run nor a fixed order would say which.
   The bare loops of @confluentinc/kafka-javascript's callback API (\`bench/clients/ckjs-bare.ts\`: produce()
