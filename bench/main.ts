@@ -16,7 +16,7 @@ import { librdkafkaVersion } from "@kafka-fleet/kafka";
 
 import { PYTHON, REPO_ROOT, THROUGHPUT_BATCH, setThroughputBatch, type ClientId } from "./lib/clients.ts";
 import { Scratch, TopicCounter } from "./lib/kafka.ts";
-import { killAll } from "./lib/process.ts";
+import { killAll, runningClients } from "./lib/process.ts";
 import { Reporter } from "./lib/reporter.ts";
 import { measureJavaLatency, measureServiceLatency, type LatencyResult } from "./parts/latency.ts";
 import { measureMemory, type MemoryResult } from "./parts/memory.ts";
@@ -47,6 +47,8 @@ const { values: args } = parseArgs({
     "batch-size": { type: "string" },
     // Re-renders docs from a results.json (e.g. after editing bench/report/findings.md) without measuring.
     "report-only": { type: "string" },
+    // Measures even though other kafka-fleet clients are running (their CPU use skews every figure).
+    "ignore-running": { type: "boolean", default: false },
   },
 });
 
@@ -98,6 +100,14 @@ async function main(): Promise<void> {
   if (args["batch-size"] !== undefined) setThroughputBatch(Number(args["batch-size"]));
   if (config.clients.includes("python") && !existsSync(PYTHON)) {
     throw new Error(`no Python venv at ${PYTHON}: run bench/setup.sh (make bench does)`);
+  }
+  const strays = runningClients();
+  if (strays.length > 0 && !args["ignore-running"]) {
+    const list = strays.map(({ pid, command }) => `  ${pid} ${command.slice(0, 120)}`).join("\n");
+    throw new Error(
+      `other kafka-fleet clients are running and would take CPU from every measurement:\n${list}\n` +
+        "stop them (make down-local, or kill the pids), or pass --ignore-running",
+    );
   }
   const scratch = new Scratch();
   const counter = await TopicCounter.open();
@@ -228,4 +238,7 @@ function describeLatency(r: LatencyResult): string {
   return `  p50 ${p50} ms, p99 ${p99} ms, p99.9 ${p999} ms${r.missing > 0 ? `, ${r.missing} without result` : ""}`;
 }
 
-await main();
+await main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 /** What /proc says about a process at one instant. */
@@ -38,6 +38,45 @@ export function sampleProc(pid: number): ProcSample | undefined {
     };
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Command lines of another benchmark run, a kafka-fleet service, or a client this harness starts (the Java perf
+ * tools included).
+ */
+const CLIENT_COMMAND =
+  /bench\/main\.ts|services\/(producer|single-consumer|batch-consumer)\/src\/main\.ts|bench\/clients\/|seed_python\.py|org\.apache\.kafka\.tools\./;
+
+/**
+ * Benchmark runs, services and benchmark clients already running on this machine (a fleet from `make up-local`,
+ * another `make bench`, the clients of an interrupted run): on two shared cores they would take CPU from every measurement. Found once,
+ * before the run starts any client of its own.
+ */
+export function runningClients(): Array<{ pid: number; command: string }> {
+  // This run and what started it (npm's shell, say) are not strays.
+  const ours = new Set<number>();
+  for (let pid = process.pid; pid > 1 && !ours.has(pid); pid = parentOf(pid)) ours.add(pid);
+  const found: Array<{ pid: number; command: string }> = [];
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || ours.has(pid)) continue;
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+      if (CLIENT_COMMAND.test(command)) found.push({ pid, command });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
+function parentOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return 0;
   }
 }
 
