@@ -19,6 +19,28 @@ export interface LatencyResult {
   /** From the service's own histogram: the bucket bound (s) holding p99, as a cross-check. */
   readonly histogramP99BoundSeconds?: number;
   readonly error?: string;
+  /** Which round this run was (1-based), when the run was repeated. */
+  readonly round?: number;
+  /** On a reported (median) run: p99 (ms) of every round, in round order. */
+  readonly roundsP99Ms?: readonly number[];
+}
+
+/**
+ * One run per (client, rate): the round with the median p99 (a real run, so its other percentiles belong to the
+ * same measurement), carrying every round's p99. A failed round counts as the worst.
+ */
+export function medianLatency(runs: readonly LatencyResult[]): LatencyResult[] {
+  const medians: LatencyResult[] = [];
+  const keys = [...new Set(runs.map((r) => `${r.client}@${r.rate}`))];
+  for (const key of keys) {
+    const rounds = runs.filter((r) => `${r.client}@${r.rate}` === key);
+    const p99 = (r: LatencyResult) =>
+      r.error === undefined && Number.isFinite(r.latencyMs.p99) ? r.latencyMs.p99 : Number.POSITIVE_INFINITY;
+    const sorted = [...rounds].sort((a, b) => p99(a) - p99(b));
+    const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+    medians.push({ ...median, roundsP99Ms: rounds.map(p99) });
+  }
+  return medians;
 }
 
 /**

@@ -20,7 +20,10 @@ export interface BenchResults {
   readonly throughput: readonly ThroughputResult[];
   /** Every round of every client. */
   readonly throughputRuns?: readonly ThroughputResult[];
+  /** For repeated latency runs, the median round. */
   readonly latency: readonly LatencyResult[];
+  /** Every round of the repeated latency runs. */
+  readonly latencyRuns?: readonly LatencyResult[];
   readonly memory: readonly MemoryResult[];
   readonly targets: readonly TargetCheck[];
 }
@@ -111,6 +114,7 @@ function latencyTable(results: readonly LatencyResult[]): string {
       "values measured",
       "without result",
       "histogram p99 bucket",
+      "p99 of every round, ms",
     ],
     results.map((r) => [
       r.client,
@@ -122,6 +126,7 @@ function latencyTable(results: readonly LatencyResult[]): string {
       fmt(r.latencyMs.count),
       r.error ? `failed: ${r.error.slice(0, 80).replace(/[|\n]/g, " ")}` : fmt(r.missing),
       r.histogramP99BoundSeconds === undefined ? "–" : `≤ ${r.histogramP99BoundSeconds * 1000} ms`,
+      (r.roundsP99Ms ?? [r.latencyMs.p99]).join(" / "),
     ]),
   );
 }
@@ -233,7 +238,11 @@ ${Object.entries(m)
   percentiles are nearest-rank over the rest. The services' \`kafka_fleet_end_to_end_latency_seconds\`
   histogram is scraped at the end as a cross-check (its buckets are too coarse for a ratio). Kafka's
   \`EndToEndLatency\` sends ${fmt(Number(c.e2eRecords))} 8-byte records one at a time with acks=all, each after the previous one
-  arrived at its consumer, so its rate is whatever its latency allows.
+  arrived at its consumer, so its rate is whatever its latency allows; it sets linger.ms=0 and
+  fetch.max.wait.ms=0 for itself (the services keep their defaults: linger.ms 5, fetch.wait.max.ms 500). The
+  pair the target compares (EndToEndLatency and the single consumer at 1k msg/s) runs in
+  ${typeof c.rounds === "number" ? c.rounds : 1} round(s), alternating which goes first; each row is the median
+  round by p99, and the last column lists every round's p99.
 - **Memory.** The producer writes ${fmt(Number(c.memoryMessages))} values at ${fmt(Number(c.memoryRate))} msg/s (a rate both
   consumers sustain, so neither fills librdkafka's pre-fetch queue by lagging) while the batch
   consumer (\`BATCH_SIZE=${batch}\`) and the single consumer (defaults) read them; RSS is sampled every
