@@ -18,18 +18,12 @@ import { PYTHON, REPO_ROOT, THROUGHPUT_BATCH, setThroughputBatch, type ClientId 
 import { Scratch, TopicCounter } from "./lib/kafka.ts";
 import { killAll, runningClients } from "./lib/process.ts";
 import { Reporter } from "./lib/reporter.ts";
-import {
-  measureJavaLatency,
-  measureServiceLatency,
-  medianLatency,
-  type LatencyResult,
-} from "./parts/latency.ts";
+import { medianLatency, medianRuns, rotate } from "./lib/rounds.ts";
+import { measureJavaLatency, measureServiceLatency, type LatencyResult } from "./parts/latency.ts";
 import { measureMemory, type MemoryResult } from "./parts/memory.ts";
 import {
   measureConsumer,
   measureProducer,
-  medianRuns,
-  rotate,
   warmUpCluster,
   type ThroughputResult,
 } from "./parts/throughput.ts";

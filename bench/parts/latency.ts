@@ -26,24 +26,6 @@ export interface LatencyResult {
 }
 
 /**
- * One run per (client, rate): the round with the median p99 (a real run, so its other percentiles belong to the
- * same measurement), carrying every round's p99. A failed round counts as the worst.
- */
-export function medianLatency(runs: readonly LatencyResult[]): LatencyResult[] {
-  const medians: LatencyResult[] = [];
-  const keys = [...new Set(runs.map((r) => `${r.client}@${r.rate}`))];
-  for (const key of keys) {
-    const rounds = runs.filter((r) => `${r.client}@${r.rate}` === key);
-    const p99 = (r: LatencyResult) =>
-      r.error === undefined && Number.isFinite(r.latencyMs.p99) ? r.latencyMs.p99 : Number.POSITIVE_INFINITY;
-    const sorted = [...rounds].sort((a, b) => p99(a) - p99(b));
-    const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
-    medians.push({ ...median, roundsP99Ms: rounds.map(p99) });
-  }
-  return medians;
-}
-
-/**
  * Values sent in the first seconds are warm-up, left out of the percentiles: both services have just started
  * (tsx compiles them, V8 has not optimised the hot path yet, the producer's first batches find new
  * connections), and on two shared cores that start-up alone put stalls of a few hundred ms into the first five

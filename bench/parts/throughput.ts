@@ -163,39 +163,6 @@ export async function measureConsumer(
   return summarise(base, measured, start, end, exitCode, error);
 }
 
-/** `items` starting at index `by` (mod length), wrapping around. */
-export function rotate<T>(items: readonly T[], by: number): T[] {
-  if (items.length === 0) return [];
-  const start = ((by % items.length) + items.length) % items.length;
-  return [...items.slice(start), ...items.slice(0, start)];
-}
-
-/**
- * One run per (role, client, value size): the median of its rounds by msg/s (a real run, so its CPU and RSS
- * belong to the same measurement), carrying every round's msg/s. A failed round counts as 0 msg/s; if the median
- * itself failed, the failure is what is reported.
- */
-export function medianRuns(
-  runs: readonly ThroughputResult[],
-  clients: readonly ClientId[],
-  sizes: readonly number[],
-): ThroughputResult[] {
-  const medians: ThroughputResult[] = [];
-  for (const size of sizes) {
-    for (const role of ["producer", "consumer"] as const) {
-      for (const client of clients) {
-        const rounds = runs.filter((r) => r.role === role && r.client === client && r.valueBytes === size);
-        if (rounds.length === 0) continue;
-        const speed = (r: ThroughputResult) => (r.error === undefined ? r.messagesPerSecond : 0);
-        const sorted = [...rounds].sort((a, b) => speed(a) - speed(b));
-        const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
-        medians.push({ ...median, roundsMessagesPerSecond: rounds.map(speed) });
-      }
-    }
-  }
-  return medians;
-}
-
 /**
  * Brokers that just started run their first million records through an unwarmed JVM: whichever client goes
  * first would pay for it. One untimed round trip of the Java tools warms them before anything is measured.
