@@ -129,8 +129,8 @@ export async function measureMemory(
     const warm = afterWarmup[0]?.[1] ?? Number.NaN;
     const maxAfter = afterWarmup.length === 0 ? Number.NaN : Math.max(...afterWarmup.map(([, rss]) => rss));
     const quarter = Math.max(1, Math.floor(afterWarmup.length / 4));
-    const floor = (points: typeof afterWarmup) =>
-      Math.min(...points.map(([, , , heap]) => heap).filter((heap) => Number.isFinite(heap)));
+    const floor = (window: typeof afterWarmup) =>
+      Math.min(...window.map(([, , , heap]) => heap).filter((heap) => Number.isFinite(heap)));
     const firstFloor = floor(afterWarmup.slice(0, quarter));
     const lastFloor = floor(afterWarmup.slice(-quarter));
     return {

@@ -47,7 +47,6 @@ export class FleetConsumer {
   readonly #options: FleetConsumerOptions;
   /** Partitions owned, by topic: asked once per record, so no key is built per call. */
   readonly #owned = new Map<string, Set<number>>();
-  #ownedCount = 0;
   #rebalances: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
 
@@ -112,17 +111,21 @@ export class FleetConsumer {
   }
 
   get ownedPartitions(): number {
-    return this.#ownedCount;
+    let count = 0;
+    for (const ofTopic of this.#owned.values()) count += ofTopic.size;
+    return count;
   }
 
-  #own(partitions: readonly TopicPartition[], owned: boolean): void {
+  #own(partitions: readonly TopicPartition[]): void {
     for (const { topic, partition } of partitions) {
-      let ofTopic = this.#owned.get(topic);
-      if (ofTopic === undefined) this.#owned.set(topic, (ofTopic = new Set()));
-      if (owned) ofTopic.add(partition);
-      else ofTopic.delete(partition);
+      const ofTopic = this.#owned.get(topic);
+      if (ofTopic === undefined) this.#owned.set(topic, new Set([partition]));
+      else ofTopic.add(partition);
     }
-    this.#ownedCount = [...this.#owned.values()].reduce((sum, ofTopic) => sum + ofTopic.size, 0);
+  }
+
+  #disown(partitions: readonly TopicPartition[]): void {
+    for (const { topic, partition } of partitions) this.#owned.get(topic)?.delete(partition);
   }
 
   /** Marks records as processed; with auto-commit on, librdkafka commits them within auto.commit.interval.ms. */
@@ -178,18 +181,18 @@ export class FleetConsumer {
     const partitions = assignment.map(({ topic, partition }) => ({ topic, partition }));
     try {
       if (error.code === ErrorCodes.ERR__ASSIGN_PARTITIONS) {
-        this.#own(partitions, true);
+        this.#own(partitions);
         this.#client.incrementalAssign(partitions);
         metrics.rebalances.inc({ kind: "assigned" });
         logger.info({
           event: "rebalance.assigned",
           partitions: describe(partitions),
-          owned: this.#ownedCount,
+          owned: this.ownedPartitions,
         });
       } else if (error.code === ErrorCodes.ERR__REVOKE_PARTITIONS) {
         const lost = this.#client.assignmentLost();
         // Stop accepting their records at once; records already in hand are finished by onRevoke.
-        this.#own(partitions, false);
+        this.#disown(partitions);
         try {
           await this.#options.onRevoke(partitions, lost);
         } finally {
@@ -203,7 +206,7 @@ export class FleetConsumer {
           event: "rebalance.revoked",
           partitions: describe(partitions),
           lost,
-          owned: this.#ownedCount,
+          owned: this.ownedPartitions,
         });
       } else {
         logger.error({ event: "rebalance.error", code: error.code }, error.message);
@@ -211,11 +214,9 @@ export class FleetConsumer {
     } catch (failure) {
       logger.error({ event: "rebalance.failed", err: failure }, "handling a rebalance failed");
     }
-    health.setReady(
-      this.#ownedCount > 0,
-      this.#ownedCount > 0 ? `assigned ${this.#ownedCount} partitions` : "no partitions assigned",
-    );
-    health.expectBeats(this.#ownedCount > 0);
+    const owned = this.ownedPartitions;
+    health.setReady(owned > 0, owned > 0 ? `assigned ${owned} partitions` : "no partitions assigned");
+    health.expectBeats(owned > 0);
   }
 
   #onStats(json: string): void {
