@@ -12,7 +12,7 @@ CLUSTER := bash deploy/local/cluster.sh
 FLEET := bash deploy/local/fleet.sh
 
 .PHONY: help setup up down logs ps up-local down-local status-local logs-local cluster-up cluster-down \
-        test test-unit test-integration lint format chaos bench
+        test test-unit test-integration test-compose lint format chaos bench
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -21,9 +21,9 @@ setup: ## install system packages, Node.js and npm dependencies (idempotent)
 	@bash deploy/setup.sh
 
 # ---- with Docker --------------------------------------------------------------------------------
-up: ## build and start the fleet with Docker Compose
+up: ## build and start the fleet with Docker Compose (podman behind the Docker API where there is no Docker)
 	@bash deploy/compose.sh up
-down: ## stop the Compose fleet
+down: ## stop the Compose fleet (and the podman API service that make up started)
 	@bash deploy/compose.sh down
 logs: ## follow the Compose fleet's logs
 	@bash deploy/compose.sh logs
@@ -45,14 +45,17 @@ cluster-down: ## stop the local Kafka cluster
 	@$(CLUSTER) down
 
 # ---- checks ---------------------------------------------------------------------------------------
-test: setup ## everything CI runs: lint, unit tests, integration tests against a real cluster
+test: setup ## everything CI runs: lint, unit, integration tests against a real cluster, the Compose stack for real
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-integration
+	@$(MAKE) --no-print-directory test-compose
 test-unit: setup ## unit tests (no broker)
 	npm run --silent test:unit
 test-integration: setup ## integration and end-to-end tests (starts the local cluster if needed)
 	bash test/with-cluster.sh npm run --silent test:integration
+test-compose: setup ## make up and the scale command for real (Docker, or podman here), a range audited, down -v
+	npm run --silent test:compose
 lint: setup ## typecheck, eslint, prettier, circular imports
 	npm run --silent lint
 format: setup ## rewrite files with prettier

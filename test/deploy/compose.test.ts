@@ -289,9 +289,9 @@ describe("the tools", () => {
 
 describe("deploy/compose.sh (make up, down, logs, ps)", () => {
   for (const verb of ["up", "down", "logs", "ps"]) {
-    it(`${verb}: without a reachable Docker engine, says so in one line, points to make up-local, exits 1`, async () => {
+    it(`${verb}: told to use a Docker engine that does not answer, says so in one line, points to make up-local, exits 1`, async () => {
       const result = await run("bash", ["deploy/compose.sh", verb], {
-        env: { DOCKER_HOST: "unix:///nonexistent/docker.sock" },
+        env: { KAFKA_FLEET_ENGINE: "docker", DOCKER_HOST: "unix:///nonexistent/docker.sock" },
       });
       assert.equal(result.code, 1);
       assert.equal(result.stdout, "");

@@ -1,0 +1,317 @@
+// The Compose stack for real, with the user's own commands: `make up` (deploy/compose.sh), the scale command it
+// prints, a range through three batch-consumer replicas, Prometheus's view of them, a broker killed mid-stream,
+// a graceful stop, and `down -v`. Where no Docker engine runs (as on CI here), the same files run on podman.
+//
+// Host ports are moved off the defaults so the stack can run beside the local cluster; the project name is the
+// test's own, so a user's stack is never touched.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { after, before, describe, it } from "node:test";
+
+import { auditValues, readTopicValues } from "@kafka-fleet/audit";
+import { FleetAdmin } from "@kafka-fleet/kafka";
+
+import { eventually, run, type RunResult } from "../deploy/helpers.ts";
+
+const PROJECT = "kafka-fleet-compose-test";
+const PORTS = {
+  KAFKA_1_HOST_PORT: "29092",
+  KAFKA_2_HOST_PORT: "29094",
+  KAFKA_3_HOST_PORT: "29096",
+  PROMETHEUS_HOST_PORT: "29090",
+  KAFKA_UI_HOST_PORT: "28080",
+  GRAFANA_HOST_PORT: "23000",
+};
+const BOOTSTRAP = [PORTS.KAFKA_1_HOST_PORT, PORTS.KAFKA_2_HOST_PORT, PORTS.KAFKA_3_HOST_PORT].map(
+  (port) => `127.0.0.1:${port}`,
+);
+const PROMETHEUS = `http://127.0.0.1:${PORTS.PROMETHEUS_HOST_PORT}`;
+const RANGE = 100_000;
+// The second range goes through a broker kill; it starts where the first ended.
+const FAULT_RANGE = { from: RANGE, to: RANGE + 50_000 };
+const BATCH_GROUP = "kafka-fleet-batch-consumer";
+
+const env = {
+  ...PORTS,
+  COMPOSE_PROJECT_NAME: PROJECT,
+  PRODUCE_TO: String(RANGE),
+  // Slow enough that the scale-out lands mid-stream, fast enough to keep the run short.
+  PRODUCE_RATE: "4000",
+  BATCH_SIZE: "100",
+  BATCH_MAX_WAIT_MS: "500",
+};
+
+function compose(args: string[], timeoutMs = 300_000): Promise<RunResult> {
+  return run(
+    "bash",
+    [
+      "-c",
+      'exec $(docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose) "$@"',
+      "compose",
+      ...args,
+    ],
+    {
+      env: { ...env, DOCKER_HOST: process.env.DOCKER_HOST ?? "" },
+      timeoutMs,
+    },
+  );
+}
+
+async function must(result: Promise<RunResult>, what: string): Promise<string> {
+  const { code, stdout, stderr } = await result;
+  assert.equal(code, 0, `${what} failed (exit ${code}):\n${stdout}\n${stderr}`);
+  return stdout;
+}
+
+/** `docker inspect` of every container of a service: state, exit code, times. */
+async function containers(
+  service: string,
+): Promise<
+  Array<{ name: string; running: boolean; exitCode: number; startedAt: string; finishedAt: string }>
+> {
+  const ids = (await must(compose(["ps", "-q", service]), `ps ${service}`)).split("\n").filter(Boolean);
+  if (ids.length === 0) return [];
+  const out = await must(run("docker", ["inspect", ...ids]), "docker inspect");
+  return (
+    JSON.parse(out) as Array<{
+      Name: string;
+      State: { Running: boolean; ExitCode: number; StartedAt: string; FinishedAt: string };
+    }>
+  ).map(({ Name, State }) => ({
+    name: Name.replace(/^\//, ""),
+    running: State.Running,
+    exitCode: State.ExitCode,
+    startedAt: State.StartedAt,
+    finishedAt: State.FinishedAt,
+  }));
+}
+
+async function promQuery(expr: string): Promise<number | undefined> {
+  const response = await fetch(`${PROMETHEUS}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body = (await response.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
+  const first = body.data?.result?.[0];
+  return first === undefined ? undefined : Number(first.value[1]);
+}
+
+async function processedByBatchConsumers(): Promise<number> {
+  return (await promQuery('sum(kafka_fleet_messages_processed_total{service="batch-consumer"})')) ?? 0;
+}
+
+async function auditResults(range: { from: number; to: number }) {
+  const { values, unreadable } = await readTopicValues({
+    bootstrapServers: BOOTSTRAP,
+    topic: "topic_app.results",
+  });
+  return auditValues({ from: BigInt(range.from), to: BigInt(range.to) }, values, unreadable);
+}
+
+describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
+  let upOutput = "";
+  let upStarted = 0;
+
+  before(async () => {
+    // A stack left over from an interrupted run would hold the ports and the topics.
+    await compose(["down", "-v", "--remove-orphans"]);
+  });
+
+  after(async () => {
+    await compose(["down", "-v", "--remove-orphans"]);
+  });
+
+  it("make up builds the images and starts the stack, and says what it left out", async (t) => {
+    upStarted = Date.now();
+    upOutput = await must(
+      run("make", ["--no-print-directory", "up"], { env, timeoutMs: 1_200_000 }),
+      "make up",
+    );
+    t.diagnostic(`make up: ${((Date.now() - upStarted) / 1000).toFixed(0)} s`);
+    for (const line of upOutput
+      .split("\n")
+      .filter((line) => line.startsWith("[compose]") || line.startsWith("[podman]")))
+      t.diagnostic(line);
+    assert.match(upOutput, /kafka-fleet is up on (docker|podman)/);
+    if (upOutput.includes("up on podman")) {
+      assert.match(
+        upOutput,
+        /left out: .*grafana.*kafka-ui|left out: .*kafka-ui.*grafana/,
+        "names what it could not start",
+      );
+    }
+  });
+
+  it("the scale command make up printed gives three batch consumers that Prometheus finds by DNS", async (t) => {
+    const printed = /scale: (docker[ -]compose up -d --scale batch-consumer=3[^\n]*?)\s{2,}logs:/.exec(
+      upOutput,
+    )?.[1];
+    assert.ok(printed, `make up printed a scale command:\n${upOutput}`);
+    const args = printed.replace(/^docker[ -]compose /, "").split(/\s+/);
+    await must(compose(args), printed);
+    assert.equal((await containers("batch-consumer")).filter(({ running }) => running).length, 3);
+
+    const targets = await eventually(
+      "3 batch-consumer targets up in Prometheus",
+      async () => {
+        const response = await fetch(`${PROMETHEUS}/api/v1/targets?state=active`);
+        const body = (await response.json()) as {
+          data: {
+            activeTargets: Array<{
+              health: string;
+              discoveredLabels: Record<string, string>;
+              labels: Record<string, string>;
+            }>;
+          };
+        };
+        const up = body.data.activeTargets.filter(
+          ({ health, discoveredLabels }) =>
+            health === "up" && discoveredLabels.__meta_dns_name === "batch-consumer",
+        );
+        return up.length === 3 ? up.map(({ labels }) => labels.instance) : undefined;
+      },
+      { timeoutMs: 180_000 },
+    );
+    t.diagnostic(`batch-consumer targets: ${targets.join(", ")}`);
+    assert.equal(new Set(targets).size, 3, "three distinct replicas");
+  });
+
+  it(`the producer's range of ${RANGE} values is processed once each: 0 missing, 0 duplicates`, async (t) => {
+    const producer = await eventually(
+      "the producer finished its range",
+      async () => {
+        const [state] = await containers("producer");
+        return state && !state.running && state.finishedAt > state.startedAt ? state : undefined;
+      },
+      { timeoutMs: 600_000 },
+    );
+    assert.equal(producer.exitCode, 0, "the producer exits 0 only when every value was acknowledged");
+
+    // Processed totals reach Prometheus one scrape later; they must come to the range exactly, never above it.
+    const processed = await eventually(
+      "batch consumers processed the range",
+      async () => {
+        const total = await processedByBatchConsumers();
+        assert.ok(total <= RANGE, `processed ${total} > ${RANGE}: something was processed twice`);
+        return total === RANGE ? total : undefined;
+      },
+      { timeoutMs: 300_000 },
+    );
+    assert.equal(processed, RANGE);
+
+    const report = await auditResults({ from: 0, to: RANGE });
+    t.diagnostic(`audit: ${JSON.stringify(report)}`);
+    assert.equal(report.missing, 0);
+    assert.equal(report.duplicates, 0);
+    assert.equal(report.seen, RANGE);
+
+    // For the record: start-up time and memory (podman stats or docker stats).
+    const logs = await must(compose(["logs", "--no-color", "batch-consumer"]), "logs");
+    const firstBatch = logs
+      .split("\n")
+      .map((line) => line.slice(line.indexOf("{")))
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as { event?: string; time?: number }];
+        } catch {
+          return [];
+        }
+      })
+      .filter(({ event }) => event === "batch.committed")
+      .map(({ time }) => time ?? Infinity)
+      .sort((a, b) => a - b)[0];
+    if (firstBatch !== undefined && Number.isFinite(firstBatch))
+      t.diagnostic(
+        `from make up to the first committed batch: ${((firstBatch - upStarted) / 1000).toFixed(1)} s`,
+      );
+    const stats = await run("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}"]);
+    for (const line of stats.stdout.split("\n").filter((line) => line.includes(PROJECT)))
+      t.diagnostic(`memory: ${line}`);
+  });
+
+  it("a broker killed mid-stream loses nothing", async (t) => {
+    // A second range from a one-off producer container, with kafka-2 killed once a third of it is processed.
+    const producer = spawn(
+      "bash",
+      [
+        "-c",
+        'exec $(docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose) "$@"',
+        "compose",
+        "run",
+        "--rm",
+        "--no-deps",
+        "-e",
+        `PRODUCE_FROM=${FAULT_RANGE.from}`,
+        "-e",
+        `PRODUCE_TO=${FAULT_RANGE.to}`,
+        "producer",
+      ],
+      { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let producerOutput = "";
+    producer.stdout.on("data", (chunk: Buffer) => (producerOutput += chunk.toString()));
+    producer.stderr.on("data", (chunk: Buffer) => (producerOutput += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => producer.on("exit", resolve));
+
+    const third = FAULT_RANGE.from + (FAULT_RANGE.to - FAULT_RANGE.from) / 3;
+    await eventually("a third of the second range processed", async () =>
+      (await processedByBatchConsumers()) >= third ? true : undefined,
+    );
+    await must(compose(["kill", "kafka-2"]), "kill kafka-2");
+    t.diagnostic(`kafka-2 killed at ${await processedByBatchConsumers()} processed`);
+
+    const code = await Promise.race([
+      exited,
+      new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 600_000).unref()),
+    ]);
+    assert.equal(
+      code,
+      0,
+      `the producer acknowledged its whole range with a broker down:\n${producerOutput.slice(-2000)}`,
+    );
+    await must(compose(["start", "kafka-2"]), "start kafka-2");
+
+    const report = await eventually(
+      "the second range processed",
+      async () => {
+        const audit = await auditResults(FAULT_RANGE);
+        return audit.missing === 0 ? audit : undefined;
+      },
+      { timeoutMs: 300_000 },
+    );
+    t.diagnostic(`audit after the broker kill: missing ${report.missing}, duplicates ${report.duplicates}`);
+    assert.equal(report.missing, 0);
+  });
+
+  it("stop batch-consumer: every replica finishes, exits 0 within its grace period and leaves the group", async (t) => {
+    const stopStarted = Date.now();
+    await must(compose(["stop", "batch-consumer"], 120_000), "stop batch-consumer");
+    const stopSeconds = (Date.now() - stopStarted) / 1000;
+    t.diagnostic(`stop batch-consumer took ${stopSeconds.toFixed(1)} s`);
+    const replicas = await containers("batch-consumer");
+    assert.equal(replicas.length, 3);
+    for (const replica of replicas) {
+      assert.equal(replica.running, false, `${replica.name} stopped`);
+      // Past the stop grace period (20 s) the engine SIGKILLs: exit 137. 0 means the service stopped itself.
+      assert.equal(replica.exitCode, 0, `${replica.name} exited 0`);
+    }
+    const admin = new FleetAdmin({ bootstrapServers: BOOTSTRAP, service: "compose-test" });
+    try {
+      const group = await admin.describeGroup(BATCH_GROUP);
+      assert.equal(group?.members.length, 0, "no member left in the group");
+    } finally {
+      admin.close();
+    }
+  });
+
+  it("down -v leaves no container, network or volume behind", async () => {
+    await must(compose(["down", "-v"], 180_000), "down -v");
+    const label = `label=com.docker.compose.project=${PROJECT}`;
+    const left = await Promise.all([
+      run("docker", ["ps", "-aq", "--filter", label]),
+      run("docker", ["network", "ls", "-q", "--filter", label]),
+      run("docker", ["volume", "ls", "-q", "--filter", label]),
+    ]);
+    for (const { code, stdout, stderr } of left) {
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout.trim(), "", `left behind: ${stdout}`);
+    }
+  });
+});
