@@ -176,6 +176,7 @@ const CONTRACT_METRICS = [
   "rebalances_total",
   "commits_total",
   "dead_letters_total",
+  "poll_loop_stalled",
 ].map((name) => METRIC_PREFIX + name);
 
 describe("the local fleet, scraped by a real Prometheus", () => {
