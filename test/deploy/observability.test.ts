@@ -113,6 +113,7 @@ interface QueryResponse {
 async function startPrometheus(t: AfterHook, targets: string[]) {
   const dir = mkdtempSync(join(tmpdir(), "prometheus-"));
   copyFileSync(repoPath("deploy/prometheus/prometheus.local.yml"), join(dir, "prometheus.yml"));
+  copyFileSync(repoPath("deploy/prometheus/alerts.yml"), join(dir, "alerts.yml"));
   mkdirSync(join(dir, "targets"));
   writeFileSync(join(dir, "targets", "fleet.json"), JSON.stringify([{ targets }]));
   const [port] = await distinctFreePorts(1);
