@@ -247,8 +247,12 @@ describe("the local fleet, scraped by a real Prometheus", () => {
     await t.test("every dashboard query is valid PromQL, and throughput shows each service", async () => {
       const queries = dashboardQueries().map(({ panel, expr }) => ({
         panel,
-        // Grafana's interval variable; 30s spans several 5 s scrapes.
-        expr: expr.replaceAll("$__rate_interval", "30s"),
+        // Grafana's interval variable (30s spans several 5 s scrapes), and the dashboard's service and instance
+        // variables at "All", which is the regex .*.
+        expr: expr
+          .replaceAll("$__rate_interval", "30s")
+          .replaceAll("$service", ".*")
+          .replaceAll("$instance", ".*"),
       }));
       for (const { panel, expr } of queries) {
         const response = await prometheus.query(expr);
