@@ -138,8 +138,9 @@ start_prometheus() {
   if (exec 3<>"/dev/tcp/127.0.0.1/$PROMETHEUS_PORT") 2>/dev/null; then
     die "port $PROMETHEUS_PORT (Prometheus) is already taken; choose another with PROMETHEUS_PORT"
   fi
-  # A copy next to targets/: file_sd paths resolve against the config file's folder.
+  # A copy next to targets/: file_sd and rule_files paths resolve against the config file's folder.
   cp "$REPO/deploy/prometheus/prometheus.local.yml" "$PROM_DIR/prometheus.yml"
+  cp "$REPO/deploy/prometheus/alerts.yml" "$PROM_DIR/alerts.yml"
   mkdir -p "$PROM_DIR/data"
   setsid nohup prometheus --config.file="$PROM_DIR/prometheus.yml" --storage.tsdb.path="$PROM_DIR/data" \
     --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" >>"$PROM_DIR/prometheus.log" 2>&1 &

@@ -287,6 +287,29 @@ describe("the tools", () => {
   });
 });
 
+describe("alerts and int64 values in the tools", () => {
+  it("Prometheus gets the alerting rules mounted beside its config", () => {
+    const mount = service("prometheus").volumes?.find((v) => v.endsWith(":/etc/prometheus/alerts.yml:ro"));
+    assert.equal(mount?.split(":")[0], repoPath("deploy/prometheus/alerts.yml"));
+  });
+
+  it("kafka-ui reads the input and results topics with its Int64 serde, and leaves the dead-letter topic alone", () => {
+    const env = envOf(service("kafka-ui"));
+    assert.equal(env.KAFKA_CLUSTERS_0_SERDE_0_NAME, "Int64");
+    // kafka-ui matches a topic name against the whole pattern (Java's Matcher.matches()).
+    const matches = (pattern: string | undefined, topic: string) =>
+      new RegExp(`^(?:${pattern})$`).test(topic);
+    const values = env.KAFKA_CLUSTERS_0_SERDE_0_TOPICVALUESPATTERN;
+    const keys = env.KAFKA_CLUSTERS_0_SERDE_0_TOPICKEYSPATTERN;
+    const { KAFKA_TOPIC: input, RESULTS_TOPIC: results, DLQ_TOPIC: dlq } = envOf(service("init-topics"));
+    assert.ok(input && results && dlq);
+    assert.ok(matches(values, input), `${values} matches ${input}`);
+    assert.ok(matches(values, results), `${values} matches ${results}`);
+    assert.ok(matches(keys, results), `${keys} matches ${results} (its keys are the values)`);
+    assert.ok(!matches(values, dlq) && !matches(keys, dlq), "dead letters are not int64s");
+  });
+});
+
 describe("deploy/compose.sh (make up, down, logs, ps)", () => {
   for (const verb of ["up", "down", "logs", "ps"]) {
     it(`${verb}: told to use a Docker engine that does not answer, says so in one line, points to make up-local, exits 1`, async () => {

@@ -3,10 +3,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { dashboard, dashboardQueries, metricNamesIn, readYaml } from "./helpers.ts";
+import { dashboard, dashboardQueries, metricNamesIn, readYaml, type DashboardVariable } from "./helpers.ts";
+
+const variables = () => new Map(dashboard().templating.list.map((v) => [v.name, v]));
 
 describe("Grafana provisioning", () => {
-  it("provisions the Compose Prometheus as a datasource with the uid every panel names", () => {
+  it("provisions the Compose Prometheus as a datasource, the default of the dashboard's datasource variable", () => {
     const { datasources } = readYaml<{ datasources: Array<{ uid: string; type: string; url: string }> }>(
       "deploy/grafana/provisioning/datasources/prometheus.yml",
     );
@@ -14,11 +16,61 @@ describe("Grafana provisioning", () => {
     const [source] = datasources;
     assert.equal(source?.type, "prometheus");
     assert.equal(source?.url, "http://prometheus:9090");
+    const variable = variables().get("datasource");
+    assert.equal(variable?.type, "datasource");
+    assert.equal(variable?.query, "prometheus", "offers every Prometheus datasource");
+    assert.equal(variable?.current?.value, source?.uid, "starts on the provisioned one");
+  });
+
+  it("queries through the datasource variable in every panel and every query", () => {
+    const uses = { type: "prometheus", uid: "${datasource}" };
     for (const panel of dashboard().panels.filter((p) => p.type !== "row")) {
-      assert.equal(panel.datasource?.uid, source?.uid, panel.title);
-      for (const target of panel.targets ?? [])
-        assert.equal(target.datasource?.uid, source?.uid, panel.title);
+      assert.deepEqual(panel.datasource, uses, panel.title);
+      for (const target of panel.targets ?? []) assert.deepEqual(target.datasource, uses, panel.title);
     }
+  });
+
+  it("has service and instance variables from the fleet's label values, the instances narrowed by service", () => {
+    const service = variables().get("service");
+    const instance = variables().get("instance");
+    const queryOf = (v: DashboardVariable | undefined) =>
+      typeof v?.query === "string" ? v.query : v?.query?.query;
+    assert.equal(service?.type, "query");
+    assert.equal(instance?.type, "query");
+    assert.match(queryOf(service) ?? "", /^label_values\(\w+\{job="kafka-fleet"\}, service\)$/);
+    assert.match(
+      queryOf(instance) ?? "",
+      /^label_values\(\w+\{job="kafka-fleet", service=~"\$service"\}, instance\)$/,
+    );
+    for (const v of [service, instance]) {
+      assert.deepEqual(v?.datasource, { type: "prometheus", uid: "${datasource}" }, v?.name);
+      // "All" as a regex rather than the list Grafana last loaded, so a replica added by --scale shows at once.
+      assert.equal(v?.includeAll, true, v?.name);
+      assert.equal(v?.allValue, ".*", v?.name);
+    }
+  });
+
+  it("filters every query of a fleet metric by the service and instance variables", () => {
+    for (const { panel, expr } of dashboardQueries()) {
+      // Each selector of one of our metrics (or prom-client's), with its label matchers.
+      for (const [selector, name, matchers = ""] of expr.matchAll(
+        /\b((?:kafka_fleet|process|nodejs)_[a-z0-9_]+)(?:\{([^}]*)\})?/g,
+      )) {
+        assert.match(matchers, /\bservice=~"\$service"/, `${panel}: ${selector} (${name})`);
+        assert.match(matchers, /\binstance=~"\$instance"/, `${panel}: ${selector} (${name})`);
+      }
+      // `up` has no service label (Prometheus sets it, not the service): instance only.
+      if (/\bup\{/.test(expr)) assert.match(expr, /\bup\{[^}]*instance=~"\$instance"/, panel);
+    }
+  });
+
+  it("lists the alerts firing now", () => {
+    const alerts = dashboard().panels.find((p) => p.title === "Firing alerts");
+    assert.equal(alerts?.type, "table");
+    assert.deepEqual(
+      alerts?.targets?.map((t) => t.expr),
+      ['ALERTS{alertstate="firing"}'],
+    );
   });
 
   it("loads dashboards from the folder Compose mounts", () => {
@@ -58,7 +110,7 @@ describe("Grafana provisioning", () => {
     }
     const exprs = dashboardQueries().map(({ expr }) => expr);
     assert.ok(
-      exprs.some((e) => /by \([^)]*partition[^)]*\) \(kafka_fleet_consumer_lag\)/.test(e)),
+      exprs.some((e) => /by \([^)]*partition[^)]*\) \(kafka_fleet_consumer_lag(\{[^}]*\})?\)/.test(e)),
       "lag per partition",
     );
     assert.ok(

@@ -190,13 +190,28 @@ export interface DashboardPanel {
   targets?: Array<{ refId: string; expr: string; datasource?: { type: string; uid: string } }>;
 }
 
+export interface DashboardVariable {
+  name: string;
+  type: string;
+  query?: string | { query: string };
+  datasource?: { type: string; uid: string };
+  current?: { text: unknown; value: unknown };
+  includeAll?: boolean;
+  allValue?: string;
+}
+
+export interface Dashboard {
+  uid: string;
+  title: string;
+  templating: { list: DashboardVariable[] };
+  panels: DashboardPanel[];
+}
+
 /** The provisioned dashboard (JSON.parse throws if it is not valid JSON). */
-export function dashboard(): { uid: string; title: string; panels: DashboardPanel[] } {
-  return JSON.parse(readFileSync(repoPath("deploy/grafana/dashboards/kafka-fleet.json"), "utf8")) as {
-    uid: string;
-    title: string;
-    panels: DashboardPanel[];
-  };
+export function dashboard(): Dashboard {
+  return JSON.parse(
+    readFileSync(repoPath("deploy/grafana/dashboards/kafka-fleet.json"), "utf8"),
+  ) as Dashboard;
 }
 
 /** Every PromQL query of the dashboard, with its panel's title. */

@@ -113,6 +113,7 @@ interface QueryResponse {
 async function startPrometheus(t: AfterHook, targets: string[]) {
   const dir = mkdtempSync(join(tmpdir(), "prometheus-"));
   copyFileSync(repoPath("deploy/prometheus/prometheus.local.yml"), join(dir, "prometheus.yml"));
+  copyFileSync(repoPath("deploy/prometheus/alerts.yml"), join(dir, "alerts.yml"));
   mkdirSync(join(dir, "targets"));
   writeFileSync(join(dir, "targets", "fleet.json"), JSON.stringify([{ targets }]));
   const [port] = await distinctFreePorts(1);
@@ -176,6 +177,7 @@ const CONTRACT_METRICS = [
   "rebalances_total",
   "commits_total",
   "dead_letters_total",
+  "poll_loop_stalled",
 ].map((name) => METRIC_PREFIX + name);
 
 describe("the local fleet, scraped by a real Prometheus", () => {
@@ -245,8 +247,12 @@ describe("the local fleet, scraped by a real Prometheus", () => {
     await t.test("every dashboard query is valid PromQL, and throughput shows each service", async () => {
       const queries = dashboardQueries().map(({ panel, expr }) => ({
         panel,
-        // Grafana's interval variable; 30s spans several 5 s scrapes.
-        expr: expr.replaceAll("$__rate_interval", "30s"),
+        // Grafana's interval variable (30s spans several 5 s scrapes), and the dashboard's service and instance
+        // variables at "All", which is the regex .*.
+        expr: expr
+          .replaceAll("$__rate_interval", "30s")
+          .replaceAll("$service", ".*")
+          .replaceAll("$instance", ".*"),
       }));
       for (const { panel, expr } of queries) {
         const response = await prometheus.query(expr);

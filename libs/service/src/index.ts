@@ -14,6 +14,7 @@ export {
   METRIC_PREFIX,
   createBatchMetrics,
   createConsumerMetrics,
+  createHealthMetrics,
   createProducerMetrics,
   createRegistry,
   type BatchMetrics,

@@ -5,7 +5,7 @@ import { ConfigError, ErrorCode, describeError } from "./errors.ts";
 import { Health } from "./health.ts";
 import { startHttpServer } from "./http-server.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import { createRegistry } from "./metrics.ts";
+import { createHealthMetrics, createRegistry } from "./metrics.ts";
 
 /** Exit codes of every service (interface contract). */
 export const ExitCode = { ok: 0, failure: 1, badConfig: 2 } as const;
@@ -58,6 +58,7 @@ export async function runService<Config extends CommonConfig>(
   const logger = createLogger({ service: definition.name, level: config.logLevel });
   const registry = createRegistry(definition.name);
   const health = new Health({ stallAfterMs: options.stallAfterMs ?? 30_000 });
+  createHealthMetrics(registry, health);
   const stopSteps: Array<{ name: string; step: () => Promise<void> | void }> = [];
   const controller = new AbortController();
   let graceTimer: NodeJS.Timeout | undefined;

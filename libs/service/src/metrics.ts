@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
+import type { Health } from "./health.ts";
+
 /** Every metric name carries this prefix (interface contract). */
 export const METRIC_PREFIX = "kafka_fleet_";
 
@@ -13,6 +15,24 @@ export function createRegistry(service: string): Registry {
   // Default process metrics keep their standard names (process_cpu_seconds_total, ...) so stock dashboards work.
   collectDefaultMetrics({ register: registry });
   return registry;
+}
+
+/**
+ * /healthz's stall verdict as a metric, so Prometheus can alert on it: a loop awaiting something forever still
+ * answers scrapes, while a blocked event loop answers nothing and shows up as `up == 0` instead. Read at
+ * scrape time from `health`, so the metric and /healthz can never disagree.
+ */
+export function createHealthMetrics(registry: Registry, health: Health) {
+  return {
+    pollLoopStalled: new Gauge({
+      name: `${METRIC_PREFIX}poll_loop_stalled`,
+      help: "1 while the poll loop has been silent longer than allowed (/healthz answers 503), else 0.",
+      registers: [registry],
+      collect() {
+        this.set(health.liveness().ok ? 0 : 1);
+      },
+    }),
+  };
 }
 
 // Latency from a few hundred microseconds (a hot single consumer) to a minute (a backlog being drained).
