@@ -86,7 +86,7 @@ health_loop() {
         next_due[$id]=$now
       fi
       # One check at a time per container: on a loaded machine a JVM-based check can outlast its interval.
-      if ((now >= next_due[$id])) && ! kill -0 "${check_pid[$id]:-0}" 2>/dev/null; then
+      if ((now >= next_due[$id])) && ! { [[ -n ${check_pid[$id]:-} ]] && kill -0 "${check_pid[$id]}" 2>/dev/null; }; then
         next_due[$id]=$((now + interval_s[$id]))
         podman healthcheck run "$id" >/dev/null 2>&1 &
         check_pid[$id]=$!

@@ -109,13 +109,21 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
   let upOutput = "";
   let upStarted = 0;
 
+  // Whether podman's API service was already up before this test: if the test's `make up` started it, the test
+  // stops it again (as `make down` does), and otherwise leaves it to whoever started it.
+  let engineWasRunning = false;
+
   before(async () => {
+    engineWasRunning =
+      (await run("curl", ["-fsS", "--unix-socket", "/run/podman/podman.sock", "http://d/_ping"])).code === 0;
     // A stack left over from an interrupted run would hold the ports and the topics.
     await compose(["down", "-v", "--remove-orphans"]);
   });
 
   after(async () => {
     await compose(["down", "-v", "--remove-orphans"]);
+    if (!engineWasRunning && upOutput.includes("up on podman"))
+      await run("bash", ["deploy/podman/engine.sh", "stop"]);
   });
 
   it("make up builds the images and starts the stack, and says what it left out", async (t) => {
@@ -209,20 +217,21 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
       .map((line) => line.slice(line.indexOf("{")))
       .flatMap((line) => {
         try {
-          return [JSON.parse(line) as { event?: string; time?: number }];
+          return [JSON.parse(line) as { event?: string; time?: string | number }];
         } catch {
           return [];
         }
       })
       .filter(({ event }) => event === "batch.committed")
-      .map(({ time }) => time ?? Infinity)
+      // pino's time: ISO text in the services' logs, epoch milliseconds with pino's default.
+      .map(({ time }) => (typeof time === "string" ? Date.parse(time) : (time ?? Infinity)))
       .sort((a, b) => a - b)[0];
     if (firstBatch !== undefined && Number.isFinite(firstBatch))
       t.diagnostic(
         `from make up to the first committed batch: ${((firstBatch - upStarted) / 1000).toFixed(1)} s`,
       );
     const stats = await run("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}"]);
-    for (const line of stats.stdout.split("\n").filter((line) => line.includes(PROJECT)))
+    for (const line of stats.stdout.split("\n").filter((line) => line.includes("fleet-compose-test")))
       t.diagnostic(`memory: ${line}`);
   });
 
