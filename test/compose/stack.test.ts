@@ -41,6 +41,15 @@ const env = {
   BATCH_MAX_WAIT_MS: "500",
 };
 
+/** On podman, talk to its socket by name: /var/run/docker.sock may belong to something else. */
+function engineEnv(): NodeJS.ProcessEnv {
+  return upOutput.includes("up on podman") ? { DOCKER_HOST: "unix:///run/podman/podman.sock" } : {};
+}
+
+function docker(args: string[]): Promise<RunResult> {
+  return run("docker", args, { env: engineEnv() });
+}
+
 function compose(args: string[], timeoutMs = 300_000): Promise<RunResult> {
   return run(
     "bash",
@@ -51,7 +60,7 @@ function compose(args: string[], timeoutMs = 300_000): Promise<RunResult> {
       ...args,
     ],
     {
-      env: { ...env, DOCKER_HOST: process.env.DOCKER_HOST ?? "" },
+      env: { ...env, ...engineEnv() },
       timeoutMs,
     },
   );
@@ -71,7 +80,7 @@ async function containers(
 > {
   const ids = (await must(compose(["ps", "-q", service]), `ps ${service}`)).split("\n").filter(Boolean);
   if (ids.length === 0) return [];
-  const out = await must(run("docker", ["inspect", ...ids]), "docker inspect");
+  const out = await must(docker(["inspect", ...ids]), "docker inspect");
   return (
     JSON.parse(out) as Array<{
       Name: string;
@@ -105,8 +114,10 @@ async function auditResults(range: { from: number; to: number }) {
   return auditValues({ from: BigInt(range.from), to: BigInt(range.to) }, values, unreadable);
 }
 
+// What `make up` printed: the scale command to run, and which engine it used.
+let upOutput = "";
+
 describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
-  let upOutput = "";
   let upStarted = 0;
 
   // Whether podman's API service was already up before this test: if the test's `make up` started it, the test
@@ -230,7 +241,7 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
       t.diagnostic(
         `from make up to the first committed batch: ${((firstBatch - upStarted) / 1000).toFixed(1)} s`,
       );
-    const stats = await run("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}"]);
+    const stats = await docker(["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}"]);
     for (const line of stats.stdout.split("\n").filter((line) => line.includes("fleet-compose-test")))
       t.diagnostic(`memory: ${line}`);
   });
@@ -252,7 +263,7 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
         `PRODUCE_TO=${FAULT_RANGE.to}`,
         "producer",
       ],
-      { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
+      { env: { ...process.env, ...env, ...engineEnv() }, stdio: ["ignore", "pipe", "pipe"] },
     );
     let producerOutput = "";
     producer.stdout.on("data", (chunk: Buffer) => (producerOutput += chunk.toString()));
@@ -314,9 +325,9 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
     await must(compose(["down", "-v"], 180_000), "down -v");
     const label = `label=com.docker.compose.project=${PROJECT}`;
     const left = await Promise.all([
-      run("docker", ["ps", "-aq", "--filter", label]),
-      run("docker", ["network", "ls", "-q", "--filter", label]),
-      run("docker", ["volume", "ls", "-q", "--filter", label]),
+      docker(["ps", "-aq", "--filter", label]),
+      docker(["network", "ls", "-q", "--filter", label]),
+      docker(["volume", "ls", "-q", "--filter", label]),
     ]);
     for (const { code, stdout, stderr } of left) {
       assert.equal(code, 0, stderr);
