@@ -51,6 +51,29 @@ describe("bad configuration", () => {
     ["batch-consumer", { BATCH_MAX_WAIT_MS: "1s" }, /BATCH_MAX_WAIT_MS="1s": expected an integer/],
     ["batch-consumer", { PROCESSING_GUARANTEE: "exactly_once" }, /exactly_once" needs RESULTS_TOPIC/],
     ["batch-consumer", { PROCESSING_GUARANTEE: "maybe" }, /PROCESSING_GUARANTEE="maybe": expected one of/],
+    // Checked locally against Kafka's rules, not sent to the broker to come back as "Invalid topic".
+    [
+      "producer",
+      { KAFKA_TOPIC: "orders events" },
+      /KAFKA_TOPIC="orders events": expected a Kafka topic name/,
+    ],
+    [
+      "batch-consumer",
+      { RESULTS_TOPIC: "results/eu" },
+      /RESULTS_TOPIC="results\/eu": expected a Kafka topic name/,
+    ],
+    // librdkafka's own verdict on a client property, against the variable that set it.
+    [
+      "single-consumer",
+      { KAFKA_CLIENT_FOO_BAR: "1" },
+      /KAFKA_CLIENT_FOO_BAR: No such configuration property: "foo.bar"/,
+    ],
+    [
+      "producer",
+      { KAFKA_CLIENT_SECURITY_PROTOCOL: "TLS" },
+      /KAFKA_CLIENT_SECURITY_PROTOCOL: Invalid value "TLS"/,
+    ],
+    ["batch-consumer", { KAFKA_CLIENT_ACKS: "1" }, /KAFKA_CLIENT_ACKS: acks is set by kafka-fleet/],
   ];
   for (const [role, env, expected] of cases) {
     it(`${role} exits 2 on ${JSON.stringify(env)} with one line naming the problem`, async (t) => {

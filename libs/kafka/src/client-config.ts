@@ -1,10 +1,17 @@
 import { hostname } from "node:os";
 
+import { Producer } from "./rdkafka.ts";
+
 /** What every client of a service shares. */
 export interface ClientIdentity {
   readonly bootstrapServers: readonly string[];
   /** The role, e.g. "batch-consumer"; the client id adds host and pid so brokers can tell replicas apart. */
   readonly service: string;
+  /**
+   * Any further librdkafka properties (security.protocol, sasl.*, ssl.*, tuning), applied to every client after
+   * kafka-fleet's own settings. Callers keep out the properties the delivery promises rest on (acks, ...).
+   */
+  readonly properties?: Readonly<Record<string, string>>;
 }
 
 export function clientId(identity: ClientIdentity, purpose?: string): string {
@@ -22,7 +29,31 @@ export function baseClientConfig(identity: ClientIdentity, purpose?: string) {
     "reconnect.backoff.max.ms": 2_000,
     // librdkafka's own errors (a broker going away, say) come out as 'event.error', which we log.
     event_cb: true,
+    ...identity.properties,
   } as const;
+}
+
+/**
+ * What librdkafka says of each property on its own (an unknown name, a value it cannot take), asked without
+ * connecting: building a client validates its configuration. `isSecret` keeps a secret's value out of the message.
+ */
+export function clientPropertyProblems(
+  properties: Readonly<Record<string, string>>,
+  isSecret: (property: string) => boolean = () => false,
+): Array<{ property: string; message: string }> {
+  const problems: Array<{ property: string; message: string }> = [];
+  for (const [property, value] of Object.entries(properties)) {
+    try {
+      new Producer({ [property]: value });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      problems.push({
+        property,
+        message: isSecret(property) ? message.replaceAll(value, "<redacted>") : message,
+      });
+    }
+  }
+  return problems;
 }
 
 /**
@@ -39,5 +70,6 @@ export function reliableProducerConfig(identity: ClientIdentity, purpose?: strin
     // Retried internally until this deadline; only then does a delivery report carry an error.
     "delivery.timeout.ms": 120_000,
     "linger.ms": 5,
+    ...identity.properties,
   } as const;
 }

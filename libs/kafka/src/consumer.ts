@@ -75,6 +75,8 @@ export class FleetConsumer {
         : {}),
       rebalance_cb: (error: LibrdKafkaError, assignment: TopicPartition[]) =>
         this.#onRebalance(error, assignment),
+      // The user's KAFKA_CLIENT_* properties win over the defaults above (session timeout, offset reset, ...).
+      ...options.identity.properties,
       ...options.config,
     }) as CooperativeConsumer;
   }

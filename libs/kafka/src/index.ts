@@ -1,5 +1,11 @@
 export { FleetAdmin, defaultTopicSpec, type CommittedOffset, type TopicSpec } from "./admin.ts";
-export { baseClientConfig, clientId, reliableProducerConfig, type ClientIdentity } from "./client-config.ts";
+export {
+  baseClientConfig,
+  clientId,
+  clientPropertyProblems,
+  reliableProducerConfig,
+  type ClientIdentity,
+} from "./client-config.ts";
 export { connectClient } from "./connect.ts";
 export { topicEndOffsets, topicRecordCount } from "./end-offsets.ts";
 export { requireTopic } from "./require-topic.ts";

@@ -44,7 +44,7 @@ export const env = {
       .toLowerCase()
       .pipe(z.enum(values, `expected one of ${values.join(", ")}`)),
 
-  /** A comma-separated list of host:port pairs. */
+  /** A comma-separated list of host:port pairs; an IPv6 address goes in brackets, as in `[::1]:9092`. */
   hostPorts: () =>
     z
       .string()
@@ -52,15 +52,42 @@ export const env = {
       .transform((value) => value.split(",").map((part) => part.trim()))
       .pipe(
         z
-          .array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, "expected host:port[,host:port...]"))
+          .array(
+            z
+              .string()
+              .regex(HOST_PORT, {
+                message: "expected host:port[,host:port...] (IPv6 as [address]:port)",
+                abort: true,
+              })
+              .refine((hostPort) => Number(hostPort.slice(hostPort.lastIndexOf(":") + 1)) <= 65535, {
+                message: "expected a port from 1 to 65535",
+              }),
+          )
           .min(1, "expected host:port[,host:port...]"),
       ),
+
+  /**
+   * A topic name as Kafka accepts it, checked here so that a typo exits 2 naming the variable instead of coming
+   * back from the broker as "Invalid topic": 1 to 249 of [a-zA-Z0-9._-], and not "." or "..".
+   */
+  topic: () =>
+    z
+      .string()
+      .trim()
+      .regex(TOPIC_NAME, "expected a Kafka topic name: 1-249 characters of a-z A-Z 0-9 . _ -")
+      .refine((name) => name !== "." && name !== "..", { message: 'a topic cannot be named "." or ".."' }),
 };
 
-/** Variables every service reads, with the defaults of the interface contract. */
-export const commonEnvSchema = z.object({
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+(%[\w.-]+)?\]|[^\s:,[\]]+):\d{1,5}$/;
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/**
+ * Variables every service reads, with the defaults of the interface contract. Loose, so that the KAFKA_CLIENT_*
+ * variables (any number of them, named by the user) reach toCommonConfig.
+ */
+export const commonEnvSchema = z.looseObject({
   KAFKA_BOOTSTRAP_SERVERS: env.hostPorts().default(["localhost:9092", "localhost:9094", "localhost:9096"]),
-  KAFKA_TOPIC: env.string().default("topic_app"),
+  KAFKA_TOPIC: env.topic().default("topic_app"),
   METRICS_PORT: env.integer({ min: 0, max: 65535 }).default(9464),
   LOG_LEVEL: env.oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_GRACE_MS: env.integer({ min: 100, max: 600_000 }).default(10_000),
@@ -75,10 +102,32 @@ export interface CommonConfig {
   readonly shutdownGraceMs: number;
   /** How long to try the cluster at start before giving up with a clear error. */
   readonly connectTimeoutMs: number;
+  /** librdkafka properties from KAFKA_CLIENT_* (security, SASL, TLS, tuning), applied to every client. */
+  readonly clientProperties: Readonly<Record<string, string>>;
 }
 
-export function toCommonConfig(vars: z.output<typeof commonEnvSchema>): CommonConfig {
+/**
+ * Checks librdkafka properties without connecting (libs/kafka's clientPropertyProblems), so that an unknown name or
+ * a bad value exits 2 naming its variable instead of failing at connect. Passed in: this lib knows no Kafka client.
+ */
+export type ClientPropertyCheck = (
+  properties: Readonly<Record<string, string>>,
+  isSecret: (property: string) => boolean,
+) => Array<{ property: string; message: string }>;
+
+export function toCommonConfig(
+  vars: z.output<typeof commonEnvSchema>,
+  checkClientProperties?: ClientPropertyCheck,
+): CommonConfig {
+  const clientProperties = clientPropertiesFrom(vars);
+  const problems = checkClientProperties?.(clientProperties, (property) => isSecret(property)) ?? [];
+  if (problems.length > 0) {
+    throw new ConfigError(
+      problems.map(({ property, message }) => `${clientPropertyVariable(property)}: ${message}`),
+    );
+  }
   return {
+    clientProperties,
     bootstrapServers: vars.KAFKA_BOOTSTRAP_SERVERS,
     topic: vars.KAFKA_TOPIC,
     metricsPort: vars.METRICS_PORT,
@@ -106,7 +155,11 @@ export function loadConfig<Schema extends z.ZodType, Config>(
       result.error.issues.map((issue) => {
         // Deeper paths (an element of a list) still belong to the variable named first.
         const name = issue.path.length > 0 ? String(issue.path[0]) : "";
-        const value = name in source ? JSON.stringify(source[name]) : "unset";
+        const value = !(name in source)
+          ? "unset"
+          : isSecret(name)
+            ? "<redacted>"
+            : JSON.stringify(source[name]);
         return `${name || "environment"}=${value}: ${issue.message}`;
       }),
     );
@@ -127,4 +180,63 @@ function deepFreeze<T>(value: T): Readonly<T> {
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
+}
+
+/** The prefix that turns an environment variable into a librdkafka property: KAFKA_CLIENT_SASL_MECHANISM -> sasl.mechanism. */
+export const CLIENT_PROPERTY_PREFIX = "KAFKA_CLIENT_";
+
+/**
+ * Properties that kafka-fleet's promises rest on (acks=all and idempotence for "acknowledged means stored", manual
+ * offset storing for "committed after processing", the group and bootstrap from their own variables): a
+ * KAFKA_CLIENT_ variable may not change them.
+ */
+const RESERVED_CLIENT_PROPERTIES = new Set([
+  "bootstrap.servers",
+  "metadata.broker.list",
+  "group.id",
+  "acks",
+  "request.required.acks",
+  "enable.idempotence",
+  "enable.auto.commit",
+  "enable.auto.offset.store",
+  "isolation.level",
+  "transactional.id",
+]);
+
+/**
+ * Names (variables or librdkafka properties) whose values must never reach a log line or an error message.
+ * sasl.oauthbearer.config counts: it can carry an OIDC client secret.
+ */
+export function isSecret(name: string): boolean {
+  return /PASSWORD|PASSPHRASE|SECRET|JAAS|PEM|CREDENTIAL|OAUTHBEARER[._]CONFIG|(^|[._])TOKEN($|[._](?!ENDPOINT))/i.test(
+    name,
+  );
+}
+
+/** The property a KAFKA_CLIENT_ variable sets: the rest of its name, lower case, `_` read as `.`. */
+export function clientPropertyName(variable: string): string {
+  return variable.slice(CLIENT_PROPERTY_PREFIX.length).toLowerCase().replaceAll("_", ".");
+}
+
+/** The variable that sets a librdkafka property: sasl.mechanism -> KAFKA_CLIENT_SASL_MECHANISM. */
+export function clientPropertyVariable(property: string): string {
+  return `${CLIENT_PROPERTY_PREFIX}${property.toUpperCase().replaceAll(".", "_")}`;
+}
+
+function clientPropertiesFrom(vars: Record<string, unknown>): Record<string, string> {
+  const properties: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [variable, value] of Object.entries(vars)) {
+    if (!variable.startsWith(CLIENT_PROPERTY_PREFIX) || typeof value !== "string") continue;
+    const property = clientPropertyName(variable);
+    if (property === "")
+      problems.push(`${variable}: expected KAFKA_CLIENT_<PROPERTY>, e.g. KAFKA_CLIENT_SECURITY_PROTOCOL`);
+    else if (RESERVED_CLIENT_PROPERTIES.has(property))
+      problems.push(
+        `${variable}: ${property} is set by kafka-fleet itself (its delivery promises depend on it)`,
+      );
+    else properties[property] = value.trim();
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return properties;
 }

@@ -1,4 +1,15 @@
-export { commonEnvSchema, env, loadConfig, toCommonConfig, type CommonConfig } from "./config.ts";
+export {
+  CLIENT_PROPERTY_PREFIX,
+  clientPropertyName,
+  clientPropertyVariable,
+  commonEnvSchema,
+  env,
+  isSecret,
+  loadConfig,
+  toCommonConfig,
+  type ClientPropertyCheck,
+  type CommonConfig,
+} from "./config.ts";
 export { ConfigError, ErrorCode, FleetError, describeError } from "./errors.ts";
 export { Health } from "./health.ts";
 export { startHttpServer, type HttpServer } from "./http-server.ts";

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { ConfigError, commonEnvSchema, env, loadConfig, toCommonConfig } from "@kafka-fleet/service";
+import {
+  ConfigError,
+  clientPropertyName,
+  clientPropertyVariable,
+  commonEnvSchema,
+  env,
+  isSecret,
+  loadConfig,
+  toCommonConfig,
+} from "@kafka-fleet/service";
 
 const load = (source: NodeJS.ProcessEnv) => loadConfig(commonEnvSchema, source, toCommonConfig);
 
@@ -25,6 +34,7 @@ describe("loadConfig with the common variables", () => {
       logLevel: "info",
       shutdownGraceMs: 10_000,
       connectTimeoutMs: 15_000,
+      clientProperties: {},
     });
   });
 
@@ -64,7 +74,7 @@ describe("loadConfig with the common variables", () => {
     );
     assert.deepEqual(
       problemsOf(() => load({ KAFKA_BOOTSTRAP_SERVERS: "localhost" })),
-      ['KAFKA_BOOTSTRAP_SERVERS="localhost": expected host:port[,host:port...]'],
+      ['KAFKA_BOOTSTRAP_SERVERS="localhost": expected host:port[,host:port...] (IPv6 as [address]:port)'],
     );
   });
 
@@ -95,5 +105,110 @@ describe("env builders", () => {
     assert.equal(read("9223372036854775807"), 2n ** 63n - 1n);
     assert.match(problemsOf(() => read("9223372036854775808"))[0] ?? "", /expected a 64-bit signed integer/);
     assert.match(problemsOf(() => read("1e3"))[0] ?? "", /expected an integer/);
+  });
+});
+
+describe("broker addresses and topic names", () => {
+  it("accepts IPv6 brokers in brackets, and refuses them without", () => {
+    assert.deepEqual(
+      load({ KAFKA_BOOTSTRAP_SERVERS: "[::1]:9092,[fe80::1%eth0]:9094,kafka:9096" }).bootstrapServers,
+      ["[::1]:9092", "[fe80::1%eth0]:9094", "kafka:9096"],
+    );
+    const [problem] = problemsOf(() => load({ KAFKA_BOOTSTRAP_SERVERS: "::1:9092" }));
+    assert.match(problem ?? "", /^KAFKA_BOOTSTRAP_SERVERS="::1:9092": .*IPv6 as \[address\]:port/);
+  });
+
+  it("refuses a port above 65535", () => {
+    const [problem] = problemsOf(() => load({ KAFKA_BOOTSTRAP_SERVERS: "localhost:70000" }));
+    assert.match(problem ?? "", /^KAFKA_BOOTSTRAP_SERVERS=.*port from 1 to 65535/);
+  });
+
+  for (const [name, why] of [
+    ["orders events", "a space"],
+    ["orders/eu", "a slash"],
+    ["..", "a dot-dot"],
+    ["x".repeat(250), "250 characters"],
+  ] as const) {
+    it(`refuses a topic name with ${why}, naming the variable`, () => {
+      const [problem] = problemsOf(() => load({ KAFKA_TOPIC: name }));
+      assert.match(problem ?? "", /^KAFKA_TOPIC=/);
+    });
+  }
+
+  it("accepts every character Kafka allows in a topic name", () => {
+    assert.equal(load({ KAFKA_TOPIC: "Orders_v2.eu-west" }).topic, "Orders_v2.eu-west");
+  });
+});
+
+describe("KAFKA_CLIENT_* variables", () => {
+  it("become librdkafka properties: prefix dropped, lower case, _ read as .", () => {
+    const config = load({
+      KAFKA_CLIENT_SECURITY_PROTOCOL: "SASL_SSL",
+      KAFKA_CLIENT_SASL_MECHANISM: "SCRAM-SHA-512",
+      KAFKA_CLIENT_SASL_USERNAME: " fleet ",
+      OTHER_VARIABLE: "ignored",
+    });
+    assert.deepEqual(config.clientProperties, {
+      "security.protocol": "SASL_SSL",
+      "sasl.mechanism": "SCRAM-SHA-512",
+      "sasl.username": "fleet",
+    });
+    assert.equal(clientPropertyName("KAFKA_CLIENT_SSL_CA_LOCATION"), "ssl.ca.location");
+    assert.equal(clientPropertyVariable("ssl.ca.location"), "KAFKA_CLIENT_SSL_CA_LOCATION");
+  });
+
+  it("may not change what the delivery promises rest on", () => {
+    const problems = problemsOf(() =>
+      load({ KAFKA_CLIENT_ACKS: "1", KAFKA_CLIENT_ENABLE_AUTO_COMMIT: "true", KAFKA_CLIENT_LINGER_MS: "20" }),
+    );
+    assert.equal(problems.length, 2);
+    assert.match(problems[0] ?? "", /^KAFKA_CLIENT_ACKS: acks is set by kafka-fleet/);
+    assert.match(
+      problems[1] ?? "",
+      /^KAFKA_CLIENT_ENABLE_AUTO_COMMIT: enable.auto.commit is set by kafka-fleet/,
+    );
+  });
+
+  it("reports what the property check finds against the variable, never with a secret's value", () => {
+    const problems = problemsOf(() =>
+      loadConfig(
+        commonEnvSchema,
+        { KAFKA_CLIENT_SASL_PASSWORD: "hunter2", KAFKA_CLIENT_FOO_BAR: "1" },
+        (vars) =>
+          toCommonConfig(vars, (properties, secret) =>
+            Object.keys(properties).map((property) => ({
+              property,
+              message: secret(property)
+                ? "bad value <redacted>"
+                : `No such configuration property: "${property}"`,
+            })),
+          ),
+      ),
+    );
+    assert.deepEqual(problems, [
+      "KAFKA_CLIENT_SASL_PASSWORD: bad value <redacted>",
+      'KAFKA_CLIENT_FOO_BAR: No such configuration property: "foo.bar"',
+    ]);
+  });
+
+  it("knows which names hold secrets", () => {
+    for (const name of [
+      "KAFKA_CLIENT_SASL_PASSWORD",
+      "KAFKA_CLIENT_SSL_KEY_PASSWORD",
+      "KAFKA_CLIENT_SASL_OAUTHBEARER_CLIENT_SECRET",
+      "KAFKA_CLIENT_SSL_KEY_PEM",
+      "KAFKA_CLIENT_SASL_OAUTHBEARER_CONFIG",
+      "sasl.oauthbearer.config",
+      "sasl.jaas.config",
+    ]) {
+      assert.ok(isSecret(name), name);
+    }
+    for (const name of [
+      "KAFKA_CLIENT_SASL_USERNAME",
+      "KAFKA_CLIENT_SSL_CA_LOCATION",
+      "KAFKA_CLIENT_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL",
+    ]) {
+      assert.ok(!isSecret(name), name);
+    }
   });
 });

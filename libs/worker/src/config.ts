@@ -1,11 +1,12 @@
+import { clientPropertyProblems } from "@kafka-fleet/kafka";
 import { commonEnvSchema, env, toCommonConfig, type CommonConfig } from "@kafka-fleet/service";
 import type { z } from "zod";
 
 /** Variables both consumers read, beside the common ones. */
 export const consumerEnvSchema = commonEnvSchema.extend({
   CONSUMER_GROUP: env.string().optional(),
-  RESULTS_TOPIC: env.optionalString(),
-  DLQ_TOPIC: env.optionalString(),
+  RESULTS_TOPIC: env.topic().optional(),
+  DLQ_TOPIC: env.topic().optional(),
   RETRY_MAX: env.integer({ min: 0, max: 100 }).default(5),
   RETRY_BACKOFF_MS: env.integer({ min: 1, max: 60_000 }).default(100),
 });
@@ -23,7 +24,7 @@ export function toConsumerConfig(
   defaultGroup: string,
 ): ConsumerConfig {
   return {
-    ...toCommonConfig(vars),
+    ...toCommonConfig(vars, clientPropertyProblems),
     groupId: vars.CONSUMER_GROUP ?? defaultGroup,
     resultsTopic: vars.RESULTS_TOPIC,
     dlqTopic: vars.DLQ_TOPIC ?? `${vars.KAFKA_TOPIC}.dlq`,

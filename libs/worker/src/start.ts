@@ -45,7 +45,11 @@ export async function startKafkaClients(
   },
 ): Promise<KafkaClients> {
   const { config, logger, health } = context;
-  const identity: ClientIdentity = { bootstrapServers: config.bootstrapServers, service: options.service };
+  const identity: ClientIdentity = {
+    bootstrapServers: config.bootstrapServers,
+    service: options.service,
+    properties: config.clientProperties,
+  };
 
   const admin = new FleetAdmin(identity, config.connectTimeoutMs);
   try {

@@ -12,7 +12,11 @@ export function producerService(): ServiceDefinition<ProducerConfig> {
     loadConfig: loadProducerConfig,
     async run({ config, logger, registry, health, signal, onStop }) {
       const metrics = createProducerMetrics(registry);
-      const identity: ClientIdentity = { bootstrapServers: config.bootstrapServers, service: SERVICE };
+      const identity: ClientIdentity = {
+        bootstrapServers: config.bootstrapServers,
+        service: SERVICE,
+        properties: config.clientProperties,
+      };
 
       const admin = new FleetAdmin(identity, config.connectTimeoutMs);
       try {
