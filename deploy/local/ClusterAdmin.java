@@ -6,6 +6,7 @@
 //     wait-brokers IDS TIMEOUT_MS                 until every broker id in IDS (e.g. 1,2,3) is registered and unfenced
 //     ensure-topic NAME PARTITIONS RF MIN_ISR     create the topic unless it exists, then verify it (exit 1 on mismatch)
 //     wait-isr TIMEOUT_MS                         until no partition of any topic is under-replicated or leaderless
+//     ensure-scram-user USER PASSWORD             upsert the user's SCRAM-SHA-256 and SCRAM-SHA-512 credentials
 //
 // Every step prints one line to stdout; errors print one line to stderr and exit 1.
 
@@ -55,6 +56,10 @@ public final class ClusterAdmin {
                         waitIsr(admin, Long.parseLong(args[i]));
                         i += 1;
                         break;
+                    case "ensure-scram-user":
+                        ensureScramUser(admin, args[i], args[i + 1]);
+                        i += 2;
+                        break;
                     default:
                         throw new Failure("unknown step '" + step + "'");
                 }
@@ -67,6 +72,22 @@ public final class ClusterAdmin {
             code = 2;
         }
         System.exit(code);
+    }
+
+    // Credentials live in the cluster metadata (KRaft), so this is an upsert that survives restarts; the broker
+    // turns the password into salted SCRAM keys and never stores it.
+    static void ensureScramUser(Admin admin, String user, String password) {
+        // One request per mechanism: a request may alter a user's credentials only once.
+        for (ScramMechanism mechanism : List.of(ScramMechanism.SCRAM_SHA_256, ScramMechanism.SCRAM_SHA_512)) {
+            UserScramCredentialAlteration upsert =
+                    new UserScramCredentialUpsertion(user, new ScramCredentialInfo(mechanism, 8192), password);
+            try {
+                admin.alterUserScramCredentials(List.of(upsert)).all().get(15, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new Failure("could not set the " + mechanism + " credentials of user " + user + ": " + why(e));
+            }
+        }
+        System.out.println("SCRAM user " + user + " ready (SCRAM-SHA-256, SCRAM-SHA-512)");
     }
 
     static Set<Integer> parseIds(String csv) {

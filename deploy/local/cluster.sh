@@ -13,7 +13,9 @@
 #   cluster.sh reset               down, then wipe the cluster data (the jar cache is kept)
 #   cluster.sh logs N              print the tail of node N's log
 #
-# Nodes 1,2,3: brokers 127.0.0.1:9092/9094/9096, controllers :9093/:9095/:9097.
+# Nodes 1,2,3: brokers 127.0.0.1:9092/9094/9096, controllers :9093/:9095/:9097, and a SASL/SCRAM listener on
+# :9192/:9194/:9196 (SASL_PLAINTEXT, SCRAM-SHA-256 and -512, user "fleet", password "fleet-secret": local only) so
+# that the services' KAFKA_CLIENT_* settings are tested against a real authenticating broker.
 # State lives in <repo>/.run/kafka (git-ignored), jars in <repo>/.run/kafka-jars (fetched by Maven from pom.xml).
 #
 # Environment: KAFKA_TOPIC (topic_app), TOPIC_PARTITIONS (6), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m),
@@ -48,6 +50,9 @@ elapsed() { local ms=$(( ($(date +%s%N) - T0) / 1000000 )); printf '%d.%03ds' $(
 # ---------------------------------------------------------------- per-node facts
 broker_port() { echo $((9090 + 2 * $1)); }      # 1->9092 2->9094 3->9096
 controller_port() { echo $((9091 + 2 * $1)); }  # 1->9093 2->9095 3->9097
+sasl_port() { echo $((9190 + 2 * $1)); }        # 1->9192 2->9194 3->9196
+SCRAM_USER=fleet
+SCRAM_PASSWORD=fleet-secret
 node_dir() { echo "$DATA/node-$1"; }
 pid_file() { echo "$DATA/node-$1/kafka.pid"; }
 
@@ -196,9 +201,14 @@ write_props() {
 process.roles=broker,controller
 node.id=$n
 controller.quorum.voters=$VOTERS
-listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),CONTROLLER://127.0.0.1:$(controller_port "$n")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n")
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),CONTROLLER://127.0.0.1:$(controller_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n")
+advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n")
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+# SASL/SCRAM for clients only (brokers talk PLAINTEXT among themselves); users are created by \`up\` through the
+# Admin API and kept in the cluster metadata. No authorizer: an authenticated user may do anything.
+sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$dir/data
@@ -287,7 +297,7 @@ BROKER_JVM_OPTS=(-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupanc
 # refuse to start when a port of node N is held by something that is not node N
 check_ports_free() {
   local n=$1 p
-  for p in "$(broker_port "$n")" "$(controller_port "$n")"; do
+  for p in "$(broker_port "$n")" "$(controller_port "$n")" "$(sasl_port "$n")"; do
     if port_open "$p"; then
       die "port $p (node $n) is in use by $(port_holder "$p"), which is not our node $n; stop it or free the port"
     fi
@@ -485,10 +495,12 @@ stop_nodes() {
 cmd_up() {
   prepare
   start_nodes "${NODES[@]}"
-  # The input topic and its dead-letter topic (DLQ_TOPIC defaults to <KAFKA_TOPIC>.dlq).
+  # The input topic, its dead-letter topic (DLQ_TOPIC defaults to <KAFKA_TOPIC>.dlq) and the results topic the
+  # docs use (RESULTS_TOPIC=topic_app.results); the SCRAM user of the SASL listener.
   admin wait-brokers 1,2,3 $((WAIT_TIMEOUT_S * 1000)) ensure-topic "$TOPIC" "$PARTITIONS" 3 2 \
-    ensure-topic "$TOPIC.dlq" "$PARTITIONS" 3 2 wait-isr $((WAIT_TIMEOUT_S * 1000)) | sed 's/^/[cluster] /' || { explain_dead_nodes "${NODES[@]}"; die "cluster not ready"; }
-  say "up: 3 nodes serving on $BOOTSTRAP, topics $TOPIC and $TOPIC.dlq ready (total $(elapsed))"
+    ensure-topic "$TOPIC.dlq" "$PARTITIONS" 3 2 ensure-topic "$TOPIC.results" "$PARTITIONS" 3 2 \
+    ensure-scram-user "$SCRAM_USER" "$SCRAM_PASSWORD" wait-isr $((WAIT_TIMEOUT_S * 1000)) | sed 's/^/[cluster] /' || { explain_dead_nodes "${NODES[@]}"; die "cluster not ready"; }
+  say "up: 3 nodes serving on $BOOTSTRAP (SASL/SCRAM on 127.0.0.1:9192,9194,9196), topics $TOPIC, $TOPIC.dlq and $TOPIC.results ready (total $(elapsed))"
 }
 
 cmd_down() {

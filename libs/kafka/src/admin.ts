@@ -1,6 +1,11 @@
 import type { ClientIdentity } from "./client-config.ts";
 import { baseClientConfig } from "./client-config.ts";
-import { KafkaUnreachableError, TopicMismatchError } from "./errors.ts";
+import {
+  KafkaAuthenticationError,
+  KafkaUnreachableError,
+  TopicMismatchError,
+  authenticationWatch,
+} from "./errors.ts";
 import {
   AdminClient,
   toError,
@@ -36,11 +41,14 @@ export class FleetAdmin {
   readonly #client: IAdminClient;
   readonly #identity: ClientIdentity;
   readonly #timeoutMs: number;
+  readonly #authentication = authenticationWatch();
 
   constructor(identity: ClientIdentity, timeoutMs = 15_000) {
     this.#identity = identity;
     this.#timeoutMs = timeoutMs;
-    this.#client = AdminClient.create(baseClientConfig(identity, "admin"));
+    this.#client = AdminClient.create(baseClientConfig(identity, "admin"), {
+      "event.error": this.#authentication.onError,
+    });
   }
 
   /**
@@ -157,9 +165,11 @@ export class FleetAdmin {
           ErrorCodes.ERR__ALL_BROKERS_DOWN,
         ];
         reject(
-          unreachable.includes(error.code)
-            ? new KafkaUnreachableError(this.#identity.bootstrapServers, this.#timeoutMs, error)
-            : toError(error),
+          this.#authentication.failed()
+            ? new KafkaAuthenticationError(this.#identity.bootstrapServers, error)
+            : unreachable.includes(error.code)
+              ? new KafkaUnreachableError(this.#identity.bootstrapServers, this.#timeoutMs, error)
+              : toError(error),
         );
       });
     });

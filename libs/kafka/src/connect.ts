@@ -1,7 +1,12 @@
 import type { Logger } from "@kafka-fleet/service";
 import { describeError, FleetError } from "@kafka-fleet/service";
 
-import { KafkaErrorCode, KafkaUnreachableError } from "./errors.ts";
+import {
+  KafkaAuthenticationError,
+  KafkaErrorCode,
+  KafkaUnreachableError,
+  authenticationWatch,
+} from "./errors.ts";
 import { ErrorCodes } from "./rdkafka.ts";
 
 /** librdkafka's ways of saying "no broker answered". */
@@ -14,6 +19,8 @@ const UNREACHABLE_CODES = new Set<number>([
 
 interface Connectable {
   connect(options: { timeout?: number }, callback: (error: unknown) => void): unknown;
+  on(event: "event.error", listener: (error: { message: string }) => void): unknown;
+  off(event: "event.error", listener: (error: { message: string }) => void): unknown;
 }
 
 /**
@@ -25,20 +32,25 @@ export function connectClient(
   bootstrapServers: readonly string[],
   timeoutMs: number,
 ): Promise<void> {
+  const authentication = authenticationWatch();
+  client.on("event.error", authentication.onError);
   return new Promise<void>((resolve, reject) => {
     client.connect({ timeout: timeoutMs }, (error) => {
+      client.off("event.error", authentication.onError);
       if (!error) return resolve();
       const code = (error as { code?: unknown }).code;
       reject(
-        typeof code === "number" && UNREACHABLE_CODES.has(code)
-          ? new KafkaUnreachableError(bootstrapServers, timeoutMs, error)
-          : new FleetError(
-              KafkaErrorCode.clientFailed,
-              `the Kafka client did not start: ${describeError(error).message}`,
-              {
-                cause: error,
-              },
-            ),
+        authentication.failed()
+          ? new KafkaAuthenticationError(bootstrapServers, error)
+          : typeof code === "number" && UNREACHABLE_CODES.has(code)
+            ? new KafkaUnreachableError(bootstrapServers, timeoutMs, error)
+            : new FleetError(
+                KafkaErrorCode.clientFailed,
+                `the Kafka client did not start: ${describeError(error).message}`,
+                {
+                  cause: error,
+                },
+              ),
       );
     });
   });

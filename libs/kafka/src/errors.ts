@@ -2,6 +2,7 @@ import { FleetError } from "@kafka-fleet/service";
 
 export const KafkaErrorCode = {
   unreachable: "KAFKA_UNREACHABLE",
+  authenticationFailed: "KAFKA_AUTHENTICATION_FAILED",
   clientFailed: "KAFKA_CLIENT_FAILED",
   topicMissing: "TOPIC_MISSING",
   topicMismatch: "TOPIC_MISMATCH",
@@ -21,6 +22,36 @@ export class KafkaUnreachableError extends FleetError {
       { cause, canRetry: true },
     );
   }
+}
+
+/**
+ * The brokers answered but refused the client's credentials (SASL): retrying with the same settings cannot help.
+ * librdkafka reports this only as an error event while it keeps retrying, so the cause is remembered from there.
+ */
+export class KafkaAuthenticationError extends FleetError {
+  constructor(bootstrapServers: readonly string[], cause: unknown) {
+    super(
+      KafkaErrorCode.authenticationFailed,
+      `authentication failed at ${bootstrapServers.join(",")}: the brokers refused the client's credentials; ` +
+        "check KAFKA_CLIENT_SASL_USERNAME, KAFKA_CLIENT_SASL_PASSWORD, KAFKA_CLIENT_SASL_MECHANISM and " +
+        "KAFKA_CLIENT_SECURITY_PROTOCOL",
+      { cause },
+    );
+  }
+}
+
+/** Watches a client's error events for a refused login, so a later timeout can be reported as what it is. */
+export function authenticationWatch(): {
+  onError: (error: { message: string }) => void;
+  failed: () => boolean;
+} {
+  let failed = false;
+  return {
+    onError: (error) => {
+      if (/authentication/i.test(error.message)) failed = true;
+    },
+    failed: () => failed,
+  };
 }
 
 /** A topic exists with settings other than the ones asked for; using it silently would weaken guarantees. */

@@ -10,7 +10,13 @@ export { connectClient } from "./connect.ts";
 export { topicEndOffsets, topicRecordCount } from "./end-offsets.ts";
 export { requireTopic } from "./require-topic.ts";
 export { FleetConsumer, type FleetConsumerOptions } from "./consumer.ts";
-export { DeliveryError, KafkaErrorCode, KafkaUnreachableError, TopicMismatchError } from "./errors.ts";
+export {
+  DeliveryError,
+  KafkaAuthenticationError,
+  KafkaErrorCode,
+  KafkaUnreachableError,
+  TopicMismatchError,
+} from "./errors.ts";
 export {
   DeliveryProducer,
   type DeliveryCallback,

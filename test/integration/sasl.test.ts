@@ -1,0 +1,87 @@
+// A secured cluster through KAFKA_CLIENT_* alone: the local cluster's SASL/SCRAM listener (deploy/local/cluster.sh,
+// user "fleet") takes the services with the right credentials and turns them away, by name, with wrong ones. The
+// password never shows in what a service prints.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { auditValues, readTopicValues } from "@kafka-fleet/audit";
+
+import {
+  BOOTSTRAP,
+  createInputTopic,
+  createTestTopic,
+  deleteGroupAfter,
+  uniqueName,
+} from "../helpers/kafka.ts";
+import {
+  startService,
+  stopGracefully,
+  waitForAssignment,
+  waitForRecords,
+  type Role,
+} from "../helpers/services.ts";
+
+const SASL_BOOTSTRAP = "127.0.0.1:9192,127.0.0.1:9194,127.0.0.1:9196";
+const PASSWORD = "fleet-secret";
+const VALUES = 2_000;
+
+function scram(password: string): Record<string, string> {
+  return {
+    KAFKA_BOOTSTRAP_SERVERS: SASL_BOOTSTRAP,
+    KAFKA_CLIENT_SECURITY_PROTOCOL: "SASL_PLAINTEXT",
+    KAFKA_CLIENT_SASL_MECHANISM: "SCRAM-SHA-512",
+    KAFKA_CLIENT_SASL_USERNAME: "fleet",
+    KAFKA_CLIENT_SASL_PASSWORD: password,
+    KAFKA_CONNECT_TIMEOUT_MS: "10000",
+  };
+}
+
+function everythingPrinted(running: { stderr(): string; logs: readonly object[] }): string {
+  return running.stderr() + running.logs.map((line) => JSON.stringify(line)).join("\n");
+}
+
+describe("a SASL/SCRAM listener", () => {
+  it("carries a range from the producer through a batch consumer with the right credentials", async (t) => {
+    const input = await createInputTopic(t, "sasl-in");
+    const results = await createTestTopic(t, "sasl-results");
+    const group = uniqueName("sasl");
+    deleteGroupAfter(t, group);
+
+    const consumer = startService(t, "batch-consumer", {
+      ...scram(PASSWORD),
+      KAFKA_TOPIC: input,
+      RESULTS_TOPIC: results,
+      CONSUMER_GROUP: group,
+    });
+    await waitForAssignment(consumer);
+    const producer = startService(t, "producer", {
+      ...scram(PASSWORD),
+      KAFKA_TOPIC: input,
+      PRODUCE_TO: String(VALUES),
+    });
+    assert.equal((await producer.exited).code, 0, producer.stderr());
+    await waitForRecords(results, VALUES);
+    assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
+
+    const { values } = await readTopicValues({ bootstrapServers: BOOTSTRAP, topic: results });
+    const report = auditValues({ from: 0n, to: BigInt(VALUES) }, values);
+    assert.equal(report.missing, 0);
+    assert.equal(report.duplicates, 0);
+    for (const running of [producer, consumer])
+      assert.doesNotMatch(everythingPrinted(running), new RegExp(PASSWORD));
+  });
+
+  for (const role of ["producer", "single-consumer"] as Role[]) {
+    it(`${role} exits 1 naming the authentication failure with a wrong password, and never prints it`, async (t) => {
+      const input = await createInputTopic(t, "sasl-wrong");
+      const wrong = "not-the-password";
+      const running = startService(t, role, { ...scram(wrong), KAFKA_TOPIC: input, PRODUCE_TO: "10" });
+      assert.equal((await running.exited).code, 1);
+      const failed = running.logs.find((line) => line.event === "service.failed");
+      assert.equal(failed?.code, "KAFKA_AUTHENTICATION_FAILED", JSON.stringify(failed));
+      assert.match(String(failed?.message), /authentication failed.*KAFKA_CLIENT_SASL_USERNAME/i);
+      assert.equal(running.stderr(), "", "no stack trace");
+      assert.doesNotMatch(everythingPrinted(running), new RegExp(wrong));
+    });
+  }
+});
