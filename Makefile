@@ -12,7 +12,7 @@ CLUSTER := bash deploy/local/cluster.sh
 FLEET := bash deploy/local/fleet.sh
 
 .PHONY: help setup up down logs ps up-local down-local status-local logs-local cluster-up cluster-down \
-        test test-unit test-integration test-compose lint format chaos bench
+        test test-unit test-integration test-compose lint format chaos bench watch
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -37,6 +37,8 @@ down-local: ## stop the local fleet gracefully, then the cluster
 	@$(FLEET) down
 status-local: ## show the local fleet's processes and metrics URLs
 	@$(FLEET) status
+watch: setup ## live view of the fleet in the terminal, every second from each /metrics (WATCH_ARGS=--targets h:p,...)
+	@node --import tsx labs/watch/main.ts $(WATCH_ARGS)
 logs-local: ## follow the local fleet's logs, human-readable
 	@$(FLEET) logs
 cluster-up: ## just the local 3-broker Kafka cluster (and topic_app)
