@@ -12,7 +12,7 @@ CLUSTER := bash deploy/local/cluster.sh
 FLEET := bash deploy/local/fleet.sh
 
 .PHONY: help setup up down logs ps up-local down-local status-local logs-local cluster-up cluster-down \
-        test test-unit test-integration test-compose lint format chaos bench watch
+        test test-unit test-integration test-compose lint format chaos bench watch lab
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -37,6 +37,8 @@ down-local: ## stop the local fleet gracefully, then the cluster
 	@$(FLEET) down
 status-local: ## show the local fleet's processes and metrics URLs
 	@$(FLEET) status
+lab: setup ## the labs: make lab lists them, make lab NAME=broker-failure runs one (on the local cluster)
+	@$(if $(NAME),bash test/with-cluster.sh node --import tsx labs/run.ts $(NAME) $(LAB_ARGS),node --import tsx labs/run.ts)
 watch: setup ## live view of the fleet in the terminal, every second from each /metrics (WATCH_ARGS=--targets h:p,...)
 	@node --import tsx labs/watch/main.ts $(WATCH_ARGS)
 logs-local: ## follow the local fleet's logs, human-readable

@@ -2,10 +2,12 @@
 // `make chaos` runs all of them at full size.
 import { describe, it } from "node:test";
 
+import { LAB_SCENARIOS } from "../../labs/labs.ts";
 import { scenarios } from "./scenarios.ts";
 
+// The scenarios a lab runs are asserted through the lab (test/labs), not twice.
 describe("fault injection (short form)", () => {
-  for (const scenario of scenarios.filter((s) => s.short)) {
+  for (const scenario of scenarios.filter((s) => s.short && !LAB_SCENARIOS.has(s.name))) {
     it(scenario.name, async (t) => {
       const result = await scenario.run(t, "short");
       t.diagnostic(

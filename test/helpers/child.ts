@@ -23,6 +23,12 @@ export interface RunningChild {
 
 const TSX_LOADER = "tsx";
 
+/** Sees every log line of every child started from now on; the labs narrate what their processes do with it. */
+let observer: ((line: LogLine) => void) | undefined;
+export function observeChildren(watch: ((line: LogLine) => void) | undefined): void {
+  observer = watch;
+}
+
 /**
  * Starts a TypeScript entry point as its own Node process, the way the images and the local runner do
  * (node --import tsx, no npm in between, so signals reach the service itself), and follows its JSON logs.
@@ -43,6 +49,7 @@ export function startChild(entry: string, env: NodeJS.ProcessEnv, cwd?: string):
     } catch {
       logs.push({ event: "non-json", text });
     }
+    observer?.(logs.at(-1)!);
     for (const wake of waiters) wake();
   });
   const exited = once(child, "exit").then(([code, signal]) => ({

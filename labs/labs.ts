@@ -1,0 +1,172 @@
+// The labs: each one says what is about to happen, does it on real processes against the local cluster, shows
+// it live, and ends with the audit's verdict and what it means. The faults come from the chaos suite
+// (test/chaos/scenarios.ts), which asserts kafka-fleet's promises; a lab adds the telling.
+import type { AfterHook } from "../test/helpers/kafka.ts";
+import { scenarios, type ScenarioResult, type Size } from "../test/chaos/scenarios.ts";
+import { measureBatchSizes } from "./batch-size.ts";
+
+export interface LabOutcome {
+  /** Lines of figures: the audit's verdict, a table. */
+  readonly figures: string[];
+  /** Whether what the lab claims was seen (missing 0, duplicates within the promise, ...). */
+  readonly ok: boolean;
+  /** What was seen and why, in a few lines. */
+  readonly explanation: string[];
+}
+
+export interface Lab {
+  readonly name: string;
+  readonly title: string;
+  /** What is about to happen and what to watch, 2-3 lines. */
+  readonly intro: string[];
+  readonly run: (t: AfterHook, size: Size) => Promise<LabOutcome>;
+}
+
+/** The chaos scenarios the labs run: test/labs asserts them through the labs, so the chaos test skips them. */
+export const LAB_SCENARIOS = new Set<string>();
+
+function scenario(prefix: string) {
+  const found = scenarios.find((s) => s.name.startsWith(prefix));
+  if (found === undefined) throw new Error(`no chaos scenario ${prefix}`);
+  LAB_SCENARIOS.add(found.name);
+  return found;
+}
+
+const brokerKill = scenario("1.");
+const scaling = scenario("4.");
+const killsAtLeastOnce = scenario("3. SIGKILL a batch consumer mid-batch, repeatedly (at_least_once)");
+const killsExactlyOnce = scenario("3. SIGKILL a batch consumer mid-batch, repeatedly (exactly_once)");
+const poisonValues = scenario("5.");
+
+/** The batch-size lab's slow stream: slower than any batch size can process, so latency is the batch's own wait. */
+const STREAM_RATE = 40;
+
+const verdict = (result: ScenarioResult) =>
+  `verdict: ${result.values.toLocaleString("en-US")} values, ${result.missing} missing, ${result.duplicates} duplicates (${result.detail})`;
+
+export const labs: readonly Lab[] = [
+  {
+    name: "broker-failure",
+    title: "A broker dies: replication and in-sync replicas",
+    intro: [
+      "A producer writes a range with acks=all while two batch consumers process it; one of the three brokers is",
+      "SIGKILLed mid-stream and started again later. Watch the producer keep going (min.insync.replicas=2 of 3).",
+    ],
+    async run(t, size) {
+      const result = await brokerKill.run(t, size);
+      return {
+        figures: [verdict(result)],
+        ok: result.missing === 0,
+        explanation: [
+          "Every partition has 3 replicas and needs 2 in sync to accept a write (acks=all). With one broker gone,",
+          "its partitions' leadership moved to the survivors, writes kept being acknowledged by 2 replicas, and",
+          "nothing acknowledged was lost. Duplicates, if any, are batches whose commit the broker's death cut off:",
+          "at-least-once redelivers them. Code: deploy/local/cluster.sh (RF 3, minISR 2), libs/kafka/src/client-config.ts.",
+        ],
+      };
+    },
+  },
+  {
+    name: "rebalance",
+    title: "A consumer group rebalancing as consumers come and go",
+    intro: [
+      "One batch consumer starts alone with all 6 partitions; two more join mid-stream, then leave with SIGTERM.",
+      "Watch 'assigned' and 'revoked' lines: cooperative rebalancing moves only the partitions that change hands.",
+    ],
+    async run(t, size) {
+      const result = await scaling.run(t, size);
+      return {
+        figures: [verdict(result)],
+        ok: result.missing === 0 && result.duplicates === 0,
+        explanation: [
+          "Before giving a partition up, a consumer finishes and commits the batch it holds (libs/kafka/src/consumer.ts,",
+          "the revoke hook), and it never processes records of partitions it no longer owns: a graceful rebalance",
+          "repeats nothing. Joining and leaving cost a short pause on the partitions that move, not on the others.",
+        ],
+      };
+    },
+  },
+  {
+    name: "crash",
+    title: "At-least-once vs exactly-once under a consumer crash",
+    intro: [
+      "A batch consumer is SIGKILLed mid-batch, again and again, first in at_least_once mode, then in exactly_once.",
+      "Watch the duplicates count: the crashed batches are redone in both modes, but only one mode shows them.",
+    ],
+    async run(t, size) {
+      const atLeastOnce = await killsAtLeastOnce.run(t, size);
+      const exactlyOnce = await killsExactlyOnce.run(t, size);
+      return {
+        figures: [`at_least_once  ${verdict(atLeastOnce)}`, `exactly_once   ${verdict(exactlyOnce)}`],
+        ok: atLeastOnce.missing === 0 && exactlyOnce.missing === 0 && exactlyOnce.duplicates === 0,
+        explanation: [
+          "A crash between writing a batch's results and committing its offsets makes the next owner process the",
+          "batch again. At-least-once: the results are written twice (the duplicates above, bounded by the batches",
+          "in flight). Exactly-once: results and offsets are one Kafka transaction; the crashed one is aborted and",
+          "read_committed readers never see it. Code: services/batch-consumer (PROCESSING_GUARANTEE).",
+        ],
+      };
+    },
+  },
+  {
+    name: "batch-size",
+    title: "Batch size: the latency/throughput trade-off",
+    intro: [
+      "One batch consumer at BATCH_SIZE 1, 10 and 500: first it drains a backlog (throughput), then it follows a",
+      "slow, steady stream of 40 msg/s (latency: record timestamp to processed). Watch the commits per batch.",
+    ],
+    async run(t, size) {
+      const rows = await measureBatchSizes(
+        t,
+        [1, 10, 500],
+        size === "full" ? 20_000 : 1_000,
+        STREAM_RATE,
+        size === "full" ? 10 : 4,
+      );
+      const table = [
+        `BATCH_SIZE   backlog msg/s   mean latency (${STREAM_RATE} msg/s stream)   commits`,
+        ...rows.map(
+          (row) =>
+            `${String(row.batchSize).padStart(10)}   ${Math.round(row.backlogPerSecond).toLocaleString("en-US").padStart(13)}` +
+            `   ${`${row.meanLatencyMs.toFixed(0)} ms`.padStart(31)}   ${String(row.commits).padStart(7)}`,
+        ),
+      ];
+      const [one, , big] = rows;
+      return {
+        figures: table,
+        // The trade-off, both ways: the big batch drains a backlog faster, the small one answers a slow stream sooner.
+        ok:
+          one !== undefined &&
+          big !== undefined &&
+          big.backlogPerSecond > one.backlogPerSecond &&
+          one.meanLatencyMs < big.meanLatencyMs,
+        explanation: [
+          "Each batch costs a round trip for its results and one for its commit, whatever its size. Small batches",
+          "pay them every few records: low throughput on a backlog, but a record is processed as soon as it comes.",
+          "Large batches spread them over many records: high throughput, but on a slow stream a batch of 500 never",
+          "fills, so each record waits up to BATCH_MAX_WAIT_MS (1 s here) for it to go. Code: libs/processing/src/batch.ts.",
+        ],
+      };
+    },
+  },
+  {
+    name: "poison",
+    title: "A poison value and the dead-letter topic",
+    intro: [
+      "Values that are not 8-byte int64s (null, 0, 7, 9 bytes, 1 MiB) are mixed into a stream of good ones.",
+      "Watch the 'dead letter' lines: each bad record is set aside with its origin, and the partition moves on.",
+    ],
+    async run(t, size) {
+      const result = await poisonValues.run(t, size);
+      return {
+        figures: [verdict(result)],
+        ok: result.missing === 0,
+        explanation: [
+          "A record the consumer can never process must not block its partition or crash the consumer: it goes to",
+          "DLQ_TOPIC with headers naming its topic, partition, offset and the error, and its offset is committed",
+          "like any other. Read them with: npm run audit, or any client on <topic>.dlq. Code: libs/worker/src/dead-letter.ts.",
+        ],
+      };
+    },
+  },
+];
