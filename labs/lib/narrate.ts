@@ -19,6 +19,19 @@ export function say(...lines: string[]): void {
   for (const line of lines) process.stdout.write(`${line}\n`);
 }
 
+/** "t[0],t[1],u[3]" as "t[0,1] u[3]": the services log one entry per partition, too long for a live line. */
+export function compactPartitions(listed: string): string {
+  const byTopic = new Map<string, string[]>();
+  for (const entry of listed.split(",").filter(Boolean)) {
+    const match = /^(.*)\[(\d+)\]$/.exec(entry);
+    const [topic, partition] = match ? [match[1]!, match[2]!] : [entry, ""];
+    byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+  }
+  return (
+    [...byTopic].map(([topic, partitions]) => `${topic}[${partitions.join(",")}]`).join(" ") || "nothing"
+  );
+}
+
 /** What a lab's processes do, one short line per event that teaches something; the rest stays in their logs. */
 export function liveLine(line: LogLine, now = Date.now()): string | undefined {
   const who = `${text(line.service ?? "?")}#${text(line.pid ?? "?")}`;
@@ -26,10 +39,12 @@ export function liveLine(line: LogLine, now = Date.now()): string | undefined {
   const say = (what: string) => `${DIM}${at}${RESET} ${who.padEnd(22)} ${what}`;
   switch (line.event) {
     case "rebalance.assigned":
-      return say(`assigned ${text(line.partitions)}: owns ${text(line.owned)} partition(s)`);
+      return say(
+        `assigned ${compactPartitions(text(line.partitions))}: owns ${text(line.owned)} partition(s)`,
+      );
     case "rebalance.revoked":
       return say(
-        `revoked ${text(line.partitions)}${line.lost === true ? " (LOST)" : ""}: owns ${text(line.owned)}`,
+        `revoked ${compactPartitions(text(line.partitions))}${line.lost === true ? " (LOST)" : ""}: owns ${text(line.owned)}`,
       );
     case "producer.finished":
       return say(`producer finished: ${text(line.acknowledged)} acknowledged, ${text(line.failed)} failed`);
