@@ -16,6 +16,8 @@ export function singleConsumerService(
       const metrics = createConsumerMetrics(registry);
       const worker = new SingleWorker({
         maxInFlight: config.maxInFlight,
+        maxQueued: config.maxQueued,
+        ordering: config.ordering,
         retry: config.retry,
         logger,
         metrics,
@@ -35,6 +37,8 @@ export function singleConsumerService(
         event: "single_consumer.running",
         groupId: config.groupId,
         maxInFlight: config.maxInFlight,
+        ordering: config.ordering,
+        maxQueued: config.maxQueued,
       });
       const handler = options.wrapHandler?.(defaultHandler, context) ?? defaultHandler;
       await worker.run(consumer, { handler, deadLetters }, signal);
