@@ -18,12 +18,13 @@ describe("single-consumer configuration", () => {
     for (const ordering of ["key", "partition", "unordered"] as const) {
       assert.equal(loadSingleConsumerConfig({ ORDERING: ordering }).ordering, ordering);
     }
+    assert.equal(loadSingleConsumerConfig({ ORDERING: " Partition " }).ordering, "partition", "as LOG_LEVEL");
     assert.equal(loadSingleConsumerConfig({ MAX_QUEUED: "50" }).maxQueued, 50);
   });
 
   for (const [variable, value] of [
     ["ORDERING", "keys"],
-    ["ORDERING", ""],
+    ["ORDERING", "per-key"],
     ["MAX_QUEUED", "0"],
     ["MAX_IN_FLIGHT", "many"],
   ] as const) {
