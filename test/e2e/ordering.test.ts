@@ -18,7 +18,27 @@ import {
   testProducer,
   uniqueName,
 } from "../helpers/kafka.ts";
-import { startService, stopGracefully, waitForAssignment, waitForRecords } from "../helpers/services.ts";
+import type { RunningChild } from "../helpers/child.ts";
+import { startService, waitForAssignment, waitForRecords } from "../helpers/services.ts";
+
+/** SIGTERM, then the exit code; a stop that hangs fails the test with the service's last log lines. */
+async function stopGracefully(running: RunningChild, timeoutMs = 60_000): Promise<number | null> {
+  running.signal("SIGTERM");
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const recent = running.logs
+        .slice(-12)
+        .map((line) => JSON.stringify(line).slice(0, line.level === "fatal" ? 3000 : 300));
+      reject(new Error(`no exit ${timeoutMs} ms after SIGTERM; last logs:\n${recent.join("\n")}`));
+    }, timeoutMs);
+  });
+  try {
+    return (await Promise.race([running.exited, hung])).code;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 const fixture = (name: string) => ({ path: fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)) });
 const delayingConsumer = fixture("delaying-single-consumer.ts");

@@ -1,5 +1,11 @@
 import type { FleetConsumer, Message, TopicPartition } from "@kafka-fleet/kafka";
-import { OrderingQueue, partitionKey, type Ordering, type RetryRules } from "@kafka-fleet/processing";
+import {
+  OrderingQueue,
+  partitionKey,
+  type Ordering,
+  type RecordPosition,
+  type RetryRules,
+} from "@kafka-fleet/processing";
 import { describeError, type ConsumerMetrics, type Health, type Logger } from "@kafka-fleet/service";
 import {
   decodeMessage,
@@ -83,7 +89,8 @@ export class SingleWorker {
       this.#startReady();
     }
     // Records queued and not started are left to whoever reads the partition next: no offset passes them.
-    await Promise.allSettled(this.#running);
+    // (Nothing new starts once stopping, see #startReady, so this set only shrinks.)
+    while (this.#running.size > 0) await Promise.allSettled(this.#running);
     if (this.#failure !== undefined) throw this.#failure;
     await consumer.commit(null);
   }
@@ -121,6 +128,8 @@ export class SingleWorker {
   };
 
   #startReady(): void {
+    // Once stopping (or failed), finish what runs and start nothing more: the rest stays queued, unstored.
+    if (this.#signal.aborted || this.#failure !== undefined) return;
     for (const message of this.#queue.next()) this.#start(message);
   }
 
@@ -179,9 +188,22 @@ export class SingleWorker {
     const safe = this.#queue.complete(message);
     if (safe !== undefined && this.#consumer !== undefined) {
       const mine = this.#consumer.owns(safe.topic, safe.partition) || this.#draining.has(partitionKey(safe));
-      if (mine) this.#consumer.storeOffsets([safe]);
+      if (mine) this.#store(safe);
     }
     this.#startReady();
     this.#notify();
+  }
+
+  /**
+   * librdkafka refuses to store an offset for a partition it no longer has assigned (ERR__STATE), e.g. when the
+   * group took it away behind our back; the record is then redelivered to the next owner, so a refusal is
+   * logged, never fatal.
+   */
+  #store(safe: RecordPosition): void {
+    try {
+      this.#consumer?.storeOffsets([safe]);
+    } catch (error) {
+      this.#options.logger.warn({ event: "single_consumer.store_refused", ...safe, ...describeError(error) });
+    }
   }
 }
