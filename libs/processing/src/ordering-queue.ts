@@ -13,6 +13,9 @@ export interface KeyedPosition extends RecordPosition {
   readonly key?: Buffer | string | null | undefined;
 }
 
+/** Started records a lane's array may keep at its front before they are cut off (amortised O(1) per record). */
+const COMPACT_AFTER = 1024;
+
 /** Records of one lane run one after another in offset order; lanes run concurrently. */
 interface Lane<T> {
   readonly id: string;
@@ -103,6 +106,11 @@ export class OrderingQueue<T extends KeyedPosition> {
       lane.head += 1;
       if (lane.head === lane.waiting.length) {
         lane.waiting.length = 0;
+        lane.head = 0;
+      } else if (lane.head >= COMPACT_AFTER && lane.head * 2 >= lane.waiting.length) {
+        // A hot key's lane may never run empty: drop the started records from its front now and then, or the
+        // array would keep every record the key ever had.
+        lane.waiting.splice(0, lane.head);
         lane.head = 0;
       }
       lane.running = true;

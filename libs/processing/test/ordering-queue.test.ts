@@ -196,3 +196,24 @@ function simulate(ordering: Ordering, seed: number): void {
   assert.equal(queue.queued, 0);
   assert.equal(sawReorder, ordering !== "partition", "records of a partition overlap unless ordered by it");
 }
+
+describe("OrderingQueue with a hot key that never runs dry", () => {
+  it("keeps handing its records out in order across the lane's compactions", () => {
+    const queue = new OrderingQueue<Rec>("key", 4);
+    let nextOffset = 0;
+    const add = (count: number) => {
+      for (let i = 0; i < count; i += 1) queue.add(rec(nextOffset++, "hot"));
+    };
+    add(10);
+    let expected = 0;
+    for (let round = 0; round < 5_000; round += 1) {
+      const started = queue.next();
+      assert.equal(started.length, 1, "one at a time");
+      assert.equal(started[0]!.offset, expected);
+      add(1);
+      assert.deepEqual(queue.complete(started[0]!), { topic: "t", partition: 0, offset: expected + 1 });
+      expected += 1;
+    }
+    assert.equal(queue.queued, 10);
+  });
+});
