@@ -79,6 +79,7 @@ export class SingleWorker {
         health.beat();
         continue;
       }
+      // Fetched records either start or queue, so the records held never exceed maxInFlight + maxQueued.
       const room = maxInFlight - queue.inFlight + (maxQueued - queue.queued);
       const messages = await consumer.consume(Math.min(FETCH_MAX, room), POLL_MS);
       health.beat();
