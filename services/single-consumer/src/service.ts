@@ -31,6 +31,9 @@ export function singleConsumerService(
         service: SERVICE,
         metrics,
         autoCommitStoredOffsets: true,
+        // Ordered records wait for their predecessor's result to be acknowledged: lingering would delay each one
+        // in turn. Without order, many results are queued at once and fill requests anyway.
+        outputLingerMs: config.ordering === "unordered" ? undefined : 0,
         onRevoke: worker.onRevoke,
       });
       logger.info({
