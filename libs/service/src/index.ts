@@ -15,6 +15,7 @@ export {
   createBatchMetrics,
   createConsumerMetrics,
   createHealthMetrics,
+  createOrderingMetrics,
   createProducerMetrics,
   createRegistry,
   type BatchMetrics,

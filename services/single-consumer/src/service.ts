@@ -1,4 +1,4 @@
-import { createConsumerMetrics, type ServiceDefinition } from "@kafka-fleet/service";
+import { createConsumerMetrics, createOrderingMetrics, type ServiceDefinition } from "@kafka-fleet/service";
 import { startKafkaClients, type ConsumerServiceOptions } from "@kafka-fleet/worker";
 
 import { SERVICE, loadSingleConsumerConfig, type SingleConsumerConfig } from "./config.ts";
@@ -23,6 +23,7 @@ export function singleConsumerService(
         metrics,
         health,
       });
+      createOrderingMetrics(registry, () => worker.held);
       const {
         consumer,
         handler: defaultHandler,

@@ -60,6 +60,11 @@ export class SingleWorker {
     this.#queue = new OrderingQueue(options.ordering, options.maxInFlight);
   }
 
+  /** Records running and records waiting for their turn (for the metrics). */
+  get held(): { inFlight: number; queued: number } {
+    return { inFlight: this.#queue.inFlight, queued: this.#queue.queued };
+  }
+
   async run(
     consumer: FleetConsumer,
     outputs: { handler: RecordHandler; deadLetters: DeadLetters },
