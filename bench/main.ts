@@ -21,6 +21,7 @@ import { Reporter } from "./lib/reporter.ts";
 import { medianLatency, medianRuns, rotate } from "./lib/rounds.ts";
 import { measureJavaLatency, measureServiceLatency, type LatencyResult } from "./parts/latency.ts";
 import { measureMemory, type MemoryResult } from "./parts/memory.ts";
+import { defaultOrderingOptions, measureOrdering } from "./parts/ordering.ts";
 import {
   measureConsumer,
   measureProducer,
@@ -39,7 +40,7 @@ const { values: args } = parseArgs({
     "latency-seconds": { type: "string" },
     rounds: { type: "string" },
     "e2e-records": { type: "string" },
-    parts: { type: "string", default: "throughput,latency,memory" },
+    parts: { type: "string", default: "throughput,latency,memory,ordering" },
     clients: { type: "string", default: "kafka-fleet,java,kafkajs,ckjs-kafkajs,ckjs-bare,python" },
     sizes: { type: "string", default: "8,100" },
     out: { type: "string" },
@@ -218,6 +219,8 @@ async function main(): Promise<void> {
       throughput.push(...medianRuns(runs, config.clients, config.sizes));
       throughputRuns.push(...runs);
     }
+    if (config.parts.has("ordering"))
+      await measureOrdering(defaultOrderingOptions(smoke, config.out), scratch, reporter);
     if (config.parts.has("memory")) {
       reporter.step(
         `memory: the three services over ${config.memoryMessages} messages at ${config.memoryRate} msg/s`,

@@ -10,3 +10,4 @@ export {
 export { OffsetTracker } from "./offset-tracker.ts";
 export { PendingCommits } from "./pending-commits.ts";
 export { backoffDelayMs, type RetryRules } from "./retry.ts";
+export { ORDERINGS, OrderingQueue, type KeyedPosition, type Ordering } from "./ordering-queue.ts";

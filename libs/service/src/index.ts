@@ -26,6 +26,7 @@ export {
   createBatchMetrics,
   createConsumerMetrics,
   createHealthMetrics,
+  createOrderingMetrics,
   createProducerMetrics,
   createRegistry,
   type BatchMetrics,

@@ -125,3 +125,31 @@ export function createBatchMetrics(registry: Registry) {
   };
 }
 export type BatchMetrics = ReturnType<typeof createBatchMetrics>;
+
+/**
+ * What an ordering consumer holds, read at scrape time: records running, and records waiting for their key's turn
+ * (a hot key shows up here long before memory does).
+ */
+export function createOrderingMetrics(
+  registry: Registry,
+  read: () => { readonly inFlight: number; readonly queued: number },
+) {
+  return {
+    recordsInFlight: new Gauge({
+      name: `${METRIC_PREFIX}records_in_flight`,
+      help: "Records being processed now.",
+      registers: [registry],
+      collect() {
+        this.set(read().inFlight);
+      },
+    }),
+    recordsWaiting: new Gauge({
+      name: `${METRIC_PREFIX}records_waiting`,
+      help: "Records fetched and waiting for their key's (or partition's) turn.",
+      registers: [registry],
+      collect() {
+        this.set(read().queued);
+      },
+    }),
+  };
+}

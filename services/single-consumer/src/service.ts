@@ -1,4 +1,4 @@
-import { createConsumerMetrics, type ServiceDefinition } from "@kafka-fleet/service";
+import { createConsumerMetrics, createOrderingMetrics, type ServiceDefinition } from "@kafka-fleet/service";
 import { startKafkaClients, type ConsumerServiceOptions } from "@kafka-fleet/worker";
 
 import { SERVICE, loadSingleConsumerConfig, type SingleConsumerConfig } from "./config.ts";
@@ -16,11 +16,14 @@ export function singleConsumerService(
       const metrics = createConsumerMetrics(registry);
       const worker = new SingleWorker({
         maxInFlight: config.maxInFlight,
+        maxQueued: config.maxQueued,
+        ordering: config.ordering,
         retry: config.retry,
         logger,
         metrics,
         health,
       });
+      createOrderingMetrics(registry, () => worker.held);
       const {
         consumer,
         handler: defaultHandler,
@@ -29,12 +32,17 @@ export function singleConsumerService(
         service: SERVICE,
         metrics,
         autoCommitStoredOffsets: true,
+        // Ordered records wait for their predecessor's result to be acknowledged: lingering would delay each one
+        // in turn. Without order, many results are queued at once and fill requests anyway.
+        outputLingerMs: config.ordering === "unordered" ? undefined : 0,
         onRevoke: worker.onRevoke,
       });
       logger.info({
         event: "single_consumer.running",
         groupId: config.groupId,
         maxInFlight: config.maxInFlight,
+        ordering: config.ordering,
+        maxQueued: config.maxQueued,
       });
       const handler = options.wrapHandler?.(defaultHandler, context) ?? defaultHandler;
       await worker.run(consumer, { handler, deadLetters }, signal);

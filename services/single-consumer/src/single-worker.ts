@@ -1,5 +1,11 @@
 import type { FleetConsumer, Message, TopicPartition } from "@kafka-fleet/kafka";
-import { OffsetTracker, type RecordPosition, type RetryRules } from "@kafka-fleet/processing";
+import {
+  OrderingQueue,
+  partitionKey,
+  type Ordering,
+  type RecordPosition,
+  type RetryRules,
+} from "@kafka-fleet/processing";
 import { describeError, type ConsumerMetrics, type Health, type Logger } from "@kafka-fleet/service";
 import {
   decodeMessage,
@@ -19,6 +25,9 @@ const FETCH_MAX = 64;
 
 export interface SingleWorkerOptions {
   readonly maxInFlight: number;
+  /** Records held waiting for their key's (or partition's) turn; fetching pauses while this many wait. */
+  readonly maxQueued: number;
+  readonly ordering: Ordering;
   readonly retry: RetryRules;
   readonly logger: Logger;
   readonly metrics: ConsumerMetrics;
@@ -26,14 +35,20 @@ export interface SingleWorkerOptions {
 }
 
 /**
- * Message by message: each record is handed to the handler as soon as it arrives, and its offset is stored once
- * it and every record before it in its partition are processed (at-least-once). librdkafka commits the stored
- * offsets every few seconds; revocation and shutdown commit them at once.
+ * Message by message: records are handed to the handler as soon as their ordering allows (see `OrderingQueue`:
+ * per key, per partition, or in any order), up to `maxInFlight` at once, and a record's offset is stored once it
+ * and every record before it in its partition are processed (at-least-once). librdkafka commits the stored
+ * offsets every few seconds; revocation and shutdown commit them at once. The decisions are the queue's; this
+ * class only fetches, starts, stores and waits.
  */
 export class SingleWorker {
   readonly #options: SingleWorkerOptions;
-  readonly #tracker = new OffsetTracker();
-  readonly #inFlight = new Set<Promise<void>>();
+  readonly #queue: OrderingQueue<Message>;
+  readonly #running = new Set<Promise<void>>();
+  /** Partitions being revoked: still assigned until their records in flight finish, so their offsets may be stored. */
+  readonly #draining = new Set<string>();
+  /** Whoever waits for the next record to finish (the fetch loop when full, a revocation draining). */
+  #waiters: (() => void)[] = [];
   #consumer: FleetConsumer | undefined;
   #handler: RecordHandler = () => Promise.resolve();
   #deadLetters!: DeadLetters;
@@ -42,6 +57,12 @@ export class SingleWorker {
 
   constructor(options: SingleWorkerOptions) {
     this.#options = options;
+    this.#queue = new OrderingQueue(options.ordering, options.maxInFlight);
+  }
+
+  /** Records running and records waiting for their turn (for the metrics). */
+  get held(): { inFlight: number; queued: number } {
+    return { inFlight: this.#queue.inFlight, queued: this.#queue.queued };
   }
 
   async run(
@@ -53,32 +74,80 @@ export class SingleWorker {
     this.#handler = outputs.handler;
     this.#deadLetters = outputs.deadLetters;
     this.#signal = signal;
-    const { metrics, health, maxInFlight } = this.#options;
+    const { metrics, health, maxInFlight, maxQueued } = this.#options;
+    const queue = this.#queue;
     while (!signal.aborted && this.#failure === undefined) {
-      const messages = await consumer.consume(
-        Math.max(1, Math.min(FETCH_MAX, maxInFlight - this.#inFlight.size)),
-        POLL_MS,
-      );
+      // Full: no slot to start anything, or a hot key has piled up as many records as we hold. Every queued
+      // record waits behind a running one of its lane, so a completion always comes (unless a handler hangs).
+      if (queue.inFlight >= maxInFlight || queue.queued >= maxQueued) {
+        await this.#nextCompletion();
+        health.beat();
+        continue;
+      }
+      // Fetched records either start or queue, so the records held never exceed maxInFlight + maxQueued.
+      const room = maxInFlight - queue.inFlight + (maxQueued - queue.queued);
+      const messages = await consumer.consume(Math.min(FETCH_MAX, room), POLL_MS);
       health.beat();
       metrics.messagesConsumed.inc(messages.length);
       for (const message of messages) {
-        if (consumer.owns(message.topic, message.partition)) this.#start(message);
+        if (consumer.owns(message.topic, message.partition)) queue.add(message);
       }
-      while (this.#inFlight.size >= maxInFlight) await Promise.race(this.#inFlight);
+      this.#startReady();
     }
-    await Promise.allSettled(this.#inFlight);
+    // Records queued and not started are left to whoever reads the partition next: no offset passes them.
+    // (Nothing new starts once stopping, see #startReady, so this set only shrinks.)
+    while (this.#running.size > 0) await Promise.allSettled(this.#running);
     if (this.#failure !== undefined) throw this.#failure;
     await consumer.commit(null);
   }
 
-  /** The consumer's revocation hook: let the records in flight finish, then commit what they stored. */
+  /**
+   * The consumer's revocation hook: drop the revoked partitions' queued records (the next owner reads them from
+   * the committed offset), let their records in flight finish and store, then commit. Lost partitions may be
+   * someone else's already: nothing is stored or committed for them.
+   */
   readonly onRevoke = async (partitions: readonly TopicPartition[], lost: boolean): Promise<void> => {
-    if (!lost) {
-      await Promise.allSettled(this.#inFlight);
-      await this.#consumer?.commit(null);
+    let dropped = 0;
+    for (const { topic, partition } of partitions) {
+      dropped += this.#queue.revoke(topic, partition);
+      if (!lost) this.#draining.add(partitionKey({ topic, partition }));
     }
-    for (const { topic, partition } of partitions) this.#tracker.forget(topic, partition);
+    try {
+      if (!lost) {
+        const busy = () =>
+          partitions.some(({ topic, partition }) => this.#queue.inFlightIn(topic, partition) > 0);
+        while (busy() && this.#failure === undefined) await this.#nextCompletion();
+        await this.#consumer?.commit(null);
+      }
+    } finally {
+      for (const { topic, partition } of partitions) {
+        this.#draining.delete(partitionKey({ topic, partition }));
+        this.#queue.forget(topic, partition);
+      }
+      this.#options.logger.info({
+        event: "single_consumer.revoked",
+        partitions: partitions.length,
+        dropped,
+        lost,
+      });
+    }
   };
+
+  #startReady(): void {
+    // Once stopping (or failed), finish what runs and start nothing more: the rest stays queued, unstored.
+    if (this.#signal.aborted || this.#failure !== undefined) return;
+    for (const message of this.#queue.next()) this.#start(message);
+  }
+
+  #nextCompletion(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #notify(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
 
   /**
    * Starts one record: an unreadable one, or one the handler keeps rejecting, goes to the dead-letter topic;
@@ -87,7 +156,6 @@ export class SingleWorker {
    */
   #start(message: Message): void {
     const { logger, metrics } = this.#options;
-    this.#tracker.start(message);
     const decoded = decodeMessage(message);
     const processing = (async () => {
       if (!decoded.ok) {
@@ -112,17 +180,36 @@ export class SingleWorker {
     })().then(
       () => this.#done(message),
       (error: unknown) => {
-        // Its offset is never stored, so neither is any later one of its partition: nothing is skipped.
+        // It never completes, so neither its key's next record starts nor any later offset of its partition is
+        // stored: nothing is skipped.
         this.#failure ??= error instanceof Error ? error : new Error(String(error));
+        this.#notify();
       },
     );
-    this.#inFlight.add(processing);
-    void processing.finally(() => this.#inFlight.delete(processing));
+    this.#running.add(processing);
+    void processing.finally(() => this.#running.delete(processing));
   }
 
-  #done(position: RecordPosition): void {
-    const safe = this.#tracker.complete(position);
-    if (safe === undefined || this.#consumer?.owns(safe.topic, safe.partition) !== true) return;
-    this.#consumer.storeOffsets([safe]);
+  #done(message: Message): void {
+    const safe = this.#queue.complete(message);
+    if (safe !== undefined && this.#consumer !== undefined) {
+      const mine = this.#consumer.owns(safe.topic, safe.partition) || this.#draining.has(partitionKey(safe));
+      if (mine) this.#store(safe);
+    }
+    this.#startReady();
+    this.#notify();
+  }
+
+  /**
+   * librdkafka refuses to store an offset for a partition it no longer has assigned (ERR__STATE), e.g. when the
+   * group took it away behind our back; the record is then redelivered to the next owner, so a refusal is
+   * logged, never fatal.
+   */
+  #store(safe: RecordPosition): void {
+    try {
+      this.#consumer?.storeOffsets([safe]);
+    } catch (error) {
+      this.#options.logger.warn({ event: "single_consumer.store_refused", ...safe, ...describeError(error) });
+    }
   }
 }

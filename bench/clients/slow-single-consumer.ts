@@ -1,0 +1,18 @@
+// The single consumer with a handler that waits HANDLER_DELAY_MS (default 5) per record: simulated I/O, the load
+// under which ordering decides throughput (bench/parts/ordering.ts).
+import { setTimeout as sleep } from "node:timers/promises";
+
+import { runService } from "@kafka-fleet/service";
+
+import { singleConsumerService } from "../../services/single-consumer/src/service.ts";
+
+const delayMs = Number(process.env.HANDLER_DELAY_MS ?? "5");
+
+await runService(
+  singleConsumerService({
+    wrapHandler: (handler) => async (records) => {
+      await sleep(delayMs);
+      await handler(records);
+    },
+  }),
+);
