@@ -143,6 +143,11 @@ export class FleetConsumer {
    */
   commit(offsets: readonly TopicPartitionOffset[] | null): Promise<void> {
     if (offsets !== null && offsets.length === 0) return Promise.resolve();
+    // Once closing, the client is gone and a commit can only fail; with auto-commit on, librdkafka's own close
+    // has committed the stored offsets already (a revoke handled during close asks for exactly that).
+    if (offsets === null && this.#closing !== undefined && this.#options.autoCommitStoredOffsets) {
+      return Promise.resolve();
+    }
     try {
       if (offsets === null) this.#client.commitSync(null as unknown as TopicPartitionOffset[]);
       else
