@@ -74,6 +74,11 @@ describe("bad configuration", () => {
       /KAFKA_CLIENT_SECURITY_PROTOCOL: Invalid value "TLS"/,
     ],
     ["batch-consumer", { KAFKA_CLIENT_ACKS: "1" }, /KAFKA_CLIENT_ACKS: acks is set by kafka-fleet/],
+    [
+      "single-consumer",
+      { GROUP_PROTOCOL: "eager" },
+      /GROUP_PROTOCOL="eager": expected one of classic, consumer/,
+    ],
   ];
   for (const [role, env, expected] of cases) {
     it(`${role} exits 2 on ${JSON.stringify(env)} with one line naming the problem`, async (t) => {

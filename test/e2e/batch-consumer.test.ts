@@ -114,39 +114,47 @@ describe("the batch consumer", () => {
     assert.equal(report.seen, committed, "committed exactly what was processed, no more, no less");
   });
 
-  it("scales 1 → 3 → 1 while the producer runs, with nothing missing and nothing repeated", async (t) => {
-    const input = await createInputTopic(t, "scale");
-    const results = await createTestTopic(t, "scale-results");
-    const group = uniqueName("scale");
-    deleteGroupAfter(t, group);
-    const total = 30_000;
-    const env = { KAFKA_TOPIC: input, RESULTS_TOPIC: results, CONSUMER_GROUP: group };
+  // Both group protocols: the classic one (cooperative-sticky, client-side) and KIP-848's (broker-side).
+  for (const protocol of ["classic", "consumer"]) {
+    it(`scales 1 → 3 → 1 while the producer runs, with nothing missing and nothing repeated (GROUP_PROTOCOL=${protocol})`, async (t) => {
+      const input = await createInputTopic(t, "scale");
+      const results = await createTestTopic(t, "scale-results");
+      const group = uniqueName("scale");
+      deleteGroupAfter(t, group);
+      const total = 30_000;
+      const env = {
+        KAFKA_TOPIC: input,
+        RESULTS_TOPIC: results,
+        CONSUMER_GROUP: group,
+        GROUP_PROTOCOL: protocol,
+      };
 
-    const first = startService(t, "batch-consumer", env);
-    await waitForAssignment(first);
-    const producer = startService(t, "producer", {
-      KAFKA_TOPIC: input,
-      PRODUCE_TO: String(total),
-      PRODUCE_RATE: "2500",
+      const first = startService(t, "batch-consumer", env);
+      await waitForAssignment(first);
+      const producer = startService(t, "producer", {
+        KAFKA_TOPIC: input,
+        PRODUCE_TO: String(total),
+        PRODUCE_RATE: "2500",
+      });
+      await producer.waitForEvent("producer.started");
+
+      const extra = [startService(t, "batch-consumer", env), startService(t, "batch-consumer", env)];
+      await Promise.all(extra.map((consumer) => waitForAssignment(consumer)));
+      // Let the three of them work together for a while, then scale back down.
+      await first.waitForEvent("batch.committed", 60_000, () =>
+        extra.every(
+          (consumer) => consumer.logs.filter((line) => line.event === "batch.committed").length >= 20,
+        ),
+      );
+      for (const consumer of extra) assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
+
+      assert.equal((await producer.exited).code, 0, producer.stderr());
+      await waitForRecords(results, total);
+      assert.equal(await stopGracefully(first), 0, first.stderr());
+
+      const report = await audit(results, total);
+      assert.equal(report.missing, 0, `missing ${report.missingSample.join(",")}`);
+      assert.equal(report.duplicates, 0, `repeated ${report.duplicateSample.join(",")}`);
     });
-    await producer.waitForEvent("producer.started");
-
-    const extra = [startService(t, "batch-consumer", env), startService(t, "batch-consumer", env)];
-    await Promise.all(extra.map((consumer) => waitForAssignment(consumer)));
-    // Let the three of them work together for a while, then scale back down.
-    await first.waitForEvent("batch.committed", 60_000, () =>
-      extra.every(
-        (consumer) => consumer.logs.filter((line) => line.event === "batch.committed").length >= 20,
-      ),
-    );
-    for (const consumer of extra) assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
-
-    assert.equal((await producer.exited).code, 0, producer.stderr());
-    await waitForRecords(results, total);
-    assert.equal(await stopGracefully(first), 0, first.stderr());
-
-    const report = await audit(results, total);
-    assert.equal(report.missing, 0, `missing ${report.missingSample.join(",")}`);
-    assert.equal(report.duplicates, 0, `repeated ${report.duplicateSample.join(",")}`);
-  });
+  }
 });

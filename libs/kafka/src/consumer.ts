@@ -34,6 +34,11 @@ export interface FleetConsumerOptions {
    * them here. `lost` means another member may own them already (session expired): committing is pointless.
    */
   readonly onRevoke: (partitions: readonly TopicPartition[], lost: boolean) => Promise<void>;
+  /**
+   * The group protocol: "classic" (the client-side cooperative-sticky assignor, the default) or "consumer"
+   * (KIP-848: the broker assigns, members never stop together). Same revoke and assign callbacks either way.
+   */
+  readonly groupProtocol?: "classic" | "consumer";
   /** Extra librdkafka settings. */
   readonly config?: Record<string, string | number | boolean>;
 }
@@ -55,13 +60,19 @@ export class FleetConsumer {
     this.#client = new KafkaConsumer({
       ...baseClientConfig(options.identity, options.groupId),
       "group.id": options.groupId,
-      "partition.assignment.strategy": "cooperative-sticky",
+      ...(options.groupProtocol === "consumer"
+        ? // The broker assigns and times sessions out (group.consumer.session.timeout.ms): librdkafka refuses
+          // its own assignor and session settings under this protocol.
+          { "group.protocol": "consumer" }
+        : {
+            "partition.assignment.strategy": "cooperative-sticky",
+            // A dead member's partitions move after this; Kafka's 45 s default makes fail-over needlessly slow.
+            "session.timeout.ms": 10_000,
+          }),
       "enable.auto.commit": options.autoCommitStoredOffsets,
       // Offsets are stored by us after processing, never by librdkafka when it hands a record over.
       "enable.auto.offset.store": false,
       "auto.offset.reset": "earliest",
-      // A dead member's partitions move after this; Kafka's 45 s default makes fail-over needlessly slow.
-      "session.timeout.ms": 10_000,
       "statistics.interval.ms": 5_000,
       // librdkafka's own periodic commits of stored offsets are counted here; ours are counted in commit().
       ...(options.autoCommitStoredOffsets

@@ -8,11 +8,14 @@ export const consumerEnvSchema = commonEnvSchema.extend({
   RESULTS_TOPIC: env.topic().optional(),
   DLQ_TOPIC: env.topic().optional(),
   RETRY_MAX: env.integer({ min: 0, max: 100 }).default(5),
+  GROUP_PROTOCOL: env.oneOf(["classic", "consumer"]).default("classic"),
   RETRY_BACKOFF_MS: env.integer({ min: 1, max: 60_000 }).default(100),
 });
 
 export interface ConsumerConfig extends CommonConfig {
   readonly groupId: string;
+  /** classic (cooperative-sticky, client-side) or consumer (KIP-848, broker-side assignment). */
+  readonly groupProtocol: "classic" | "consumer";
   readonly resultsTopic: string | undefined;
   /** Where records that cannot be processed go (default `<KAFKA_TOPIC>.dlq`). */
   readonly dlqTopic: string;
@@ -26,6 +29,7 @@ export function toConsumerConfig(
   return {
     ...toCommonConfig(vars, clientPropertyProblems),
     groupId: vars.CONSUMER_GROUP ?? defaultGroup,
+    groupProtocol: vars.GROUP_PROTOCOL,
     resultsTopic: vars.RESULTS_TOPIC,
     dlqTopic: vars.DLQ_TOPIC ?? `${vars.KAFKA_TOPIC}.dlq`,
     retry: { retries: vars.RETRY_MAX, backoffMs: vars.RETRY_BACKOFF_MS, maxBackoffMs: 10_000 },

@@ -94,6 +94,7 @@ export async function startKafkaClients(
     health,
     metrics: options.metrics,
     groupId: config.groupId,
+    groupProtocol: config.groupProtocol,
     topic: config.topic,
     connectTimeoutMs: config.connectTimeoutMs,
     autoCommitStoredOffsets: options.autoCommitStoredOffsets,
