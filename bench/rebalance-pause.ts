@@ -2,6 +2,8 @@
 // paced load, for GROUP_PROTOCOL=classic (cooperative-sticky) and GROUP_PROTOCOL=consumer (KIP-848). The pause of
 // a scale step is the longest time any partition went without a commit after it (in steady state a partition
 // commits every BATCH_SIZE / (rate / 6) seconds). Writes docs/benchmarks/rebalance.md.
+// Valid only while the consumers keep up: a lagging consumer drains its partitions' backlogs one after another,
+// and the gaps then measure the backlog, not the rebalance (the steady row is there to show which it is).
 //
 //   node --import tsx bench/rebalance-pause.ts [--rounds 2] [--rate 3000] [--seconds 40] [--no-write]
 import { writeFile } from "node:fs/promises";
