@@ -1,3 +1,4 @@
+export { DeliveryLedger } from "./delivery-ledger.ts";
 export { FleetAdmin, defaultTopicSpec, type CommittedOffset, type TopicSpec } from "./admin.ts";
 export { baseClientConfig, clientId, reliableProducerConfig, type ClientIdentity } from "./client-config.ts";
 export { connectClient } from "./connect.ts";
@@ -7,7 +8,7 @@ export { FleetConsumer, type FleetConsumerOptions } from "./consumer.ts";
 export { DeliveryError, KafkaErrorCode, KafkaUnreachableError, TopicMismatchError } from "./errors.ts";
 export {
   DeliveryProducer,
-  type DeliveryCallback,
+  type FailureCallback,
   type DeliveryProducerOptions,
   type OutgoingMessage,
 } from "./producer.ts";

@@ -1,8 +1,11 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+
 import type { Logger } from "@kafka-fleet/service";
 
 import type { ClientIdentity } from "./client-config.ts";
 import { reliableProducerConfig } from "./client-config.ts";
 import { connectClient, throttledClientErrorLog } from "./connect.ts";
+import { DeliveryLedger } from "./delivery-ledger.ts";
 import { DeliveryError } from "./errors.ts";
 import {
   ErrorCodes,
@@ -15,11 +18,17 @@ import {
   type TopicPartitionOffset,
 } from "./rdkafka.ts";
 
-/** Messages produced and not yet reported to JavaScript: librdkafka's default queue size. */
-const MAX_IN_FLIGHT = 100_000;
+/**
+ * How long a sender that found librdkafka's queue full waits inside librdkafka's flush (a condition wait on a
+ * worker thread, not on the event loop) before it tries again. The flush returns at once if the queue drains;
+ * with reports for failures only there is no per-message event that could say "room again" any sooner.
+ */
+const ROOM_WAIT_MS = 5;
+/** One drain's flush gives up after this and is started again, so that a deadline or a stop is noticed. */
+const DRAIN_STEP_MS = 1000;
 
-/** Called once per message with the delivery report's outcome: null when the cluster acknowledged it. */
-export type DeliveryCallback = (error: DeliveryError | null) => void;
+/** Called once for every message the cluster did not acknowledge. */
+export type FailureCallback = (error: DeliveryError) => void;
 
 export interface OutgoingMessage {
   readonly topic: string;
@@ -40,32 +49,51 @@ export interface DeliveryProducerOptions {
    * (`beginTransaction` … `commitTransaction`).
    */
   readonly transactionalId?: string;
+  /** librdkafka statistics every so many ms: progress (`acknowledged`) between drains. */
+  readonly statisticsIntervalMs?: number;
+}
+
+/** Someone waiting for messages [0, to) to be decided; `from` is where the ones they care about begin. */
+interface Waiter {
+  readonly from: number;
+  readonly to: number;
+  /** true: resolve once decided, whatever the outcome (a flush); false: reject if any of them failed. */
+  readonly anyOutcome: boolean;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
 }
 
 /**
- * An idempotent, acks=all producer where the delivery report, not produce(), decides that a message was sent.
- * When librdkafka's local queue is full, callers wait for room (backpressure) instead of dropping or crashing.
+ * An idempotent, acks=all producer where the cluster's acknowledgement, not produce(), decides that a message was
+ * sent. librdkafka reports failures only (`delivery.report.only.error`): a JavaScript object and an event per
+ * acknowledged message used to cost two thirds of the producer's main thread. A message counts as acknowledged
+ * once librdkafka's queue has drained after it was queued and no failure was reported that could be its own
+ * (`DeliveryLedger`). When the queue is full, senders wait for room (backpressure) instead of dropping or
+ * crashing.
  */
 export class DeliveryProducer {
   readonly #client: ProducerClient;
   readonly #logger: Logger;
-  #inFlight = 0;
-  readonly #maxInFlight: number;
-  #defaultOnDelivery: DeliveryCallback = () => undefined;
-  #refusedByLibrdkafka = false;
-  #roomWaiters: Array<() => void> = [];
-  #drainWaiters: Array<() => void> = [];
+  readonly #ledger = new DeliveryLedger();
+  #onFailure: FailureCallback = () => undefined;
+  #waiters: Waiter[] = [];
+  #draining: Promise<void> | undefined;
+  #roomWait: Promise<void> | undefined;
+  /** Acknowledged messages according to librdkafka's statistics (progress only: the ledger is the verdict). */
+  #reportedAcknowledged = 0;
   #closing: Promise<void> | undefined;
 
-  private constructor(client: ProducerClient, logger: Logger, maxInFlight: number) {
+  private constructor(client: ProducerClient, logger: Logger) {
     this.#client = client;
     this.#logger = logger;
-    this.#maxInFlight = maxInFlight;
   }
 
   static async connect(options: DeliveryProducerOptions): Promise<DeliveryProducer> {
     const client = new Producer({
       ...reliableProducerConfig(options.identity, options.purpose),
+      ...(options.statisticsIntervalMs === undefined
+        ? {}
+        : { "statistics.interval.ms": options.statisticsIntervalMs }),
       ...(options.transactionalId === undefined
         ? {}
         : {
@@ -77,13 +105,17 @@ export class DeliveryProducer {
           }),
       ...options.config,
     });
-    const producer = new DeliveryProducer(client, options.logger, MAX_IN_FLIGHT);
-    client.on("delivery-report", (error, report) =>
-      producer.#onDeliveryReport(error, report.topic, report.opaque),
-    );
+    const producer = new DeliveryProducer(client, options.logger);
+    // Only failures are reported (delivery.report.only.error).
+    client.on("delivery-report", (error, report) => {
+      if (error) producer.#onFailureReport(error, report.topic);
+    });
     client.on("event.error", throttledClientErrorLog(options.logger, "producer"));
+    if (options.statisticsIntervalMs !== undefined) {
+      client.on("event.stats", (stats: { message: string }) => producer.#onStats(stats.message));
+    }
     await connectClient(client, options.identity.bootstrapServers, options.connectTimeoutMs);
-    // Delivery reports are served by a background thread as soon as they arrive, not on a JS timer.
+    // Failure reports are served by a background thread as soon as they arrive, not on a JS timer.
     client.setPollInBackground(true);
     if (options.transactionalId !== undefined) {
       // Fences any earlier producer with the same id and aborts what it left open.
@@ -122,33 +154,39 @@ export class DeliveryProducer {
     return new Promise((resolve, reject) => step((error) => (error ? reject(toError(error)) : resolve())));
   }
 
-  /**
-   * Sets the callback for messages produced with `tryProduce(message)` and no callback of their own: one shared
-   * function instead of one reference per message (the fast path of a range producer).
-   */
-  onDelivery(callback: DeliveryCallback): void {
-    this.#defaultOnDelivery = callback;
+  /** Sets the callback called once for every message that failed (the range producer counts and logs them). */
+  onFailure(callback: FailureCallback): void {
+    this.#onFailure = callback;
   }
 
-  /** Messages produced whose delivery report has not arrived yet. */
-  get inFlight(): number {
-    return this.#inFlight;
+  /** Messages queued so far: note it before queuing some, and pass it to `acknowledgement(from)` after. */
+  get position(): number {
+    return this.#ledger.queued;
+  }
+
+  get failed(): number {
+    return this.#ledger.failed;
   }
 
   /**
-   * Queues one message. Returns false, and queues nothing, when there is no room: wait with `waitForRoom()` and
-   * try again. `onDelivery` is called exactly once for every message queued.
-   *
-   * Room is bounded twice. librdkafka refuses messages beyond its own queue (QUEUE_FULL), but it forgets a message
-   * as soon as its report is ready, while the report itself still waits for the JavaScript thread, which takes
-   * reports in small slices per event-loop turn. A producer faster than that slice would pile up reports without
-   * bound (memory grows by gigabytes), so messages whose report has not reached us count against room too.
+   * Messages acknowledged by the cluster as far as known now: at least those decided by a drain, or more, as
+   * librdkafka's statistics report them (each partition's last acknowledged message id, when statistics are on).
    */
-  tryProduce(message: OutgoingMessage, onDelivery: DeliveryCallback = this.#defaultOnDelivery): boolean {
-    if (this.#inFlight >= this.#maxInFlight) {
-      this.#refusedByLibrdkafka = false;
-      return false;
-    }
+  get acknowledged(): number {
+    const { queued, failed } = this.#ledger;
+    return Math.max(this.#ledger.acknowledged, Math.min(this.#reportedAcknowledged, queued - failed));
+  }
+
+  /** Messages queued and not yet known to be acknowledged or failed. */
+  get undecided(): number {
+    return this.#ledger.queued - this.#ledger.decided;
+  }
+
+  /**
+   * Queues one message. Returns false, and queues nothing, when librdkafka's queue is full: wait with
+   * `waitForRoom()` and try again.
+   */
+  tryProduce(message: OutgoingMessage): boolean {
     try {
       this.#client.produce(
         message.topic,
@@ -157,61 +195,67 @@ export class DeliveryProducer {
         message.key ?? null,
         // librdkafka stamps the create time itself.
         null,
-        // No per-message opaque on the hot path: each one costs the client a persistent reference.
-        onDelivery === this.#defaultOnDelivery ? undefined : onDelivery,
+        undefined,
         message.headers,
       );
     } catch (error) {
-      if ((error as LibrdKafkaError).code === ErrorCodes.ERR__QUEUE_FULL) {
-        this.#refusedByLibrdkafka = true;
-        return false;
-      }
+      if ((error as LibrdKafkaError).code === ErrorCodes.ERR__QUEUE_FULL) return false;
       throw error;
     }
-    this.#inFlight += 1;
+    this.#ledger.queue();
     return true;
   }
 
-  /** Resolves when a delivery report has made room in the queue (or soon, if none is pending). */
+  /** Resolves once the queue has drained or ROOM_WAIT_MS passed; every waiting sender shares one wait. */
   waitForRoom(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#roomWaiters.push(resolve);
-      // With nothing in flight no report will come to wake us; look again shortly.
-      if (this.#inFlight === 0) setTimeout(() => this.#wakeRoomWaiters(), 10);
-    });
+    this.#roomWait ??= new Promise<void>((resolve) =>
+      this.#client.flush(ROOM_WAIT_MS, () => resolve()),
+    ).finally(() => (this.#roomWait = undefined));
+    return this.#roomWait;
   }
 
-  /** Produces with backpressure and resolves on the message's delivery report (rejects with a DeliveryError). */
-  async send(message: OutgoingMessage): Promise<void> {
-    const delivered = new Promise<void>((resolve, reject) => {
-      const onDelivery: DeliveryCallback = (error) => (error ? reject(error) : resolve());
-      const attempt = (): Promise<void> | void => {
-        if (!this.tryProduce(message, onDelivery)) return this.waitForRoom().then(attempt);
-      };
-      Promise.resolve(attempt()).catch(reject);
-    });
-    return delivered;
+  /** Queues one message, waiting for room as long as the queue is full. */
+  async produce(message: OutgoingMessage): Promise<void> {
+    while (!this.tryProduce(message)) await this.waitForRoom();
   }
 
   /**
-   * Waits until every message queued has had its delivery report handled here, or `timeoutMs` passed, and
-   * returns how many are still without one. librdkafka's own flush is not enough: it returns once its queue is
-   * empty, while the reports may still be on their way to the JavaScript thread.
+   * Resolves once every message queued from position `from` until now is acknowledged; rejects with a
+   * DeliveryError if a failure was reported that may be one of them. Many callers share one drain.
+   */
+  acknowledgement(from: number): Promise<void> {
+    return this.#wait(from, this.#ledger.queued, false);
+  }
+
+  /** Queues one message (waiting for room) and resolves once the cluster acknowledged it. */
+  async send(message: OutgoingMessage): Promise<void> {
+    const from = this.position;
+    await this.produce(message);
+    await this.acknowledgement(from);
+  }
+
+  /** Queues all `messages` (waiting for room) and resolves once the cluster acknowledged all of them. */
+  async sendAll(messages: Iterable<OutgoingMessage>): Promise<void> {
+    const from = this.position;
+    for (const message of messages) {
+      if (!this.tryProduce(message)) await this.produce(message);
+    }
+    await this.acknowledgement(from);
+  }
+
+  /**
+   * Waits until every message queued so far is acknowledged or failed, or `timeoutMs` passed, and returns how
+   * many are still undecided (0 = all decided; `failed` says how many of them failed).
    */
   async flush(timeoutMs: number): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.#inFlight > 0 && Date.now() < deadline) {
-      const left = Math.max(1, deadline - Date.now());
-      const drained = new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
-      await new Promise<void>((resolve) => this.#client.flush(left, () => resolve()));
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        drained,
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(left, 100)))),
-      ]);
-      clearTimeout(timer);
-    }
-    return this.#inFlight;
+    const target = this.#ledger.queued;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#wait(0, target, true).catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    return Math.max(0, target - this.#ledger.decided);
   }
 
   /** Flushes within `flushTimeoutMs`, then disconnects. Safe to call twice: the second call awaits the first. */
@@ -225,29 +269,103 @@ export class DeliveryProducer {
           timeoutMs: flushTimeoutMs,
         });
       }
+      // Whoever still waits would wait for a queue nobody drains any more.
+      this.#settleWaiters(new Error("producer closed"));
       await new Promise<void>((resolve) => this.#client.disconnect(0, () => resolve()));
     })();
     return this.#closing;
   }
 
-  #onDeliveryReport(error: LibrdKafkaError | null | undefined, topic: string, opaque: unknown): void {
-    this.#inFlight -= 1;
-    const onDelivery = (opaque as DeliveryCallback | undefined) ?? this.#defaultOnDelivery;
-    onDelivery(error ? new DeliveryError(topic, error) : null);
-    // Wake senders once there is real room: librdkafka frees a slot per report; our own bound waits for a
-    // tenth of the window to drain, so a waiting sender is not woken (and refused) once per report.
-    if (this.#refusedByLibrdkafka || this.#inFlight <= this.#maxInFlight * 0.9) this.#wakeRoomWaiters();
-    if (this.#inFlight === 0 && this.#drainWaiters.length > 0) {
-      const waiters = this.#drainWaiters;
-      this.#drainWaiters = [];
-      for (const wake of waiters) wake();
+  #wait(from: number, to: number, anyOutcome: boolean): Promise<void> {
+    if (to <= this.#ledger.decided) {
+      return anyOutcome || this.#ledger.outcome(from, to) === "acknowledged"
+        ? Promise.resolve()
+        : Promise.reject(this.#failure(from, to));
+    }
+    const waited = new Promise<void>((resolve, reject) =>
+      this.#waiters.push({ from, to, anyOutcome, resolve, reject }),
+    );
+    if (this.#draining === undefined) {
+      this.#draining = this.#drain().finally(() => (this.#draining = undefined));
+    }
+    return waited;
+  }
+
+  /**
+   * Drains while anyone waits: librdkafka's flush returns once its queue is empty, which decides every message
+   * queued before it began. Later messages are left to the next round.
+   */
+  async #drain(): Promise<void> {
+    while (this.#waiters.length > 0) {
+      const queuedAtStart = this.#ledger.queued;
+      const error = await new Promise<LibrdKafkaError | null | undefined>((resolve) =>
+        this.#client.flush(DRAIN_STEP_MS, (flushError) => resolve(flushError)),
+      );
+      if (error && error.code !== ErrorCodes.ERR__TIMED_OUT) {
+        // Disconnected: nothing will be decided any more.
+        this.#settleWaiters(toError(error));
+        return;
+      }
+      if (error) continue;
+      await this.#failureReportsHandled();
+      this.#ledger.drained(queuedAtStart);
+      this.#settleWaiters();
     }
   }
 
-  #wakeRoomWaiters(): void {
-    if (this.#roomWaiters.length === 0) return;
-    const waiters = this.#roomWaiters;
-    this.#roomWaiters = [];
-    for (const wake of waiters) wake();
+  /**
+   * librdkafka's flush returns once every failure report was handed to the binding, which passes them on to
+   * JavaScript in slices of 100 per event-loop turn: wait until two turns in a row bring none.
+   */
+  async #failureReportsHandled(): Promise<void> {
+    for (let quiet = 0; quiet < 2;) {
+      const before = this.#ledger.failed;
+      await yieldToEventLoop();
+      quiet = this.#ledger.failed === before ? quiet + 1 : 0;
+    }
+  }
+
+  /** Resolves or rejects the waiters that are decided now (all of them, with `error`, when given). */
+  #settleWaiters(error?: Error): void {
+    const waiting: Waiter[] = [];
+    for (const waiter of this.#waiters) {
+      if (error !== undefined) waiter.reject(error);
+      else if (waiter.to > this.#ledger.decided) waiting.push(waiter);
+      else if (waiter.anyOutcome || this.#ledger.outcome(waiter.from, waiter.to) === "acknowledged")
+        waiter.resolve();
+      else waiter.reject(this.#failure(waiter.from, waiter.to));
+    }
+    this.#waiters = waiting;
+  }
+
+  #failure(from: number, to: number): DeliveryError {
+    return new DeliveryError("the cluster", {
+      code: ErrorCodes.ERR__FAIL,
+      message: `a failure was reported for one of the ${to - from} messages sent`,
+    });
+  }
+
+  #onFailureReport(error: LibrdKafkaError, topic: string): void {
+    this.#ledger.fail();
+    this.#onFailure(new DeliveryError(topic, error));
+  }
+
+  #onStats(json: string): void {
+    type PartitionStats = { acked_msgid?: number };
+    let stats: { topics?: Record<string, { partitions?: Record<string, PartitionStats> }> };
+    try {
+      stats = JSON.parse(json) as typeof stats;
+    } catch {
+      return;
+    }
+    // Each partition numbers its messages 1, 2, … in the order they were queued; with idempotence librdkafka
+    // reports the last one the cluster acknowledged. Partition -1 holds messages not yet partitioned.
+    let acknowledged = 0;
+    for (const topic of Object.values(stats.topics ?? {})) {
+      for (const [partition, partitionStats] of Object.entries(topic.partitions ?? {})) {
+        if (partition !== "-1") acknowledged += partitionStats.acked_msgid ?? 0;
+      }
+    }
+    this.#reportedAcknowledged = Math.max(this.#reportedAcknowledged, acknowledged);
   }
 }

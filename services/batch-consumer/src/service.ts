@@ -14,7 +14,15 @@ export function batchConsumerService(
     async run(context) {
       const { config, logger, registry, health, signal } = context;
       const metrics = { ...createConsumerMetrics(registry), ...createBatchMetrics(registry) };
-      const worker = new BatchWorker({ rules: config.batch, retry: config.retry, logger, metrics, health });
+      const worker = new BatchWorker({
+        rules: config.batch,
+        // Exactly-once commits each batch in its own transaction before the next one starts.
+        maxUncommitted: config.exactlyOnce ? 1 : config.maxUncommittedBatches,
+        retry: config.retry,
+        logger,
+        metrics,
+        health,
+      });
       const {
         consumer,
         handler: defaultHandler,
@@ -35,6 +43,7 @@ export function batchConsumerService(
         groupId: config.groupId,
         guarantee: config.exactlyOnce ? "exactly_once" : "at_least_once",
         ...config.batch,
+        maxUncommittedBatches: config.exactlyOnce ? 1 : config.maxUncommittedBatches,
       });
       const handler = options.wrapHandler?.(defaultHandler, context) ?? defaultHandler;
       await worker.run(

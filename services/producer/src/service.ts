@@ -24,6 +24,8 @@ export function producerService(): ServiceDefinition<ProducerConfig> {
         identity,
         logger,
         connectTimeoutMs: config.connectTimeoutMs,
+        // Progress and messages_produced_total between drains come from librdkafka's statistics.
+        statisticsIntervalMs: 1000,
       });
       onStop("producer", () => producer.close(config.shutdownGraceMs / 4));
       health.setReady(true, "connected");
