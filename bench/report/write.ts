@@ -4,10 +4,10 @@ import { join, relative } from "node:path";
 
 import { format, resolveConfig } from "prettier";
 
-import { CLIENT_LABELS, REPO_ROOT } from "../lib/clients.ts";
+import { CLIENT_LABELS, REPO_ROOT, commitCadence } from "../lib/clients.ts";
 import type { LatencyResult } from "../parts/latency.ts";
 import type { MemoryResult } from "../parts/memory.ts";
-import type { ThroughputResult } from "../parts/throughput.ts";
+import type { ScaleOutResult, ThroughputResult } from "../parts/throughput.ts";
 import { memoryChart, throughputChart } from "./chart.ts";
 import { fmt, type TargetCheck } from "./targets.ts";
 
@@ -25,6 +25,8 @@ export interface BenchResults {
   /** Every round of the repeated latency runs. */
   readonly latencyRuns?: readonly LatencyResult[];
   readonly memory: readonly MemoryResult[];
+  /** Total msg/s of 1 and of 3 batch-consumer processes in one group. */
+  readonly scaleOut?: readonly ScaleOutResult[];
   readonly targets: readonly TargetCheck[];
 }
 
@@ -66,6 +68,7 @@ function throughputTable(results: readonly ThroughputResult[]): string {
       "peak RSS MiB",
       "kafka-fleet ÷ this",
       "every round, k msg/s",
+      "commits",
     ],
     results.map((r) => {
       const fleet = results.find(
@@ -86,6 +89,7 @@ function throughputTable(results: readonly ThroughputResult[]): string {
             "",
             "",
             rounds(r),
+            r.role === "consumer" ? commitCadence(r.client) : "–",
           ]
         : [
             r.role,
@@ -97,8 +101,23 @@ function throughputTable(results: readonly ThroughputResult[]): string {
             r.peakRssMiB.toFixed(0),
             ratio,
             rounds(r),
+            r.role === "consumer" ? commitCadence(r.client) : "–",
           ];
     }),
+  );
+}
+
+function scaleOutTable(results: readonly ScaleOutResult[]): string {
+  const one = results.find((r) => r.processes === 1 && !r.error);
+  return table(
+    ["batch-consumer processes", "records", "total msg/s", "÷ one process", "every round, k msg/s"],
+    results.map((r) => [
+      String(r.processes),
+      fmt(r.messages),
+      r.error ? `failed: ${r.error.slice(0, 80).replace(/[|\n]/g, " ")}` : fmt(r.messagesPerSecond),
+      one && !r.error ? `${(r.messagesPerSecond / one.messagesPerSecond).toFixed(2)}×` : "–",
+      (r.roundsMessagesPerSecond ?? [r.messagesPerSecond]).map((rate) => Math.round(rate / 1000)).join(" / "),
+    ]),
   );
 }
 
@@ -181,7 +200,19 @@ round, each in a group of its own, from the beginning. ${typeof c.rounds === "nu
 median round, and the last column lists every round.
 
 ${throughputTable(results.throughput)}
+${
+  results.scaleOut === undefined || results.scaleOut.length === 0
+    ? ""
+    : `
+## Scale-out
 
+1 and 3 batch-consumer processes (\`BATCH_SIZE=${batch}\`) in one group on a topic of 6 partitions: the group
+is formed first (every process owns partitions), then Java's ProducerPerformance writes the records; the total
+rate runs from the group's first commit to the commit that completes the count.
+
+${scaleOutTable(results.scaleOut)}
+`
+}
 ## End-to-end latency
 
 ${latencyTable(results.latency)}

@@ -4,7 +4,9 @@ import { describe, it } from "node:test";
 import { readTopicValues } from "@kafka-fleet/audit";
 import { serializeInt } from "@kafka-fleet/serde";
 
-import { BOOTSTRAP, createTestTopic, testProducer } from "../helpers/kafka.ts";
+import { DeliveryProducer } from "@kafka-fleet/kafka";
+
+import { BOOTSTRAP, createTestTopic, identity, quietLogger, testProducer } from "../helpers/kafka.ts";
 import { startService } from "../helpers/services.ts";
 
 /**
@@ -47,6 +49,32 @@ describe("delivery accounting with failure-only reports", () => {
       values.map(Number).sort((a, b) => a - b),
       [0, 1, 2, 3, 4, 5],
     );
+  });
+
+  it("with a report per message (consumers' results), fails exactly the groups the cluster refused", async (t) => {
+    const good = await createTestTopic(t, "delivery-every-good", 3);
+    const refusing = await createTestTopic(t, "delivery-every-refusing", 3, REFUSES_EVERYTHING);
+    const producer = await DeliveryProducer.connect({
+      identity,
+      logger: quietLogger,
+      connectTimeoutMs: 15_000,
+      reportEveryMessage: true,
+    });
+    t.after(() => producer.close(5_000));
+    const groups = await Promise.allSettled([
+      producer.sendAll([0n, 1n, 2n].map((value) => ({ topic: good, value: serializeInt(value) }))),
+      producer.sendAll([
+        { topic: good, value: serializeInt(3n) },
+        { topic: refusing, value: serializeInt(4n) },
+      ]),
+      producer.send({ topic: good, value: serializeInt(5n) }),
+    ]);
+    assert.deepEqual(
+      groups.map((group) => group.status),
+      ["fulfilled", "rejected", "fulfilled"],
+    );
+    assert.equal(await producer.flush(10_000), 0);
+    assert.equal(producer.failed, 1);
   });
 
   it("a range the cluster refuses exits 1, counting and logging the failures", async (t) => {

@@ -24,8 +24,15 @@ import {
  * with reports for failures only there is no per-message event that could say "room again" any sooner.
  */
 const ROOM_WAIT_MS = 5;
-/** One drain's flush gives up after this and is started again, so that a deadline or a stop is noticed. */
+/**
+ * A drain is one long flush, started again if it times out (so a deadline or a stop is noticed). With reports
+ * served by callback, librdkafka's flush looks at its message count between waits of up to 10 ms for a report,
+ * so a drain ends at most ~10 ms after the queue emptied. Shorter flushes, called again and again, would notice
+ * sooner but cost far more: each one wakes every broker thread (measured: 3× the consumer's CPU).
+ */
 const DRAIN_STEP_MS = 1000;
+/** Drains at once; each holds one of libuv's 4 worker threads, which consume() and commits need too. */
+const MAX_DRAINS = 2;
 
 /** Called once for every message the cluster did not acknowledge. */
 export type FailureCallback = (error: DeliveryError) => void;
@@ -49,8 +56,20 @@ export interface DeliveryProducerOptions {
    * (`beginTransaction` … `commitTransaction`).
    */
   readonly transactionalId?: string;
+  /**
+   * A delivery report for every message instead of failures only, for a producer whose callers wait for small
+   * groups of messages while it keeps sending (a consumer's results): see `sendAll`.
+   */
+  readonly reportEveryMessage?: boolean;
   /** librdkafka statistics every so many ms: progress (`acknowledged`) between drains. */
   readonly statisticsIntervalMs?: number;
+}
+
+/** Every-message mode: the messages of one `sendAll`, resolved on the last one's report. */
+interface ReportGroup {
+  remaining: number;
+  failure: DeliveryError | undefined;
+  readonly done: () => void;
 }
 
 /** Someone waiting for messages [0, to) to be decided; `from` is where the ones they care about begin. */
@@ -77,15 +96,22 @@ export class DeliveryProducer {
   readonly #ledger = new DeliveryLedger();
   #onFailure: FailureCallback = () => undefined;
   #waiters: Waiter[] = [];
-  #draining: Promise<void> | undefined;
+  /** Drains under way, each by the number of messages queued when it began (it decides all before that). */
+  readonly #drainStarts: number[] = [];
   #roomWait: Promise<void> | undefined;
   /** Acknowledged messages according to librdkafka's statistics (progress only: the ledger is the verdict). */
   #reportedAcknowledged = 0;
   #closing: Promise<void> | undefined;
 
-  private constructor(client: ProducerClient, logger: Logger) {
+  readonly #everyMessage: boolean;
+  /** Every-message mode: messages queued whose report has not come yet. */
+  #unreported = 0;
+  #unreportedWaiters: Array<() => void> = [];
+
+  private constructor(client: ProducerClient, logger: Logger, everyMessage: boolean) {
     this.#client = client;
     this.#logger = logger;
+    this.#everyMessage = everyMessage;
   }
 
   static async connect(options: DeliveryProducerOptions): Promise<DeliveryProducer> {
@@ -103,13 +129,11 @@ export class DeliveryProducer {
             // librdkafka requires a message's delivery deadline to fit in its transaction's.
             "delivery.timeout.ms": 10_000,
           }),
+      ...(options.reportEveryMessage === true ? { "delivery.report.only.error": false } : {}),
       ...options.config,
     });
-    const producer = new DeliveryProducer(client, options.logger);
-    // Only failures are reported (delivery.report.only.error).
-    client.on("delivery-report", (error, report) => {
-      if (error) producer.#onFailureReport(error, report.topic);
-    });
+    const producer = new DeliveryProducer(client, options.logger, options.reportEveryMessage === true);
+    client.on("delivery-report", (error, report) => producer.#onReport(error, report.topic, report.opaque));
     client.on("event.error", throttledClientErrorLog(options.logger, "producer"));
     if (options.statisticsIntervalMs !== undefined) {
       client.on("event.stats", (stats: { message: string }) => producer.#onStats(stats.message));
@@ -186,7 +210,7 @@ export class DeliveryProducer {
    * Queues one message. Returns false, and queues nothing, when librdkafka's queue is full: wait with
    * `waitForRoom()` and try again.
    */
-  tryProduce(message: OutgoingMessage): boolean {
+  tryProduce(message: OutgoingMessage, group?: ReportGroup): boolean {
     try {
       this.#client.produce(
         message.topic,
@@ -195,7 +219,8 @@ export class DeliveryProducer {
         message.key ?? null,
         // librdkafka stamps the create time itself.
         null,
-        undefined,
+        // Every-message mode: the group the report counts towards (one object per sendAll, not per message).
+        group,
         message.headers,
       );
     } catch (error) {
@@ -203,6 +228,7 @@ export class DeliveryProducer {
       throw error;
     }
     this.#ledger.queue();
+    if (this.#everyMessage) this.#unreported += 1;
     return true;
   }
 
@@ -229,13 +255,19 @@ export class DeliveryProducer {
 
   /** Queues one message (waiting for room) and resolves once the cluster acknowledged it. */
   async send(message: OutgoingMessage): Promise<void> {
+    if (this.#everyMessage) return this.#sendGroup([message]);
     const from = this.position;
     await this.produce(message);
     await this.acknowledgement(from);
   }
 
-  /** Queues all `messages` (waiting for room) and resolves once the cluster acknowledged all of them. */
+  /**
+   * Queues all `messages` (waiting for room) and resolves once the cluster acknowledged all of them. With
+   * failure-only reports that takes a drain: librdkafka's whole queue empty, which a producer that keeps sending
+   * rarely sees; with a report for every message, the group resolves on its own last report.
+   */
   async sendAll(messages: Iterable<OutgoingMessage>): Promise<void> {
+    if (this.#everyMessage) return this.#sendGroup([...messages]);
     const from = this.position;
     for (const message of messages) {
       if (!this.tryProduce(message)) await this.produce(message);
@@ -243,11 +275,28 @@ export class DeliveryProducer {
     await this.acknowledgement(from);
   }
 
+  #sendGroup(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const group: ReportGroup = {
+        remaining: messages.length,
+        failure: undefined,
+        done: () => (group.failure === undefined ? resolve() : reject(group.failure)),
+      };
+      void (async () => {
+        for (const message of messages) {
+          while (!this.tryProduce(message, group)) await this.waitForRoom();
+        }
+      })().catch(reject);
+    });
+  }
+
   /**
    * Waits until every message queued so far is acknowledged or failed, or `timeoutMs` passed, and returns how
    * many are still undecided (0 = all decided; `failed` says how many of them failed).
    */
   async flush(timeoutMs: number): Promise<number> {
+    if (this.#everyMessage) return this.#flushReported(timeoutMs);
     const target = this.#ledger.queued;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -276,6 +325,21 @@ export class DeliveryProducer {
     return this.#closing;
   }
 
+  /** Every-message mode: waits until every message queued has had its report, or `timeoutMs` passed. */
+  async #flushReported(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#unreported > 0 && Date.now() < deadline) {
+      const reported = new Promise<void>((resolve) => this.#unreportedWaiters.push(resolve));
+      const left = Math.max(1, deadline - Date.now());
+      // librdkafka's flush returns once its queue is empty; the reports may still be on their way to us.
+      await new Promise<void>((resolve) => this.#client.flush(left, () => resolve()));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([reported, new Promise<void>((resolve) => (timer = setTimeout(resolve, 100)))]);
+      clearTimeout(timer);
+    }
+    return this.#unreported;
+  }
+
   #wait(from: number, to: number, anyOutcome: boolean): Promise<void> {
     if (to <= this.#ledger.decided) {
       return anyOutcome || this.#ledger.outcome(from, to) === "acknowledged"
@@ -285,31 +349,46 @@ export class DeliveryProducer {
     const waited = new Promise<void>((resolve, reject) =>
       this.#waiters.push({ from, to, anyOutcome, resolve, reject }),
     );
-    if (this.#draining === undefined) {
-      this.#draining = this.#drain().finally(() => (this.#draining = undefined));
-    }
+    this.#startDrainIfUseful();
     return waited;
   }
 
   /**
-   * Drains while anyone waits: librdkafka's flush returns once its queue is empty, which decides every message
-   * queued before it began. Later messages are left to the next round.
+   * Starts a drain when someone waits for messages that no drain under way covers (each decides only what was
+   * queued before it began), up to MAX_DRAINS at once: a message queued just after a drain began then waits
+   * for about one drain, not for the rest of that one and all of the next.
+   */
+  #startDrainIfUseful(): void {
+    const latest = this.#drainStarts.at(-1) ?? -1;
+    if (this.#drainStarts.length >= MAX_DRAINS || !this.#waiters.some((waiter) => waiter.to > latest)) return;
+    void this.#drain();
+  }
+
+  /**
+   * One drain: librdkafka's flush returns once its queue is empty, which decides every message queued before the
+   * drain began; a flush that timed out is started again.
    */
   async #drain(): Promise<void> {
-    while (this.#waiters.length > 0) {
-      const queuedAtStart = this.#ledger.queued;
-      const error = await new Promise<LibrdKafkaError | null | undefined>((resolve) =>
-        this.#client.flush(DRAIN_STEP_MS, (flushError) => resolve(flushError)),
-      );
-      if (error && error.code !== ErrorCodes.ERR__TIMED_OUT) {
-        // Disconnected: nothing will be decided any more.
-        this.#settleWaiters(toError(error));
-        return;
+    const queuedAtStart = this.#ledger.queued;
+    this.#drainStarts.push(queuedAtStart);
+    try {
+      for (;;) {
+        const error = await new Promise<LibrdKafkaError | null | undefined>((resolve) =>
+          this.#client.flush(DRAIN_STEP_MS, (flushError) => resolve(flushError)),
+        );
+        if (!error) break;
+        if (error.code !== ErrorCodes.ERR__TIMED_OUT) {
+          // Disconnected: nothing will be decided any more.
+          this.#settleWaiters(toError(error));
+          return;
+        }
       }
-      if (error) continue;
       await this.#failureReportsHandled();
       this.#ledger.drained(queuedAtStart);
       this.#settleWaiters();
+    } finally {
+      this.#drainStarts.splice(this.#drainStarts.indexOf(queuedAtStart), 1);
+      if (this.#waiters.length > 0) this.#startDrainIfUseful();
     }
   }
 
@@ -345,9 +424,25 @@ export class DeliveryProducer {
     });
   }
 
-  #onFailureReport(error: LibrdKafkaError, topic: string): void {
-    this.#ledger.fail();
-    this.#onFailure(new DeliveryError(topic, error));
+  #onReport(error: LibrdKafkaError | null | undefined, topic: string, opaque: unknown): void {
+    const failure = error ? new DeliveryError(topic, error) : undefined;
+    if (failure !== undefined) {
+      this.#ledger.fail();
+      this.#onFailure(failure);
+    }
+    if (!this.#everyMessage) return;
+    this.#unreported -= 1;
+    const group = opaque as ReportGroup | undefined;
+    if (group !== undefined) {
+      group.failure ??= failure;
+      group.remaining -= 1;
+      if (group.remaining === 0) group.done();
+    }
+    if (this.#unreported === 0 && this.#unreportedWaiters.length > 0) {
+      const waiters = this.#unreportedWaiters;
+      this.#unreportedWaiters = [];
+      for (const wake of waiters) wake();
+    }
   }
 
   #onStats(json: string): void {

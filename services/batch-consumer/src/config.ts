@@ -4,11 +4,11 @@ import { consumerEnvSchema, toConsumerConfig, type ConsumerConfig } from "@kafka
 export const SERVICE = "batch-consumer";
 
 /**
- * Batches under way and not yet committed, by default: enough that a batch's two replicated round trips (its
- * results' acknowledgements, its commit) overlap the next batches' processing at BATCH_SIZE 10, few enough
- * that a crash repeats little.
+ * Batches under way and not yet committed, by default: enough that a batch's two round trips (its results'
+ * acknowledgements, which are noticed up to 10 ms late, then its commit) overlap the next batches' processing
+ * at BATCH_SIZE 10, few enough that a crash repeats little (8 × BATCH_SIZE records at most).
  */
-export const DEFAULT_MAX_UNCOMMITTED = 4;
+export const DEFAULT_MAX_UNCOMMITTED = 8;
 
 const schema = consumerEnvSchema.extend({
   BATCH_SIZE: env.integer({ min: 1, max: 100_000 }).default(10),
