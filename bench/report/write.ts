@@ -239,15 +239,20 @@ ${Object.entries(m)
   (\`bench/clients/kafkajs-style.ts\`): \`send()\` of 1,000 messages with 8 sends in flight, and a consumer with
   \`eachBatch\` and the library's default auto-commit. Python confluent-kafka runs
   \`bench/clients/seed_python.py\`, written as the seed wrote it: \`produce()\` with a delivery callback and
-  \`poll(0)\` per message; \`consume(num_messages=${batch})\` and a synchronous commit per batch.
+  \`poll(0)\` per message, but idempotent as the producer service is; \`consume(num_messages=${batch})\` and a
+  synchronous commit per batch. The KafkaJS API of the binding hands \`eachBatch\` at most 32 records by default
+  (\`js.consumer.max.batch.size\`); it runs with ${batch} here. Each consumer row states how often it commits.
+  kafka-fleet's batch consumer also runs with \`BATCH_SIZE=100000\` (10 commits in a million records, close to
+  Java's auto-commit every 5 s) and at its defaults (\`BATCH_SIZE=10\`, \`BATCH_MAX_UNCOMMITTED=8\`, publishing
+  its results to a results topic, over the first 100,000 records).
 - **Order and rounds.** Before anything is timed, 1,000,000 records go through the Java tools untimed, so no
   client meets freshly started brokers. The latency runs come next, while the brokers have little else to do;
   then every client runs once per round, each round starting with a different client
   (the order rotates), and each client's median round is reported: on this shared machine the same client's
   figure can move by 2× between runs minutes apart, and neither a single run nor a fixed order would say which.
-  The bare loops of @confluentinc/kafka-javascript's callback API (\`bench/clients/ckjs-bare.ts\`: produce()
-  with a delivery report per message, idempotent, acks=all, as the producer service; consume(n) that only
-  counts, with no commits) show the binding's own ceiling on this machine.
+  The plain loops of @confluentinc/kafka-javascript's callback API (\`bench/clients/ckjs-bare.ts\`: produce()
+  with a delivery report per message that sleeps 1 ms on a full queue; consume(n) that only counts and never
+  commits) are what a first attempt on the binding looks like, not a ceiling.
 - **Values.** The services send int64 values, 8 bytes. The peers also run with 100-byte values; kafka-fleet
   has no 100-byte mode (a 100-byte value is a poison record to its consumers), so those rows have no
   kafka-fleet figure. Java's 8-byte records are random bytes, which are valid int64 values for the batch consumer.
@@ -270,7 +275,8 @@ ${Object.entries(m)
   histogram is scraped at the end as a cross-check (its buckets are too coarse for a ratio). Kafka's
   \`EndToEndLatency\` sends ${fmt(Number(c.e2eRecords))} 8-byte records one at a time with acks=all, each after the previous one
   arrived at its consumer, so its rate is whatever its latency allows; it sets linger.ms=0 and
-  fetch.max.wait.ms=0 for itself (the services keep their defaults: linger.ms 5, fetch.wait.max.ms 500). The
+  fetch.max.wait.ms=0 for itself (the paced producer service does not linger either; the consumers keep
+  librdkafka's fetch defaults). The
   pair the target compares (EndToEndLatency and the single consumer at 1k msg/s) runs in
   ${typeof c.rounds === "number" ? c.rounds : 1} round(s), alternating which goes first; each row is the median
   round by p99, and the last column lists every round's p99.

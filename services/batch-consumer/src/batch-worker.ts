@@ -177,17 +177,21 @@ export class BatchWorker {
       }
     }
     // Lost partitions may belong to another member already: our commit would be refused, so their records in
-    // hand are dropped unprocessed and come back to the new owner. Nothing is lost either way.
-    const dropped = this.#batch.drop(isGone);
-    const uncommitted = this.#pending.drop(isGone);
-    if (dropped > 0 || uncommitted.length > 0) {
-      this.#options.logger.warn({
-        event: "batch.partitions_gone",
-        lost,
-        droppedRecords: dropped,
-        uncommitted: uncommitted.map(({ partition, offset }) => `${partition}:${offset}`).join(","),
-      });
-    }
+    // hand are dropped unprocessed and come back to the new owner. Nothing is lost either way. After the batch
+    // being handed over (an exactly-once transaction is finished first, as before).
+    await this.#runExclusive(() => {
+      const dropped = this.#batch.drop(isGone);
+      const uncommitted = this.#pending.drop(isGone);
+      if (dropped > 0 || uncommitted.length > 0) {
+        this.#options.logger.warn({
+          event: "batch.partitions_gone",
+          lost,
+          droppedRecords: dropped,
+          uncommitted: uncommitted.map(({ partition, offset }) => `${partition}:${offset}`).join(","),
+        });
+      }
+      return Promise.resolve();
+    });
   };
 
   /**
