@@ -25,7 +25,9 @@ import { defaultOrderingOptions, measureOrdering } from "./parts/ordering.ts";
 import {
   measureConsumer,
   measureProducer,
+  measureScaleOut,
   warmUpCluster,
+  type ScaleOutResult,
   type ThroughputResult,
 } from "./parts/throughput.ts";
 import { writeReport, type BenchResults } from "./report/write.ts";
@@ -40,8 +42,12 @@ const { values: args } = parseArgs({
     "latency-seconds": { type: "string" },
     rounds: { type: "string" },
     "e2e-records": { type: "string" },
-    parts: { type: "string", default: "throughput,latency,memory,ordering" },
-    clients: { type: "string", default: "kafka-fleet,java,kafkajs,ckjs-kafkajs,ckjs-bare,python" },
+    parts: { type: "string", default: "throughput,scale,latency,memory,ordering" },
+    clients: {
+      type: "string",
+      default:
+        "kafka-fleet,kafka-fleet-rare-commits,kafka-fleet-b10,java,kafkajs,ckjs-kafkajs,ckjs-bare,python",
+    },
     sizes: { type: "string", default: "8,100" },
     out: { type: "string" },
     "batch-size": { type: "string" },
@@ -117,6 +123,7 @@ async function main(): Promise<void> {
   const latencyRuns: LatencyResult[] = [];
   const latency: LatencyResult[] = [];
   let memory: MemoryResult[] = [];
+  const scaleOut: ScaleOutResult[] = [];
   // Ctrl-C still deletes what this run created on the shared cluster.
   const interrupted = () => {
     reporter.step("interrupted: stopping clients, deleting this run's topics");
@@ -190,8 +197,8 @@ async function main(): Promise<void> {
           // The Java producer's topic is the consumers' input: the same records for every consumer.
           let input: string | undefined;
           for (const client of clients) {
-            // The services send int64 values: 8 bytes, nothing else.
-            if (client === "kafka-fleet" && size !== 8) continue;
+            // The services send int64 values: 8 bytes, nothing else; the other kafka-fleet rows only consume.
+            if (CONSUMER_ONLY.has(client) || (client === "kafka-fleet" && size !== 8)) continue;
             const topic = await scratch.topic(`produce-${client}-${size}`);
             if (client === "java") input = topic;
             reporter.step(
@@ -206,11 +213,11 @@ async function main(): Promise<void> {
             continue;
           }
           for (const client of clients) {
-            if (client === "kafka-fleet" && size !== 8) continue;
-            reporter.step(
-              `round ${round}/${config.rounds}: consumer ${client}, ${config.messages} × ${size} B`,
-            );
-            const result = await measureConsumer(client, input, config.messages, size, scratch, reporter);
+            if (client.startsWith("kafka-fleet") && size !== 8) continue;
+            // At BATCH_SIZE 10 a million records would take minutes: the defaults row reads the first 100k.
+            const count = client === "kafka-fleet-b10" ? Math.min(config.messages, 100_000) : config.messages;
+            reporter.step(`round ${round}/${config.rounds}: consumer ${client}, ${count} × ${size} B`);
+            const result = await measureConsumer(client, input, count, size, scratch, reporter);
             reporter.step(describeThroughput(result));
             runs.push({ ...result, round });
           }
@@ -218,6 +225,31 @@ async function main(): Promise<void> {
       }
       throughput.push(...medianRuns(runs, config.clients, config.sizes));
       throughputRuns.push(...runs);
+    }
+    if (config.parts.has("scale")) {
+      const runs: ScaleOutResult[] = [];
+      for (let round = 1; round <= config.rounds; round += 1) {
+        for (const processes of round % 2 === 1 ? [1, 3] : [3, 1]) {
+          reporter.step(
+            `round ${round}/${config.rounds}: scale-out, ${processes} batch consumer(s), ${config.messages} records`,
+          );
+          const result = await measureScaleOut(processes, config.messages, scratch, counter, reporter);
+          reporter.step(
+            result.error
+              ? `  FAILED: ${result.error}`
+              : `  ${fmtRate(result.messagesPerSecond)} msg/s in total`,
+          );
+          runs.push({ ...result, round });
+        }
+      }
+      for (const processes of [1, 3]) {
+        const mine = runs.filter((r) => r.processes === processes);
+        const ok = mine.filter((r) => !r.error).sort((a, b) => a.messagesPerSecond - b.messagesPerSecond);
+        const median = ok[Math.floor((ok.length - 1) / 2)] ?? mine[0];
+        if (median) {
+          scaleOut.push({ ...median, roundsMessagesPerSecond: mine.map((r) => r.messagesPerSecond) });
+        }
+      }
     }
     if (config.parts.has("ordering"))
       await measureOrdering(defaultOrderingOptions(smoke, config.out), scratch, reporter);
@@ -249,7 +281,8 @@ async function main(): Promise<void> {
     latency,
     latencyRuns,
     memory,
-    targets: checkTargets(throughput, latency, memory),
+    scaleOut,
+    targets: checkTargets(throughput, latency, memory, scaleOut),
   };
   const written = await writeReport(results, config.out);
   process.stdout.write(`\n${written.table}\n\nwrote ${written.files.join(", ")}\n`);
@@ -263,6 +296,11 @@ async function main(): Promise<void> {
     process.exitCode = 1;
   }
 }
+
+/** Rows that only consume: kafka-fleet's batch consumer at other settings. */
+const CONSUMER_ONLY: ReadonlySet<ClientId> = new Set(["kafka-fleet-rare-commits", "kafka-fleet-b10"]);
+
+const fmtRate = (rate: number) => rate.toLocaleString("en-US");
 
 function describeThroughput(r: ThroughputResult): string {
   if (r.error) return `  FAILED: ${r.error.slice(0, 400)}`;

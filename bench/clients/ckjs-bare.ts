@@ -1,9 +1,9 @@
 /**
- * The ceiling of @confluentinc/kafka-javascript's callback API on this machine: the same client and settings
- * as kafka-fleet's services, with none of their work. The producer is a loop of produce() with a delivery
- * report per message (idempotent, acks=all, as the service); the consumer is a loop of consume(n) that only
- * counts, with no decoding, no processing and no commits. kafka-fleet ÷ this is the share of the binding's
- * speed the services keep; this ÷ Java or Python is what the binding itself allows.
+ * Two plain loops on @confluentinc/kafka-javascript's callback API, as a user might first write them: no
+ * ceiling (they are neither the fastest way to use the binding nor do they keep the services' promises).
+ * The producer is a loop of produce() with a delivery report per message (idempotent, acks=all) that sleeps
+ * 1 ms whenever the local queue is full; the consumer is a loop of consume(n) that only counts, with no
+ * decoding, no processing and no commits.
  *
  * Talks to the harness with JSON lines on stdout: ready, first (first records consumed), done.
  */

@@ -1,6 +1,7 @@
 """The seed's Python stack, written the way the seed app wrote it, for the benchmark harness.
 
-produce: a loop over a range, produce() with a delivery callback, poll(0) after each send, flush() at the end.
+produce: a loop over a range, produce() with a delivery callback, poll(0) after each send, flush() at the end;
+  idempotent with acks=all, the settings kafka-fleet's producer runs with (the seed used acks=all alone).
 consume: a batch consumer on consume(num_messages=BATCH), committing synchronously after each batch.
 Reports to the harness with JSON lines on stdout: ready, first (first record consumed), done.
 """
@@ -19,7 +20,7 @@ def say(event, **fields):
 
 
 def produce(args):
-    producer = Producer({"bootstrap.servers": args.brokers, "acks": "all"})
+    producer = Producer({"bootstrap.servers": args.brokers, "acks": "all", "enable.idempotence": True})
     pad = b"\0" * (args.size - 8)
     delivered = 0
     failed = 0

@@ -1,5 +1,7 @@
 import { fileURLToPath } from "node:url";
 
+import { DEFAULT_MAX_UNCOMMITTED as DEFAULT_UNCOMMITTED } from "../../services/batch-consumer/src/config.ts";
+
 import { BOOTSTRAP } from "./kafka.ts";
 import { jsonLine, startMeasured, type Measured } from "./process.ts";
 
@@ -17,15 +19,50 @@ export function setThroughputBatch(size: number): void {
   THROUGHPUT_BATCH = size;
 }
 
-export type ClientId = "kafka-fleet" | "java" | "kafkajs" | "ckjs-kafkajs" | "ckjs-bare" | "python";
+export type ClientId =
+  | "kafka-fleet"
+  | "kafka-fleet-rare-commits"
+  | "kafka-fleet-b10"
+  | "java"
+  | "kafkajs"
+  | "ckjs-kafkajs"
+  | "ckjs-bare"
+  | "python";
 export const CLIENT_LABELS: Record<ClientId, string> = {
   "kafka-fleet": "kafka-fleet",
+  "kafka-fleet-rare-commits": "kafka-fleet, BATCH_SIZE 100000",
+  "kafka-fleet-b10": "kafka-fleet, defaults (BATCH_SIZE 10)",
   java: "Java perf tool",
   kafkajs: "KafkaJS 2.2.4",
   "ckjs-kafkajs": "ckjs KafkaJS API",
-  "ckjs-bare": "ckjs callback API, bare loop",
+  "ckjs-bare": "ckjs callback API, plain loop",
   python: "Python confluent-kafka (seed)",
 };
+
+/** BATCH_SIZE of the kafka-fleet row that commits about as rarely as Java's auto-commit (every 5 s). */
+const RARE_COMMIT_BATCH = 100_000;
+
+/** How often each consumer commits its offsets, as the throughput table states it. */
+export function commitCadence(client: ClientId): string {
+  switch (client) {
+    case "kafka-fleet":
+      return `per batch of ${THROUGHPUT_BATCH}, off the event loop, ≤ ${DEFAULT_UNCOMMITTED} uncommitted`;
+    case "kafka-fleet-rare-commits":
+      return `per batch of ${RARE_COMMIT_BATCH}`;
+    case "kafka-fleet-b10":
+      return `per batch of 10, ≤ ${DEFAULT_UNCOMMITTED} uncommitted`;
+    case "java":
+      return "auto, every 5 s";
+    case "kafkajs":
+      return "auto, after each batch";
+    case "ckjs-kafkajs":
+      return "auto (librdkafka), every 5 s";
+    case "ckjs-bare":
+      return "never";
+    case "python":
+      return `synchronous, per batch of ${THROUGHPUT_BATCH}`;
+  }
+}
 
 /** A point where the client says how far it is: the harness samples /proc at that instant. */
 export interface Progress {
@@ -39,6 +76,8 @@ export interface RunSpec {
   readonly count: number;
   readonly size: number;
   readonly group: string;
+  /** Where a consumer publishes results, for the rows that do. */
+  readonly resultsTopic?: string;
 }
 
 /** Runs a service the way its `start` script and the tests do: node --import tsx src/main.ts, env only. */
@@ -65,6 +104,8 @@ export function startProducer(client: ClientId, spec: RunSpec): Measured {
   const brokers = BOOTSTRAP.join(",");
   switch (client) {
     case "kafka-fleet":
+    case "kafka-fleet-rare-commits":
+    case "kafka-fleet-b10":
       return startService("producer", {
         KAFKA_TOPIC: spec.topic,
         PRODUCE_FROM: "0",
@@ -116,10 +157,18 @@ export function startConsumer(
   };
   switch (client) {
     case "kafka-fleet":
+    case "kafka-fleet-rare-commits":
+    case "kafka-fleet-b10":
       measured = startService("batch-consumer", {
         KAFKA_TOPIC: spec.topic,
         CONSUMER_GROUP: spec.group,
-        BATCH_SIZE: String(THROUGHPUT_BATCH),
+        BATCH_SIZE: String(
+          client === "kafka-fleet" ? THROUGHPUT_BATCH : client === "kafka-fleet-b10" ? 10 : RARE_COMMIT_BATCH,
+        ),
+        // The defaults row publishes its results, as a worker would: each batch's acknowledgements and commit.
+        ...(client === "kafka-fleet-b10" && spec.resultsTopic !== undefined
+          ? { RESULTS_TOPIC: spec.resultsTopic }
+          : {}),
       });
       // One batch.committed event per batch: the service's own account of what it processed and committed.
       measured.onLine((line) => {
@@ -194,6 +243,7 @@ function startNodePeer(client: "kafkajs" | "ckjs-kafkajs", mode: string, spec: R
     ...["--lib", client === "kafkajs" ? "kafkajs" : "ckjs", "--mode", mode],
     ...["--brokers", BOOTSTRAP.join(","), "--topic", spec.topic],
     ...["--count", String(spec.count), "--size", String(spec.size), "--group", spec.group],
+    ...["--batch", String(THROUGHPUT_BATCH)],
   ]);
 }
 

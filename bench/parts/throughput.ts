@@ -1,8 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { startConsumer, startProducer, type ClientId, type Progress } from "../lib/clients.ts";
+import {
+  THROUGHPUT_BATCH,
+  startConsumer,
+  startProducer,
+  startService,
+  type ClientId,
+  type Progress,
+} from "../lib/clients.ts";
 import type { Scratch, TopicCounter } from "../lib/kafka.ts";
-import type { Measured } from "../lib/process.ts";
+import { jsonLine, type Measured } from "../lib/process.ts";
 import type { Reporter } from "../lib/reporter.ts";
 
 export interface ThroughputResult {
@@ -122,12 +129,13 @@ export async function measureConsumer(
 ): Promise<ThroughputResult> {
   const base = { role: "consumer" as const, client, valueBytes: size, messages: count };
   // The services refuse to start without their dead-letter topic; it stays empty here.
-  if (client === "kafka-fleet") await scratch.dlqFor(topic);
+  if (client.startsWith("kafka-fleet")) await scratch.dlqFor(topic);
+  const resultsTopic = client === "kafka-fleet-b10" ? await scratch.topic("results-b10") : undefined;
   let start: Progress | undefined;
   const done = Promise.withResolvers<Progress>();
   const measured = startConsumer(
     client,
-    { topic, count, size, group: scratch.group(client) },
+    { topic, count, size, group: scratch.group(client), ...(resultsTopic ? { resultsTopic } : {}) },
     (kind, progress) => {
       if (kind === "first") start = progress;
       else done.resolve(progress);
@@ -177,4 +185,82 @@ export async function warmUpCluster(
   const topic = await scratch.topic("warm-up");
   await measureProducer("java", topic, count, 100, counter, reporter);
   await measureConsumer("java", topic, count, 100, scratch, reporter);
+}
+
+export interface ScaleOutResult {
+  readonly processes: number;
+  readonly messages: number;
+  readonly messagesPerSecond: number;
+  readonly error?: string;
+  readonly round?: number;
+  readonly roundsMessagesPerSecond?: readonly number[];
+}
+
+/**
+ * Total throughput of `processes` batch consumers in one group. The group is formed on an empty topic first
+ * (each process owning some of the 6 partitions, so no rebalance falls inside the window), then Java's producer
+ * writes `count` records; the window runs from the group's first commit to the one that completes the count.
+ */
+export async function measureScaleOut(
+  processes: number,
+  count: number,
+  scratch: Scratch,
+  counter: TopicCounter,
+  reporter: Reporter,
+): Promise<ScaleOutResult> {
+  const topic = await scratch.topic(`scale-${processes}`);
+  await scratch.dlqFor(topic);
+  const group = scratch.group(`scale-${processes}`);
+  const owned = new Array<number>(processes).fill(0);
+  let total = 0;
+  let first: { at: number; size: number } | undefined;
+  const done = Promise.withResolvers<number>();
+  const members = Array.from({ length: processes }, (_, index) => {
+    const member = startService(
+      "batch-consumer",
+      { KAFKA_TOPIC: topic, CONSUMER_GROUP: group, BATCH_SIZE: String(THROUGHPUT_BATCH) },
+      `batch-consumer-${index + 1}`,
+    );
+    member.onLine((line, at) => {
+      const event = jsonLine(line);
+      if (event?.event === "rebalance.assigned" || event?.event === "rebalance.revoked") {
+        owned[index] = Number(event.owned);
+      } else if (event?.event === "batch.committed") {
+        const size = Number(event.size);
+        first ??= { at, size };
+        total += size;
+        if (total >= count) done.resolve(at);
+      }
+    });
+    return member;
+  });
+  let error: string | undefined;
+  let messagesPerSecond = 0;
+  try {
+    const formed = Date.now() + 90_000;
+    while (!(owned.every((n) => n > 0) && owned.reduce((a, b) => a + b, 0) === 6)) {
+      if (Date.now() > formed) throw new Error(`group not formed: owned ${owned.join("/")}`);
+      await sleep(POLL_MS);
+    }
+    reporter.step(
+      `  group of ${processes} formed (${owned.join("/")} partitions); producing ${count} records`,
+    );
+    const producer = await measureProducer("java", topic, count, 8, counter, reporter);
+    if (producer.error) throw new Error(`producer: ${producer.error}`);
+    const timeout = new AbortController();
+    const end = await Promise.race([
+      done.promise,
+      sleep(Math.max(120_000, count / 5), undefined, { signal: timeout.signal }).then(() => {
+        throw new Error(`timed out with ${total} of ${count} committed`);
+      }),
+    ]);
+    timeout.abort();
+    const start = first as { at: number; size: number };
+    messagesPerSecond = Math.round(((total - start.size) * 1000) / Math.max(1, end - start.at));
+  } catch (failure) {
+    error = String(failure);
+  } finally {
+    await Promise.all(members.map((member) => member.stop()));
+  }
+  return { processes, messages: count, messagesPerSecond, ...(error === undefined ? {} : { error }) };
 }

@@ -4,10 +4,10 @@ import { join, relative } from "node:path";
 
 import { format, resolveConfig } from "prettier";
 
-import { CLIENT_LABELS, REPO_ROOT } from "../lib/clients.ts";
+import { CLIENT_LABELS, REPO_ROOT, commitCadence } from "../lib/clients.ts";
 import type { LatencyResult } from "../parts/latency.ts";
 import type { MemoryResult } from "../parts/memory.ts";
-import type { ThroughputResult } from "../parts/throughput.ts";
+import type { ScaleOutResult, ThroughputResult } from "../parts/throughput.ts";
 import { memoryChart, throughputChart } from "./chart.ts";
 import { fmt, type TargetCheck } from "./targets.ts";
 
@@ -25,6 +25,8 @@ export interface BenchResults {
   /** Every round of the repeated latency runs. */
   readonly latencyRuns?: readonly LatencyResult[];
   readonly memory: readonly MemoryResult[];
+  /** Total msg/s of 1 and of 3 batch-consumer processes in one group. */
+  readonly scaleOut?: readonly ScaleOutResult[];
   readonly targets: readonly TargetCheck[];
 }
 
@@ -66,6 +68,7 @@ function throughputTable(results: readonly ThroughputResult[]): string {
       "peak RSS MiB",
       "kafka-fleet ÷ this",
       "every round, k msg/s",
+      "commits",
     ],
     results.map((r) => {
       const fleet = results.find(
@@ -86,6 +89,7 @@ function throughputTable(results: readonly ThroughputResult[]): string {
             "",
             "",
             rounds(r),
+            r.role === "consumer" ? commitCadence(r.client) : "–",
           ]
         : [
             r.role,
@@ -97,8 +101,23 @@ function throughputTable(results: readonly ThroughputResult[]): string {
             r.peakRssMiB.toFixed(0),
             ratio,
             rounds(r),
+            r.role === "consumer" ? commitCadence(r.client) : "–",
           ];
     }),
+  );
+}
+
+function scaleOutTable(results: readonly ScaleOutResult[]): string {
+  const one = results.find((r) => r.processes === 1 && !r.error);
+  return table(
+    ["batch-consumer processes", "records", "total msg/s", "÷ one process", "every round, k msg/s"],
+    results.map((r) => [
+      String(r.processes),
+      fmt(r.messages),
+      r.error ? `failed: ${r.error.slice(0, 80).replace(/[|\n]/g, " ")}` : fmt(r.messagesPerSecond),
+      one && !r.error ? `${(r.messagesPerSecond / one.messagesPerSecond).toFixed(2)}×` : "–",
+      (r.roundsMessagesPerSecond ?? [r.messagesPerSecond]).map((rate) => Math.round(rate / 1000)).join(" / "),
+    ]),
   );
 }
 
@@ -181,7 +200,19 @@ round, each in a group of its own, from the beginning. ${typeof c.rounds === "nu
 median round, and the last column lists every round.
 
 ${throughputTable(results.throughput)}
+${
+  results.scaleOut === undefined || results.scaleOut.length === 0
+    ? ""
+    : `
+## Scale-out
 
+1 and 3 batch-consumer processes (\`BATCH_SIZE=${batch}\`) in one group on a topic of 6 partitions: the group
+is formed first (every process owns partitions), then Java's ProducerPerformance writes the records; the total
+rate runs from the group's first commit to the commit that completes the count.
+
+${scaleOutTable(results.scaleOut)}
+`
+}
 ## End-to-end latency
 
 ${latencyTable(results.latency)}
@@ -208,15 +239,20 @@ ${Object.entries(m)
   (\`bench/clients/kafkajs-style.ts\`): \`send()\` of 1,000 messages with 8 sends in flight, and a consumer with
   \`eachBatch\` and the library's default auto-commit. Python confluent-kafka runs
   \`bench/clients/seed_python.py\`, written as the seed wrote it: \`produce()\` with a delivery callback and
-  \`poll(0)\` per message; \`consume(num_messages=${batch})\` and a synchronous commit per batch.
+  \`poll(0)\` per message, but idempotent as the producer service is; \`consume(num_messages=${batch})\` and a
+  synchronous commit per batch. The KafkaJS API of the binding hands \`eachBatch\` at most 32 records by default
+  (\`js.consumer.max.batch.size\`); it runs with ${batch} here. Each consumer row states how often it commits.
+  kafka-fleet's batch consumer also runs with \`BATCH_SIZE=100000\` (10 commits in a million records, close to
+  Java's auto-commit every 5 s) and at its defaults (\`BATCH_SIZE=10\`, \`BATCH_MAX_UNCOMMITTED=8\`, publishing
+  its results to a results topic, over the first 100,000 records).
 - **Order and rounds.** Before anything is timed, 1,000,000 records go through the Java tools untimed, so no
   client meets freshly started brokers. The latency runs come next, while the brokers have little else to do;
   then every client runs once per round, each round starting with a different client
   (the order rotates), and each client's median round is reported: on this shared machine the same client's
   figure can move by 2× between runs minutes apart, and neither a single run nor a fixed order would say which.
-  The bare loops of @confluentinc/kafka-javascript's callback API (\`bench/clients/ckjs-bare.ts\`: produce()
-  with a delivery report per message, idempotent, acks=all, as the producer service; consume(n) that only
-  counts, with no commits) show the binding's own ceiling on this machine.
+  The plain loops of @confluentinc/kafka-javascript's callback API (\`bench/clients/ckjs-bare.ts\`: produce()
+  with a delivery report per message that sleeps 1 ms on a full queue; consume(n) that only counts and never
+  commits) are what a first attempt on the binding looks like, not a ceiling.
 - **Values.** The services send int64 values, 8 bytes. The peers also run with 100-byte values; kafka-fleet
   has no 100-byte mode (a 100-byte value is a poison record to its consumers), so those rows have no
   kafka-fleet figure. Java's 8-byte records are random bytes, which are valid int64 values for the batch consumer.
@@ -239,7 +275,8 @@ ${Object.entries(m)
   histogram is scraped at the end as a cross-check (its buckets are too coarse for a ratio). Kafka's
   \`EndToEndLatency\` sends ${fmt(Number(c.e2eRecords))} 8-byte records one at a time with acks=all, each after the previous one
   arrived at its consumer, so its rate is whatever its latency allows; it sets linger.ms=0 and
-  fetch.max.wait.ms=0 for itself (the services keep their defaults: linger.ms 5, fetch.wait.max.ms 500). The
+  fetch.max.wait.ms=0 for itself (the paced producer service does not linger either; the consumers keep
+  librdkafka's fetch defaults). The
   pair the target compares (EndToEndLatency and the single consumer at 1k msg/s) runs in
   ${typeof c.rounds === "number" ? c.rounds : 1} round(s), alternating which goes first; each row is the median
   round by p99, and the last column lists every round's p99.

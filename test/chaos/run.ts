@@ -83,8 +83,9 @@ ${table}
 What the columns promise:
 - **missing** must be 0 everywhere: no acknowledged value is lost, whatever was killed.
 - **duplicates**: 0 for graceful rebalances and for exactly-once (read_committed); with at-least-once, a killed
-  consumer repeats at most its uncommitted batch, so at most kills × BATCH_SIZE; a broker loss may make a consumer's
-  commit fail and its batch repeat (counted, never lost).
+  consumer repeats at most its uncommitted batches (those under way, up to \`BATCH_MAX_UNCOMMITTED\`), so at most
+  kills × BATCH_MAX_UNCOMMITTED × BATCH_SIZE; a broker loss may make a consumer's commit fail and its batch repeat
+  (counted, never lost).
 `;
   // Formatted as `make lint` checks it, so a fresh run leaves the tree clean.
   const style = (await resolveConfig(`${REPO_ROOT}package.json`)) ?? {};

@@ -16,6 +16,9 @@ import {
   toError,
 } from "./rdkafka.ts";
 
+/** How long the read-back that confirms a commit may take before the commit counts as failed (and is retried). */
+const COMMIT_READ_BACK_TIMEOUT_MS = 30_000;
+
 export interface FleetConsumerOptions {
   readonly identity: ClientIdentity;
   readonly logger: Logger;
@@ -176,6 +179,46 @@ export class FleetConsumer {
     }
     this.#options.metrics.commits.inc({ result: "ok" });
     return Promise.resolve();
+  }
+
+  /**
+   * Commits `offsets` (each the next offset to read) without blocking the event loop, and resolves once the
+   * group's coordinator holds them. librdkafka's asynchronous commit only queues the request, and its answer
+   * (offset_commit_cb) is served only while a `consume()` happens to be polling; so the commit is followed by
+   * a read-back of the committed offsets on a worker thread. Both go to the coordinator over one connection,
+   * which Kafka serves in order: the read-back sees the commit, or the commit failed (e.g. a rebalance under
+   * way) and the offsets read are older. Either way the event loop never waits for the broker.
+   */
+  async commitInBackground(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    const plain = offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+    let held: TopicPartitionOffset[];
+    try {
+      this.#client.commit(plain);
+      held = await new Promise<TopicPartitionOffset[]>((resolve, reject) =>
+        this.#client.committed(
+          plain.map(({ topic, partition }) => ({ topic, partition })),
+          COMMIT_READ_BACK_TIMEOUT_MS,
+          (error, partitions) => (error ? reject(toError(error)) : resolve(partitions)),
+        ),
+      );
+    } catch (error) {
+      throw this.#commitFailure(error instanceof Error ? error.message : String(error), error);
+    }
+    const behind = plain.filter((wanted) => {
+      const found = held.find((one) => one.topic === wanted.topic && one.partition === wanted.partition);
+      return (found?.offset ?? -1) < wanted.offset;
+    });
+    if (behind.length > 0) {
+      const which = behind.map(({ partition, offset }) => `${partition}:${offset}`).join(",");
+      throw this.#commitFailure(`the coordinator does not hold ${which} after the commit`);
+    }
+    this.#options.metrics.commits.inc({ result: "ok" });
+  }
+
+  #commitFailure(reason: string, cause?: unknown): FleetError {
+    this.#options.metrics.commits.inc({ result: "failed" });
+    return new FleetError(KafkaErrorCode.commitFailed, `commit failed: ${reason}`, { cause });
   }
 
   /** Leaves the group (revoking, and so finishing, what we own) and closes. Idempotent. */

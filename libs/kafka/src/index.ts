@@ -1,3 +1,4 @@
+export { DeliveryLedger } from "./delivery-ledger.ts";
 export { FleetAdmin, defaultTopicSpec, type CommittedOffset, type TopicSpec } from "./admin.ts";
 export {
   baseClientConfig,
@@ -19,7 +20,7 @@ export {
 } from "./errors.ts";
 export {
   DeliveryProducer,
-  type DeliveryCallback,
+  type FailureCallback,
   type DeliveryProducerOptions,
   type OutgoingMessage,
 } from "./producer.ts";

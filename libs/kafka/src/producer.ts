@@ -1,8 +1,11 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+
 import type { Logger } from "@kafka-fleet/service";
 
 import type { ClientIdentity } from "./client-config.ts";
 import { reliableProducerConfig } from "./client-config.ts";
 import { connectClient, throttledClientErrorLog } from "./connect.ts";
+import { DeliveryLedger } from "./delivery-ledger.ts";
 import { DeliveryError } from "./errors.ts";
 import {
   ErrorCodes,
@@ -15,11 +18,24 @@ import {
   type TopicPartitionOffset,
 } from "./rdkafka.ts";
 
-/** Messages produced and not yet reported to JavaScript: librdkafka's default queue size. */
-const MAX_IN_FLIGHT = 100_000;
+/**
+ * How long a sender that found librdkafka's queue full waits inside librdkafka's flush (a condition wait on a
+ * worker thread, not on the event loop) before it tries again. The flush returns at once if the queue drains;
+ * with reports for failures only there is no per-message event that could say "room again" any sooner.
+ */
+const ROOM_WAIT_MS = 5;
+/**
+ * A drain is one long flush, started again if it times out (so a deadline or a stop is noticed). With reports
+ * served by callback, librdkafka's flush looks at its message count between waits of up to 10 ms for a report,
+ * so a drain ends at most ~10 ms after the queue emptied. Shorter flushes, called again and again, would notice
+ * sooner but cost far more: each one wakes every broker thread (measured: 3× the consumer's CPU).
+ */
+const DRAIN_STEP_MS = 1000;
+/** Drains at once; each holds one of libuv's 4 worker threads, which consume() and commits need too. */
+const MAX_DRAINS = 2;
 
-/** Called once per message with the delivery report's outcome: null when the cluster acknowledged it. */
-export type DeliveryCallback = (error: DeliveryError | null) => void;
+/** Called once for every message the cluster did not acknowledge. */
+export type FailureCallback = (error: DeliveryError) => void;
 
 export interface OutgoingMessage {
   readonly topic: string;
@@ -40,32 +56,70 @@ export interface DeliveryProducerOptions {
    * (`beginTransaction` … `commitTransaction`).
    */
   readonly transactionalId?: string;
+  /**
+   * A delivery report for every message instead of failures only, for a producer whose callers wait for small
+   * groups of messages while it keeps sending (a consumer's results): see `sendAll`.
+   */
+  readonly reportEveryMessage?: boolean;
+  /** librdkafka statistics every so many ms: progress (`acknowledged`) between drains. */
+  readonly statisticsIntervalMs?: number;
+}
+
+/** Every-message mode: the messages of one `sendAll`, resolved on the last one's report. */
+interface ReportGroup {
+  remaining: number;
+  failure: DeliveryError | undefined;
+  readonly done: () => void;
+}
+
+/** Someone waiting for messages [0, to) to be decided; `from` is where the ones they care about begin. */
+interface Waiter {
+  readonly from: number;
+  readonly to: number;
+  /** true: resolve once decided, whatever the outcome (a flush); false: reject if any of them failed. */
+  readonly anyOutcome: boolean;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
 }
 
 /**
- * An idempotent, acks=all producer where the delivery report, not produce(), decides that a message was sent.
- * When librdkafka's local queue is full, callers wait for room (backpressure) instead of dropping or crashing.
+ * An idempotent, acks=all producer where the cluster's acknowledgement, not produce(), decides that a message was
+ * sent. librdkafka reports failures only (`delivery.report.only.error`): a JavaScript object and an event per
+ * acknowledged message used to cost two thirds of the producer's main thread. A message counts as acknowledged
+ * once librdkafka's queue has drained after it was queued and no failure was reported that could be its own
+ * (`DeliveryLedger`). When the queue is full, senders wait for room (backpressure) instead of dropping or
+ * crashing.
  */
 export class DeliveryProducer {
   readonly #client: ProducerClient;
   readonly #logger: Logger;
-  #inFlight = 0;
-  readonly #maxInFlight: number;
-  #defaultOnDelivery: DeliveryCallback = () => undefined;
-  #refusedByLibrdkafka = false;
-  #roomWaiters: Array<() => void> = [];
-  #drainWaiters: Array<() => void> = [];
+  readonly #ledger = new DeliveryLedger();
+  #onFailure: FailureCallback = () => undefined;
+  #waiters: Waiter[] = [];
+  /** Drains under way, each by the number of messages queued when it began (it decides all before that). */
+  readonly #drainStarts: number[] = [];
+  #roomWait: Promise<void> | undefined;
+  /** Acknowledged messages according to librdkafka's statistics (progress only: the ledger is the verdict). */
+  #reportedAcknowledged = 0;
   #closing: Promise<void> | undefined;
 
-  private constructor(client: ProducerClient, logger: Logger, maxInFlight: number) {
+  readonly #everyMessage: boolean;
+  /** Every-message mode: messages queued whose report has not come yet. */
+  #unreported = 0;
+  #unreportedWaiters: Array<() => void> = [];
+
+  private constructor(client: ProducerClient, logger: Logger, everyMessage: boolean) {
     this.#client = client;
     this.#logger = logger;
-    this.#maxInFlight = maxInFlight;
+    this.#everyMessage = everyMessage;
   }
 
   static async connect(options: DeliveryProducerOptions): Promise<DeliveryProducer> {
     const client = new Producer({
       ...reliableProducerConfig(options.identity, options.purpose),
+      ...(options.statisticsIntervalMs === undefined
+        ? {}
+        : { "statistics.interval.ms": options.statisticsIntervalMs }),
       ...(options.transactionalId === undefined
         ? {}
         : {
@@ -75,15 +129,17 @@ export class DeliveryProducer {
             // librdkafka requires a message's delivery deadline to fit in its transaction's.
             "delivery.timeout.ms": 10_000,
           }),
+      ...(options.reportEveryMessage === true ? { "delivery.report.only.error": false } : {}),
       ...options.config,
     });
-    const producer = new DeliveryProducer(client, options.logger, MAX_IN_FLIGHT);
-    client.on("delivery-report", (error, report) =>
-      producer.#onDeliveryReport(error, report.topic, report.opaque),
-    );
+    const producer = new DeliveryProducer(client, options.logger, options.reportEveryMessage === true);
+    client.on("delivery-report", (error, report) => producer.#onReport(error, report.topic, report.opaque));
     client.on("event.error", throttledClientErrorLog(options.logger, "producer"));
+    if (options.statisticsIntervalMs !== undefined) {
+      client.on("event.stats", (stats: { message: string }) => producer.#onStats(stats.message));
+    }
     await connectClient(client, options.identity.bootstrapServers, options.connectTimeoutMs);
-    // Delivery reports are served by a background thread as soon as they arrive, not on a JS timer.
+    // Failure reports are served by a background thread as soon as they arrive, not on a JS timer.
     client.setPollInBackground(true);
     if (options.transactionalId !== undefined) {
       // Fences any earlier producer with the same id and aborts what it left open.
@@ -122,33 +178,39 @@ export class DeliveryProducer {
     return new Promise((resolve, reject) => step((error) => (error ? reject(toError(error)) : resolve())));
   }
 
-  /**
-   * Sets the callback for messages produced with `tryProduce(message)` and no callback of their own: one shared
-   * function instead of one reference per message (the fast path of a range producer).
-   */
-  onDelivery(callback: DeliveryCallback): void {
-    this.#defaultOnDelivery = callback;
+  /** Sets the callback called once for every message that failed (the range producer counts and logs them). */
+  onFailure(callback: FailureCallback): void {
+    this.#onFailure = callback;
   }
 
-  /** Messages produced whose delivery report has not arrived yet. */
-  get inFlight(): number {
-    return this.#inFlight;
+  /** Messages queued so far: note it before queuing some, and pass it to `acknowledgement(from)` after. */
+  get position(): number {
+    return this.#ledger.queued;
+  }
+
+  get failed(): number {
+    return this.#ledger.failed;
   }
 
   /**
-   * Queues one message. Returns false, and queues nothing, when there is no room: wait with `waitForRoom()` and
-   * try again. `onDelivery` is called exactly once for every message queued.
-   *
-   * Room is bounded twice. librdkafka refuses messages beyond its own queue (QUEUE_FULL), but it forgets a message
-   * as soon as its report is ready, while the report itself still waits for the JavaScript thread, which takes
-   * reports in small slices per event-loop turn. A producer faster than that slice would pile up reports without
-   * bound (memory grows by gigabytes), so messages whose report has not reached us count against room too.
+   * Messages acknowledged by the cluster as far as known now: at least those decided by a drain, or more, as
+   * librdkafka's statistics report them (each partition's last acknowledged message id, when statistics are on).
    */
-  tryProduce(message: OutgoingMessage, onDelivery: DeliveryCallback = this.#defaultOnDelivery): boolean {
-    if (this.#inFlight >= this.#maxInFlight) {
-      this.#refusedByLibrdkafka = false;
-      return false;
-    }
+  get acknowledged(): number {
+    const { queued, failed } = this.#ledger;
+    return Math.max(this.#ledger.acknowledged, Math.min(this.#reportedAcknowledged, queued - failed));
+  }
+
+  /** Messages queued and not yet known to be acknowledged or failed. */
+  get undecided(): number {
+    return this.#ledger.queued - this.#ledger.decided;
+  }
+
+  /**
+   * Queues one message. Returns false, and queues nothing, when librdkafka's queue is full: wait with
+   * `waitForRoom()` and try again.
+   */
+  tryProduce(message: OutgoingMessage, group?: ReportGroup): boolean {
     try {
       this.#client.produce(
         message.topic,
@@ -157,61 +219,92 @@ export class DeliveryProducer {
         message.key ?? null,
         // librdkafka stamps the create time itself.
         null,
-        // No per-message opaque on the hot path: each one costs the client a persistent reference.
-        onDelivery === this.#defaultOnDelivery ? undefined : onDelivery,
+        // Every-message mode: the group the report counts towards (one object per sendAll, not per message).
+        group,
         message.headers,
       );
     } catch (error) {
-      if ((error as LibrdKafkaError).code === ErrorCodes.ERR__QUEUE_FULL) {
-        this.#refusedByLibrdkafka = true;
-        return false;
-      }
+      if ((error as LibrdKafkaError).code === ErrorCodes.ERR__QUEUE_FULL) return false;
       throw error;
     }
-    this.#inFlight += 1;
+    this.#ledger.queue();
+    if (this.#everyMessage) this.#unreported += 1;
     return true;
   }
 
-  /** Resolves when a delivery report has made room in the queue (or soon, if none is pending). */
+  /** Resolves once the queue has drained or ROOM_WAIT_MS passed; every waiting sender shares one wait. */
   waitForRoom(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#roomWaiters.push(resolve);
-      // With nothing in flight no report will come to wake us; look again shortly.
-      if (this.#inFlight === 0) setTimeout(() => this.#wakeRoomWaiters(), 10);
-    });
+    this.#roomWait ??= new Promise<void>((resolve) =>
+      this.#client.flush(ROOM_WAIT_MS, () => resolve()),
+    ).finally(() => (this.#roomWait = undefined));
+    return this.#roomWait;
   }
 
-  /** Produces with backpressure and resolves on the message's delivery report (rejects with a DeliveryError). */
-  async send(message: OutgoingMessage): Promise<void> {
-    const delivered = new Promise<void>((resolve, reject) => {
-      const onDelivery: DeliveryCallback = (error) => (error ? reject(error) : resolve());
-      const attempt = (): Promise<void> | void => {
-        if (!this.tryProduce(message, onDelivery)) return this.waitForRoom().then(attempt);
-      };
-      Promise.resolve(attempt()).catch(reject);
-    });
-    return delivered;
+  /** Queues one message, waiting for room as long as the queue is full. */
+  async produce(message: OutgoingMessage): Promise<void> {
+    while (!this.tryProduce(message)) await this.waitForRoom();
   }
 
   /**
-   * Waits until every message queued has had its delivery report handled here, or `timeoutMs` passed, and
-   * returns how many are still without one. librdkafka's own flush is not enough: it returns once its queue is
-   * empty, while the reports may still be on their way to the JavaScript thread.
+   * Resolves once every message queued from position `from` until now is acknowledged; rejects with a
+   * DeliveryError if a failure was reported that may be one of them. Many callers share one drain.
+   */
+  acknowledgement(from: number): Promise<void> {
+    return this.#wait(from, this.#ledger.queued, false);
+  }
+
+  /** Queues one message (waiting for room) and resolves once the cluster acknowledged it. */
+  async send(message: OutgoingMessage): Promise<void> {
+    if (this.#everyMessage) return this.#sendGroup([message]);
+    const from = this.position;
+    await this.produce(message);
+    await this.acknowledgement(from);
+  }
+
+  /**
+   * Queues all `messages` (waiting for room) and resolves once the cluster acknowledged all of them. With
+   * failure-only reports that takes a drain: librdkafka's whole queue empty, which a producer that keeps sending
+   * rarely sees; with a report for every message, the group resolves on its own last report.
+   */
+  async sendAll(messages: Iterable<OutgoingMessage>): Promise<void> {
+    if (this.#everyMessage) return this.#sendGroup([...messages]);
+    const from = this.position;
+    for (const message of messages) {
+      if (!this.tryProduce(message)) await this.produce(message);
+    }
+    await this.acknowledgement(from);
+  }
+
+  #sendGroup(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const group: ReportGroup = {
+        remaining: messages.length,
+        failure: undefined,
+        done: () => (group.failure === undefined ? resolve() : reject(group.failure)),
+      };
+      void (async () => {
+        for (const message of messages) {
+          while (!this.tryProduce(message, group)) await this.waitForRoom();
+        }
+      })().catch(reject);
+    });
+  }
+
+  /**
+   * Waits until every message queued so far is acknowledged or failed, or `timeoutMs` passed, and returns how
+   * many are still undecided (0 = all decided; `failed` says how many of them failed).
    */
   async flush(timeoutMs: number): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.#inFlight > 0 && Date.now() < deadline) {
-      const left = Math.max(1, deadline - Date.now());
-      const drained = new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
-      await new Promise<void>((resolve) => this.#client.flush(left, () => resolve()));
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        drained,
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(left, 100)))),
-      ]);
-      clearTimeout(timer);
-    }
-    return this.#inFlight;
+    if (this.#everyMessage) return this.#flushReported(timeoutMs);
+    const target = this.#ledger.queued;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#wait(0, target, true).catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    return Math.max(0, target - this.#ledger.decided);
   }
 
   /** Flushes within `flushTimeoutMs`, then disconnects. Safe to call twice: the second call awaits the first. */
@@ -225,29 +318,149 @@ export class DeliveryProducer {
           timeoutMs: flushTimeoutMs,
         });
       }
+      // Whoever still waits would wait for a queue nobody drains any more.
+      this.#settleWaiters(new Error("producer closed"));
       await new Promise<void>((resolve) => this.#client.disconnect(0, () => resolve()));
     })();
     return this.#closing;
   }
 
-  #onDeliveryReport(error: LibrdKafkaError | null | undefined, topic: string, opaque: unknown): void {
-    this.#inFlight -= 1;
-    const onDelivery = (opaque as DeliveryCallback | undefined) ?? this.#defaultOnDelivery;
-    onDelivery(error ? new DeliveryError(topic, error) : null);
-    // Wake senders once there is real room: librdkafka frees a slot per report; our own bound waits for a
-    // tenth of the window to drain, so a waiting sender is not woken (and refused) once per report.
-    if (this.#refusedByLibrdkafka || this.#inFlight <= this.#maxInFlight * 0.9) this.#wakeRoomWaiters();
-    if (this.#inFlight === 0 && this.#drainWaiters.length > 0) {
-      const waiters = this.#drainWaiters;
-      this.#drainWaiters = [];
+  /** Every-message mode: waits until every message queued has had its report, or `timeoutMs` passed. */
+  async #flushReported(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#unreported > 0 && Date.now() < deadline) {
+      const reported = new Promise<void>((resolve) => this.#unreportedWaiters.push(resolve));
+      const left = Math.max(1, deadline - Date.now());
+      // librdkafka's flush returns once its queue is empty; the reports may still be on their way to us.
+      await new Promise<void>((resolve) => this.#client.flush(left, () => resolve()));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([reported, new Promise<void>((resolve) => (timer = setTimeout(resolve, 100)))]);
+      clearTimeout(timer);
+    }
+    return this.#unreported;
+  }
+
+  #wait(from: number, to: number, anyOutcome: boolean): Promise<void> {
+    if (to <= this.#ledger.decided) {
+      return anyOutcome || this.#ledger.outcome(from, to) === "acknowledged"
+        ? Promise.resolve()
+        : Promise.reject(this.#failure(from, to));
+    }
+    const waited = new Promise<void>((resolve, reject) =>
+      this.#waiters.push({ from, to, anyOutcome, resolve, reject }),
+    );
+    this.#startDrainIfUseful();
+    return waited;
+  }
+
+  /**
+   * Starts a drain when someone waits for messages that no drain under way covers (each decides only what was
+   * queued before it began), up to MAX_DRAINS at once: a message queued just after a drain began then waits
+   * for about one drain, not for the rest of that one and all of the next.
+   */
+  #startDrainIfUseful(): void {
+    const latest = this.#drainStarts.at(-1) ?? -1;
+    if (this.#drainStarts.length >= MAX_DRAINS || !this.#waiters.some((waiter) => waiter.to > latest)) return;
+    void this.#drain();
+  }
+
+  /**
+   * One drain: librdkafka's flush returns once its queue is empty, which decides every message queued before the
+   * drain began; a flush that timed out is started again.
+   */
+  async #drain(): Promise<void> {
+    const queuedAtStart = this.#ledger.queued;
+    this.#drainStarts.push(queuedAtStart);
+    try {
+      for (;;) {
+        const error = await new Promise<LibrdKafkaError | null | undefined>((resolve) =>
+          this.#client.flush(DRAIN_STEP_MS, (flushError) => resolve(flushError)),
+        );
+        if (!error) break;
+        if (error.code !== ErrorCodes.ERR__TIMED_OUT) {
+          // Disconnected: nothing will be decided any more.
+          this.#settleWaiters(toError(error));
+          return;
+        }
+      }
+      await this.#failureReportsHandled();
+      this.#ledger.drained(queuedAtStart);
+      this.#settleWaiters();
+    } finally {
+      this.#drainStarts.splice(this.#drainStarts.indexOf(queuedAtStart), 1);
+      if (this.#waiters.length > 0) this.#startDrainIfUseful();
+    }
+  }
+
+  /**
+   * librdkafka's flush returns once every failure report was handed to the binding, which passes them on to
+   * JavaScript in slices of 100 per event-loop turn: wait until two turns in a row bring none.
+   */
+  async #failureReportsHandled(): Promise<void> {
+    for (let quiet = 0; quiet < 2;) {
+      const before = this.#ledger.failed;
+      await yieldToEventLoop();
+      quiet = this.#ledger.failed === before ? quiet + 1 : 0;
+    }
+  }
+
+  /** Resolves or rejects the waiters that are decided now (all of them, with `error`, when given). */
+  #settleWaiters(error?: Error): void {
+    const waiting: Waiter[] = [];
+    for (const waiter of this.#waiters) {
+      if (error !== undefined) waiter.reject(error);
+      else if (waiter.to > this.#ledger.decided) waiting.push(waiter);
+      else if (waiter.anyOutcome || this.#ledger.outcome(waiter.from, waiter.to) === "acknowledged")
+        waiter.resolve();
+      else waiter.reject(this.#failure(waiter.from, waiter.to));
+    }
+    this.#waiters = waiting;
+  }
+
+  #failure(from: number, to: number): DeliveryError {
+    return new DeliveryError("the cluster", {
+      code: ErrorCodes.ERR__FAIL,
+      message: `a failure was reported for one of the ${to - from} messages sent`,
+    });
+  }
+
+  #onReport(error: LibrdKafkaError | null | undefined, topic: string, opaque: unknown): void {
+    const failure = error ? new DeliveryError(topic, error) : undefined;
+    if (failure !== undefined) {
+      this.#ledger.fail();
+      this.#onFailure(failure);
+    }
+    if (!this.#everyMessage) return;
+    this.#unreported -= 1;
+    const group = opaque as ReportGroup | undefined;
+    if (group !== undefined) {
+      group.failure ??= failure;
+      group.remaining -= 1;
+      if (group.remaining === 0) group.done();
+    }
+    if (this.#unreported === 0 && this.#unreportedWaiters.length > 0) {
+      const waiters = this.#unreportedWaiters;
+      this.#unreportedWaiters = [];
       for (const wake of waiters) wake();
     }
   }
 
-  #wakeRoomWaiters(): void {
-    if (this.#roomWaiters.length === 0) return;
-    const waiters = this.#roomWaiters;
-    this.#roomWaiters = [];
-    for (const wake of waiters) wake();
+  #onStats(json: string): void {
+    type PartitionStats = { acked_msgid?: number };
+    let stats: { topics?: Record<string, { partitions?: Record<string, PartitionStats> }> };
+    try {
+      stats = JSON.parse(json) as typeof stats;
+    } catch {
+      return;
+    }
+    // Each partition numbers its messages 1, 2, … in the order they were queued; with idempotence librdkafka
+    // reports the last one the cluster acknowledged. Partition -1 holds messages not yet partitioned.
+    let acknowledged = 0;
+    for (const topic of Object.values(stats.topics ?? {})) {
+      for (const [partition, partitionStats] of Object.entries(topic.partitions ?? {})) {
+        if (partition !== "-1") acknowledged += partitionStats.acked_msgid ?? 0;
+      }
+    }
+    this.#reportedAcknowledged = Math.max(this.#reportedAcknowledged, acknowledged);
   }
 }

@@ -43,6 +43,21 @@ export function commitOffsets(records: Iterable<RecordPosition>): RecordPosition
   return [...next.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
 }
 
+/**
+ * The same offsets as `commitOffsets`, taken from each partition's last record only: records of one partition
+ * arrive in offset order, so a backward scan can stop as soon as it has seen `partitions` partitions (pass the
+ * number owned; a batch rarely spans fewer, and then the scan simply runs to the start).
+ */
+export function lastOffsets(records: readonly RecordPosition[], partitions = Infinity): RecordPosition[] {
+  const found: RecordPosition[] = [];
+  for (let i = records.length - 1; i >= 0 && found.length < partitions; i -= 1) {
+    const record = records[i] as RecordPosition;
+    if (found.some((known) => known.partition === record.partition && known.topic === record.topic)) continue;
+    found.push({ topic: record.topic, partition: record.partition, offset: record.offset + 1 });
+  }
+  return found.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+}
+
 /** Records held until their batch is due; `startedAt` is when the first of them arrived. */
 export class BatchAccumulator<T extends RecordPosition> {
   #records: T[] = [];
@@ -65,6 +80,17 @@ export class BatchAccumulator<T extends RecordPosition> {
   add(record: T, now: number): void {
     if (this.#records.length === 0) this.#startedAt = now;
     this.#records.push(record);
+  }
+
+  /** Adds many records at once (what one fetch brought). */
+  addAll(records: readonly T[], now: number): void {
+    if (records.length === 0) return;
+    if (this.#records.length === 0) {
+      this.#startedAt = now;
+      this.#records = records.slice();
+    } else {
+      for (const record of records) this.#records.push(record);
+    }
   }
 
   isDue(now: number): boolean {

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { BatchAccumulator, commitOffsets, isBatchDue, pollTimeoutMs } from "@kafka-fleet/processing";
+import {
+  BatchAccumulator,
+  commitOffsets,
+  isBatchDue,
+  lastOffsets,
+  pollTimeoutMs,
+} from "@kafka-fleet/processing";
 
 const rules = { maxSize: 10, maxWaitMs: 1000 };
 const record = (partition: number, offset: number, topic = "t") => ({ topic, partition, offset });
@@ -39,7 +45,36 @@ describe("commitOffsets", () => {
   });
 });
 
+describe("lastOffsets", () => {
+  it("commits offset + 1 of each partition's last record, as commitOffsets does for records in offset order", () => {
+    const records = [record(0, 5), record(1, 8), record(0, 6), record(2, 0, "u"), record(0, 7), record(1, 9)];
+    assert.deepEqual(lastOffsets(records), [record(0, 8), record(1, 10), record(2, 1, "u")]);
+    assert.deepEqual(lastOffsets(records), commitOffsets(records));
+  });
+  it("stops once it has seen as many partitions as it was told exist", () => {
+    const records = [record(0, 1), record(1, 4), record(0, 2)];
+    assert.deepEqual(lastOffsets(records, 1), [record(0, 3)]);
+    assert.deepEqual(lastOffsets(records, 2), [record(0, 3), record(1, 5)]);
+  });
+  it("commits nothing for an empty batch", () => {
+    assert.deepEqual(lastOffsets([]), []);
+  });
+});
+
 describe("BatchAccumulator", () => {
+  it("adds what a fetch brought in one call, starting the clock on the first", () => {
+    const batch = new BatchAccumulator(rules);
+    batch.addAll([record(0, 0), record(0, 1)], 100);
+    batch.addAll([record(0, 2)], 5000);
+    assert.equal(batch.size, 3);
+    assert.equal(batch.isDue(100 + rules.maxWaitMs - 1), false);
+    assert.equal(batch.isDue(100 + rules.maxWaitMs), true);
+    assert.deepEqual(
+      batch.take().map(({ offset }) => offset),
+      [0, 1, 2],
+    );
+  });
+
   it("falls due at maxSize and leaves no room beyond it", () => {
     const batch = new BatchAccumulator(rules);
     for (let offset = 0; offset < 9; offset += 1) batch.add(record(0, offset), 0);

@@ -21,14 +21,13 @@ export function createDefaultHandler(
 ): RecordHandler {
   if (results === undefined) return () => Promise.resolve();
   const { producer, topic } = results;
-  return async (records) => {
-    await Promise.all(
+  return (records) =>
+    producer.sendAll(
       records.map((record) => {
         const bytes = serializeInt(record.value);
-        return producer.send({ topic, key: bytes, value: bytes });
+        return { topic, key: bytes, value: bytes };
       }),
     );
-  };
 }
 
 /** How a consumer service can be adapted without copying it: wrap (or replace) the handler it would use. */

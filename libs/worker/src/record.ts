@@ -25,16 +25,16 @@ export type DecodedRecord =
   { readonly ok: true; readonly record: ValueRecord } | { readonly ok: false; readonly poison: PoisonRecord };
 
 export function decodeMessage(message: Message): DecodedRecord {
-  const position = {
-    topic: message.topic,
-    partition: message.partition,
-    offset: message.offset,
-    timestamp: message.timestamp ?? Date.now(),
-  };
+  const { topic, partition, offset } = message;
+  const timestamp = message.timestamp ?? Date.now();
   try {
-    return { ok: true, record: { ...position, value: deserializeInt(message.value) } };
+    // Built in one literal: this runs once per record consumed.
+    return {
+      ok: true,
+      record: { topic, partition, offset, timestamp, value: deserializeInt(message.value) },
+    };
   } catch (error) {
     if (!(error instanceof SerdeError)) throw error;
-    return { ok: false, poison: { ...position, error, message } };
+    return { ok: false, poison: { topic, partition, offset, timestamp, error, message } };
   }
 }

@@ -65,6 +65,11 @@ export async function startKafkaClients(
     logger,
     connectTimeoutMs: config.connectTimeoutMs,
     purpose: "output",
+    // A report per message: each batch's results are acknowledged on their own reports. With failure-only
+    // reports, acknowledgement needs librdkafka's whole queue empty, which a pipelined consumer that keeps
+    // sending results rarely lets happen (measured at BATCH_SIZE 10: 49 ms per batch instead of 18-22 ms, half
+    // the throughput). The report objects cost ~1 µs each, far below what a consumed record costs.
+    reportEveryMessage: true,
     // Unique per live member: zombies are fenced by the group generation that travels with the offsets.
     ...(options.transactional === true
       ? {

@@ -3,10 +3,13 @@ import { performance } from "node:perf_hooks";
 import type { DeliveryProducer, FleetConsumer, Message, TopicPartition } from "@kafka-fleet/kafka";
 import {
   BatchAccumulator,
+  BatchPipeline,
   PendingCommits,
   commitOffsets,
+  lastOffsets,
   partitionKey as keyOf,
   type FlushRules,
+  type RecordPosition,
   type RetryRules,
 } from "@kafka-fleet/processing";
 import {
@@ -27,9 +30,24 @@ import {
 
 /** How long one poll may block while no batch is open: bounds how late a stop request is noticed. */
 const IDLE_POLL_MS = 200;
+/** Records per batch whose end-to-end latency is observed, evenly spaced: a histogram needs no more. */
+const LATENCY_SAMPLES = 16;
+
+/** What the log and the metrics say about a batch once it is committed. */
+interface BatchInfo {
+  readonly size: number;
+  readonly reason: string;
+  readonly started: number;
+}
 
 export interface BatchWorkerOptions {
   readonly rules: FlushRules;
+  /**
+   * Batches that may be under way and not committed at once (BATCH_MAX_UNCOMMITTED): batch N+1 is processed
+   * while batch N's results are acknowledged and its offsets committed. 1 = each batch is committed before the
+   * next one is processed. A crash may repeat this many batches.
+   */
+  readonly maxUncommitted: number;
   readonly retry: RetryRules;
   readonly logger: Logger;
   readonly metrics: ConsumerMetrics & BatchMetrics;
@@ -38,26 +56,36 @@ export interface BatchWorkerOptions {
 
 /**
  * Fills a batch up to maxSize records or until maxWaitMs after its first record, processes the whole batch,
- * then commits, per partition, the offset after the last record processed. A batch that fails is not committed.
- * Flushes are serialised, so a revocation waits for the batch in flight and then finishes the one in hand.
+ * then commits, per partition, the offset after the last record processed. A batch that fails is not committed,
+ * nor is any batch after it. Up to `maxUncommitted` batches are under way at once: their processing overlaps
+ * the acknowledgements and commits of the ones before them, and their commits go out in order, each one only
+ * after its batch (and every batch before it) succeeded.
  */
 export class BatchWorker {
   readonly #options: BatchWorkerOptions;
   readonly #batch: BatchAccumulator<Message>;
+  readonly #pipeline = new BatchPipeline<BatchInfo>();
   readonly #pending = new PendingCommits();
+  /** Batches processed whose commit was refused (e.g. mid-rebalance): they are logged with the next commit. */
+  #deferred: BatchInfo[] = [];
+  /** Partitions being revoked: still ours to commit until the revocation is done. */
+  readonly #revoking = new Set<string>();
   #consumer: FleetConsumer | undefined;
   #handler: RecordHandler = () => Promise.resolve();
   #deadLetters!: DeadLetters;
   #transactions: DeliveryProducer | undefined;
   #signal: AbortSignal = new AbortController().signal;
   #exclusive: Promise<unknown> = Promise.resolve();
+  #committing = false;
+  #failure: Error | undefined;
+  #changed = Promise.withResolvers<void>();
 
   constructor(options: BatchWorkerOptions) {
     this.#options = options;
     this.#batch = new BatchAccumulator(options.rules);
   }
 
-  /** Polls until `signal` is aborted, then finishes the batch in hand. */
+  /** Polls until `signal` is aborted, then finishes the batch in hand and waits for every commit. */
   async run(
     consumer: FleetConsumer,
     outputs: { handler: RecordHandler; deadLetters: DeadLetters; transactions: DeliveryProducer | undefined },
@@ -70,7 +98,7 @@ export class BatchWorker {
     this.#signal = signal;
     const { health } = this.#options;
     let fetching = this.#fetch(this.#batch.room, IDLE_POLL_MS);
-    while (!signal.aborted) {
+    while (!signal.aborted && this.#failure === undefined) {
       this.#accept(await fetching);
       health.beat();
       if (this.#batch.isDue(Date.now())) {
@@ -78,7 +106,7 @@ export class BatchWorker {
         // so its polling overlaps the handler's awaits and the commit's round trip. One consume() at a time
         // keeps each partition's records in order; what it brings joins the next batch.
         fetching = this.#fetch(this.#options.rules.maxSize, IDLE_POLL_MS);
-        await this.#flush("full or waited long enough");
+        await this.#dispatch("full or waited long enough");
       } else {
         fetching = this.#fetch(
           Math.max(1, this.#batch.room),
@@ -87,8 +115,15 @@ export class BatchWorker {
       }
     }
     // Records already fetched are processed with the batch in hand rather than left for redelivery.
-    this.#accept(await fetching);
-    await this.#flush("stopping");
+    const last = await fetching;
+    if (this.#failure === undefined) {
+      this.#accept(last);
+      await this.#dispatch("stopping");
+    }
+    await this.#allCommitted();
+    if (this.#failure !== undefined) throw this.#failure;
+    // A commit refused on the way (a rebalance) still has its offsets pending: one more try.
+    await this.#commitPending([]);
   }
 
   #fetch(max: number, timeoutMs: number): Promise<Message[]> {
@@ -100,23 +135,51 @@ export class BatchWorker {
 
   #accept(messages: readonly Message[]): void {
     const consumer = this.#consumer;
-    if (consumer === undefined) return;
+    if (consumer === undefined || messages.length === 0) return;
     this.#options.metrics.messagesConsumed.inc(messages.length);
     const now = Date.now();
+    // A record fetched before its partition was revoked is not ours to process any more. Records come in runs
+    // of one partition: ask once per run, and take the whole fetch at once when every record is ours.
+    let allOwned = true;
+    let previous: Message | undefined;
     for (const message of messages) {
-      // A record fetched before its partition was revoked is not ours to process any more.
-      if (consumer.owns(message.topic, message.partition)) this.#batch.add(message, now);
+      if (
+        previous !== undefined &&
+        previous.partition === message.partition &&
+        previous.topic === message.topic
+      )
+        continue;
+      previous = message;
+      if (!consumer.owns(message.topic, message.partition)) {
+        allOwned = false;
+        break;
+      }
     }
+    if (allOwned) this.#batch.addAll(messages, now);
+    else
+      this.#batch.addAll(
+        messages.filter((message) => consumer.owns(message.topic, message.partition)),
+        now,
+      );
   }
 
-  /** The consumer's revocation hook: finish and commit the batch in hand before the partitions go. */
+  /** The consumer's revocation hook: finish and commit every batch under way before the partitions go. */
   readonly onRevoke = async (partitions: readonly TopicPartition[], lost: boolean): Promise<void> => {
     const gone = new Set(partitions.map(keyOf));
     const isGone = (position: { topic: string; partition: number }) => gone.has(keyOf(position));
-    if (!lost) await this.#flush("partitions revoked", gone);
+    if (!lost) {
+      for (const key of gone) this.#revoking.add(key);
+      try {
+        await this.#dispatch("partitions revoked");
+        await this.#allCommitted();
+      } finally {
+        for (const key of gone) this.#revoking.delete(key);
+      }
+    }
+    // Lost partitions may belong to another member already: our commit would be refused, so their records in
+    // hand are dropped unprocessed and come back to the new owner. Nothing is lost either way. After the batch
+    // being handed over (an exactly-once transaction is finished first, as before).
     await this.#runExclusive(() => {
-      // Lost partitions may belong to another member already: our commit would be refused, so their records
-      // in hand are dropped unprocessed and come back to the new owner. Nothing is lost either way.
       const dropped = this.#batch.drop(isGone);
       const uncommitted = this.#pending.drop(isGone);
       if (dropped > 0 || uncommitted.length > 0) {
@@ -131,22 +194,80 @@ export class BatchWorker {
     });
   };
 
-  /** Processes the batch in hand (if any), then commits what is pending; `revoking` may still be committed. */
-  #flush(reason: string, revoking: ReadonlySet<string> = new Set()): Promise<void> {
+  /**
+   * Hands the batch in hand (if any) over for processing, once fewer than maxUncommitted batches are under way.
+   * Serialised, so batches start in the order they were filled.
+   */
+  #dispatch(reason: string): Promise<void> {
     return this.#runExclusive(async () => {
       const consumer = this.#consumer;
       if (consumer === undefined) return;
-      const started = performance.now();
-      const messages = this.#batch.take();
-      const batch = { reason, size: messages.length, started };
       if (this.#transactions !== undefined) {
+        const messages = this.#batch.take();
+        const batch = { reason, size: messages.length, started: performance.now() };
         if (messages.length > 0)
           await this.#processInTransaction(this.#transactions, consumer, messages, batch);
         return;
       }
-      if (messages.length > 0) await this.#process(messages);
-      await this.#commitPending(consumer, revoking, batch);
+      while (this.#pipeline.uncommitted >= this.#options.maxUncommitted && this.#failure === undefined) {
+        await this.#changed.promise;
+      }
+      const messages = this.#batch.take();
+      if (messages.length === 0 || this.#failure !== undefined) return;
+      const info = { size: messages.length, reason, started: performance.now() };
+      const offsets = lastOffsets(messages, consumer.ownedPartitions + this.#revoking.size || Infinity);
+      const started = this.#pipeline.start(offsets, info);
+      void this.#process(messages)
+        .then(
+          () => this.#pipeline.finish(started, true),
+          (error: unknown) => {
+            this.#pipeline.finish(started, false);
+            this.#failure ??= error instanceof Error ? error : new Error(String(error));
+          },
+        )
+        .finally(() => {
+          this.#startCommits();
+          this.#notifyChange();
+        });
     });
+  }
+
+  /** Commits processed batches, oldest first, one commit at a time (several batches at once if they are ready). */
+  #startCommits(): void {
+    if (this.#committing) return;
+    this.#committing = true;
+    void (async () => {
+      try {
+        for (;;) {
+          const taken = this.#pipeline.takeCommittable();
+          if (taken === undefined || taken === "failed") {
+            // Decided in the same turn as the check: a batch finishing now starts a new loop.
+            this.#committing = false;
+            return;
+          }
+          this.#pending.add(taken.offsets);
+          await this.#commitPending(taken.batches);
+          this.#pipeline.commitAnswered(taken.batches.length);
+          this.#notifyChange();
+        }
+      } catch (error) {
+        this.#committing = false;
+        this.#failure ??= error instanceof Error ? error : new Error(String(error));
+      } finally {
+        this.#notifyChange();
+      }
+    })();
+  }
+
+  /** Resolves once nothing is under way and uncommitted (or a batch failed). */
+  async #allCommitted(): Promise<void> {
+    while (this.#pipeline.uncommitted > 0 && this.#failure === undefined) await this.#changed.promise;
+  }
+
+  #notifyChange(): void {
+    const changed = this.#changed;
+    this.#changed = Promise.withResolvers<void>();
+    changed.resolve();
   }
 
   /**
@@ -175,7 +296,6 @@ export class BatchWorker {
         );
       throw error;
     }
-    this.#pending.settle(offsets);
     this.#options.metrics.commits.inc({ result: "ok" });
     this.#options.metrics.batchProcessing.observe((performance.now() - batch.started) / 1000);
     this.#options.logger.info({
@@ -196,21 +316,24 @@ export class BatchWorker {
   async #process(messages: Message[], options: { retries: boolean } = { retries: true }): Promise<void> {
     const { logger, metrics } = this.#options;
     const deadLetters = this.#deadLetters;
-    const good: Array<{ record: ValueRecord; message: Message }> = [];
+    const records: ValueRecord[] = [];
+    /** The message each record came from, only once a record is set aside (dead letters carry it whole). */
+    const sources: Message[] = [];
     const setAside: Array<Promise<void>> = [];
     for (const message of messages) {
       const decoded = decodeMessage(message);
-      if (decoded.ok) good.push({ record: decoded.record, message });
-      else setAside.push(deadLetters.send(message, decoded.poison.error));
+      if (decoded.ok) {
+        records.push(decoded.record);
+        sources.push(message);
+      } else setAside.push(deadLetters.send(message, decoded.poison.error));
     }
 
-    let processed = good.length;
+    let processed = records.length;
     const first = messages[0];
     try {
-      const records = good.map(({ record }) => record);
       if (options.retries) {
         await this.#withRetries(records, {
-          size: good.length,
+          size: records.length,
           partition: first?.partition,
           offset: first?.offset,
         });
@@ -219,26 +342,24 @@ export class BatchWorker {
       }
     } catch (error) {
       if (isTransientFailure(error) || !options.retries) throw error;
-      logger.warn({ event: "batch.isolating_failure", size: good.length, ...describeError(error) });
+      logger.warn({ event: "batch.isolating_failure", size: records.length, ...describeError(error) });
       processed = 0;
-      for (const { record, message } of good) {
+      for (const [index, record] of records.entries()) {
         try {
           await this.#handler([record]);
           processed += 1;
         } catch (recordError) {
           if (isTransientFailure(recordError)) throw recordError;
-          setAside.push(deadLetters.send(message, describeError(recordError)));
+          setAside.push(deadLetters.send(sources[index] as Message, describeError(recordError)));
         }
       }
     }
     // Every record is now processed or set aside; only once the dead letters are acknowledged may it commit.
     await Promise.all(setAside);
 
-    const finishedAt = Date.now();
     metrics.messagesProcessed.inc(processed);
     metrics.batchSize.observe(messages.length);
-    for (const { record } of good) metrics.endToEndLatency.observe((finishedAt - record.timestamp) / 1000);
-    this.#pending.add(commitOffsets(messages));
+    observeLatency(records, metrics);
   }
 
   #withRetries(records: readonly ValueRecord[], what: Record<string, unknown>): Promise<void> {
@@ -251,28 +372,44 @@ export class BatchWorker {
     });
   }
 
-  async #commitPending(
-    consumer: FleetConsumer,
-    revoking: ReadonlySet<string>,
-    batch: { reason: string; size: number; started: number },
-  ): Promise<void> {
+  /** Commits what is pending for partitions we own (or are revoking); logs `batches` once it is committed. */
+  async #commitPending(batches: readonly BatchInfo[]): Promise<void> {
+    const consumer = this.#consumer;
+    if (consumer === undefined) return;
     const { logger, metrics } = this.#options;
-    const offsets = this.#pending.select(
-      (position) => consumer.owns(position.topic, position.partition) || revoking.has(keyOf(position)),
-    );
-    if (offsets.length === 0) return;
+    const ours = (position: RecordPosition) =>
+      consumer.owns(position.topic, position.partition) || this.#revoking.has(keyOf(position));
+    // Offsets of partitions that went while their batch was under way are not ours to commit any more.
+    this.#pending.drop((position) => !ours(position));
+    const offsets = this.#pending.select(ours);
     const described = offsets.map(({ partition, offset }) => `${partition}:${offset}`).join(",");
+    const covered = [...this.#deferred, ...batches];
+    if (offsets.length === 0) return;
     try {
-      await consumer.commit(offsets);
+      await consumer.commitInBackground(offsets);
     } catch (error) {
       // Typically a rebalance under way. The offsets stay pending and go out with the next commit; the batch is
       // not processed again unless its partition moves before then.
+      this.#deferred = covered;
       logger.warn({ event: "batch.commit_deferred", offsets: described, ...describeError(error) });
       return;
     }
+    this.#deferred = [];
     this.#pending.settle(offsets);
-    if (batch.size > 0) metrics.batchProcessing.observe((performance.now() - batch.started) / 1000);
-    logger.info({ event: "batch.committed", size: batch.size, reason: batch.reason, offsets: described });
+    if (covered.length === 0) return;
+    const now = performance.now();
+    let size = 0;
+    for (const batch of covered) {
+      metrics.batchProcessing.observe((now - batch.started) / 1000);
+      size += batch.size;
+    }
+    logger.info({
+      event: "batch.committed",
+      size,
+      batches: covered.length,
+      reason: covered.at(-1)?.reason,
+      offsets: described,
+    });
   }
 
   #runExclusive(work: () => Promise<void>): Promise<void> {
@@ -280,5 +417,15 @@ export class BatchWorker {
     // The chain must survive a failed step; the failure itself goes to this step's caller.
     this.#exclusive = next.catch(() => undefined);
     return next;
+  }
+}
+
+/** End-to-end latency of a sample of the batch's records (record timestamp to now), evenly spaced. */
+function observeLatency(records: readonly ValueRecord[], metrics: ConsumerMetrics): void {
+  if (records.length === 0) return;
+  const now = Date.now();
+  const step = Math.max(1, Math.floor(records.length / LATENCY_SAMPLES));
+  for (let i = records.length - 1; i >= 0; i -= step) {
+    metrics.endToEndLatency.observe((now - (records[i] as ValueRecord).timestamp) / 1000);
   }
 }

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 
 import { ConfigError } from "@kafka-fleet/service";
 
-import { loadBatchConsumerConfig } from "../src/config.ts";
+import { DEFAULT_MAX_UNCOMMITTED, loadBatchConsumerConfig } from "../src/config.ts";
 
 describe("batch-consumer configuration", () => {
   it("defaults to batches of 10 within 1000 ms, its own group, and no results topic", () => {
@@ -12,6 +12,18 @@ describe("batch-consumer configuration", () => {
     assert.equal(config.groupId, "kafka-fleet-batch-consumer");
     assert.equal(config.resultsTopic, undefined);
     assert.equal(config.topic, "topic_app");
+    assert.equal(config.maxUncommittedBatches, DEFAULT_MAX_UNCOMMITTED);
+  });
+
+  it("reads BATCH_MAX_UNCOMMITTED and refuses values outside 1..100, naming it", () => {
+    assert.equal(loadBatchConsumerConfig({ BATCH_MAX_UNCOMMITTED: "1" }).maxUncommittedBatches, 1);
+    for (const bad of ["0", "101", "two", "1.5"]) {
+      assert.throws(
+        () => loadBatchConsumerConfig({ BATCH_MAX_UNCOMMITTED: bad }),
+        (error: unknown) => error instanceof ConfigError && /BATCH_MAX_UNCOMMITTED/.test(error.message),
+        bad,
+      );
+    }
   });
 
   it("reads the contract's variables", () => {

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:timers/promises";
 
-import type { DeliveryCallback, DeliveryProducer } from "@kafka-fleet/kafka";
+import type { DeliveryProducer, FailureCallback } from "@kafka-fleet/kafka";
 import { serializeInt } from "@kafka-fleet/serde";
 import type { Logger, ProducerMetrics } from "@kafka-fleet/service";
 
@@ -24,8 +24,9 @@ export interface RangeResult {
 
 /**
  * Sends the values [from, to) (forever when `to` is undefined) until done or stopped, paced to `rate` per
- * second when rate > 0, waiting for room whenever librdkafka's queue is full. Counts come from delivery
- * reports only. Returns once everything sent has its report or `flushTimeoutMs(stopped)` ran out.
+ * second when rate > 0, waiting for room whenever librdkafka's queue is full. Counts come from the client only:
+ * failures as reported, acknowledgements as its statistics report them and, at the end, as a drained queue
+ * with no failure proves them. Returns once everything sent is decided or `flushTimeoutMs(stopped)` ran out.
  */
 export async function produceRange(options: {
   producer: DeliveryProducer;
@@ -40,30 +41,30 @@ export async function produceRange(options: {
   onProgress: (snapshot: ProgressSnapshot) => void;
 }): Promise<RangeResult> {
   const { producer, topic, to, rate, signal, logger, metrics } = options;
-  let acknowledged = 0;
-  let failed = 0;
-  const onDelivery: DeliveryCallback = (error) => {
-    if (error === null) {
-      acknowledged += 1;
-      metrics.messagesProduced.inc();
-      return;
-    }
-    failed += 1;
+  const onFailure: FailureCallback = (error) => {
     metrics.deliveryFailures.inc({ code: String(error.kafkaCode) });
-    if (failed <= FAILURES_LOGGED) {
+    if (producer.failed <= FAILURES_LOGGED) {
       logger.error(
         { event: "producer.delivery_failed", code: error.code, kafkaCode: error.kafkaCode },
         error.message,
       );
     }
   };
+  producer.onFailure(onFailure);
+  // messages_produced_total follows what the client reports acknowledged, however it learns it.
+  let counted = 0;
+  const countAcknowledged = (): number => {
+    const acknowledged = producer.acknowledged;
+    if (acknowledged > counted) metrics.messagesProduced.inc(acknowledged - counted);
+    counted = Math.max(counted, acknowledged);
+    return acknowledged;
+  };
 
-  producer.onDelivery(onDelivery);
   const started = performance.now();
   const snapshot = (): ProgressSnapshot => ({
     sent,
-    acknowledged,
-    failed,
+    acknowledged: countAcknowledged(),
+    failed: producer.failed,
     total: to === undefined ? undefined : Number(to - options.from),
     elapsedMs: performance.now() - started,
   });
@@ -91,6 +92,13 @@ export async function produceRange(options: {
   const stopped = signal.aborted;
   const left = await producer.flush(options.flushTimeoutMs(stopped));
   if (left > 0) logger.error({ event: "producer.flush_incomplete", undelivered: left });
-  options.onProgress(snapshot());
-  return { sent, acknowledged, failed, next: value, elapsedMs: performance.now() - started };
+  const final = snapshot();
+  options.onProgress(final);
+  return {
+    sent,
+    acknowledged: final.acknowledged,
+    failed: final.failed,
+    next: value,
+    elapsedMs: performance.now() - started,
+  };
 }
