@@ -1,16 +1,12 @@
 // The single consumer's ordering modes and the batch consumer's order, shown with real processes on the real
 // cluster: a handler with random per-record delays scrambles whatever the mode lets run together.
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { auditValues, forEachRecord, readTopicValues } from "@kafka-fleet/audit";
-import type { DeliveryProducer } from "@kafka-fleet/kafka";
-import { deserializeInt, serializeInt } from "@kafka-fleet/serde";
+import { auditValues } from "@kafka-fleet/audit";
 
 import {
-  BOOTSTRAP,
   createInputTopic,
   createTestTopic,
   deleteGroupAfter,
@@ -18,114 +14,20 @@ import {
   testProducer,
   uniqueName,
 } from "../helpers/kafka.ts";
-import type { RunningChild } from "../helpers/child.ts";
+import {
+  byKey,
+  byPartition,
+  delayingConsumer,
+  groupsOutOfOrder,
+  originsOf,
+  produceKeyed,
+  recordingBatchConsumer,
+  resultsInOrder,
+  runMode,
+  stopGracefully,
+  type Origin,
+} from "../helpers/ordering.ts";
 import { startService, waitForAssignment, waitForRecords } from "../helpers/services.ts";
-
-/** SIGTERM, then the exit code; a stop that hangs fails the test with the service's last log lines. */
-async function stopGracefully(running: RunningChild, timeoutMs = 60_000): Promise<number | null> {
-  running.signal("SIGTERM");
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const recent = running.logs
-        .slice(-12)
-        .map((line) => JSON.stringify(line).slice(0, line.level === "fatal" ? 3000 : 300));
-      reject(new Error(`no exit ${timeoutMs} ms after SIGTERM; last logs:\n${recent.join("\n")}`));
-    }, timeoutMs);
-  });
-  try {
-    return (await Promise.race([running.exited, hung])).code;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const fixture = (name: string) => ({ path: fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)) });
-const delayingConsumer = fixture("delaying-single-consumer.ts");
-const recordingBatchConsumer = fixture("recording-batch-consumer.ts");
-
-/** Where each value landed in the input topic. */
-interface Origin {
-  readonly partition: number;
-  readonly offset: number;
-  readonly key: string;
-}
-
-/** Produces [0, count) with key `k<value % keys>`; the partitioner spreads the keys over the partitions. */
-async function produceKeyed(producer: DeliveryProducer, topic: string, count: number, keys: number) {
-  const sends: Promise<void>[] = [];
-  for (let value = 0; value < count; value += 1) {
-    sends.push(
-      producer.send({ topic, key: Buffer.from(`k${value % keys}`), value: serializeInt(BigInt(value)) }),
-    );
-  }
-  await Promise.all(sends);
-}
-
-async function originsOf(topic: string): Promise<Map<bigint, Origin>> {
-  const origins = new Map<bigint, Origin>();
-  await forEachRecord({ bootstrapServers: BOOTSTRAP, topic }, (message) => {
-    origins.set(deserializeInt(message.value), {
-      partition: message.partition,
-      offset: message.offset,
-      key: String(message.key),
-    });
-  });
-  return origins;
-}
-
-/** The values of a one-partition results topic, in the order they were published. */
-async function resultsInOrder(topic: string): Promise<bigint[]> {
-  return (await readTopicValues({ bootstrapServers: BOOTSTRAP, topic })).values;
-}
-
-/** Groups that see a record out of offset order (a later offset of the group published before an earlier one). */
-function groupsOutOfOrder(
-  results: readonly bigint[],
-  origins: Map<bigint, Origin>,
-  groupOf: (origin: Origin) => string,
-): string[] {
-  const last = new Map<string, number>();
-  const broken = new Set<string>();
-  for (const value of results) {
-    const origin = origins.get(value);
-    assert.ok(origin !== undefined, `result ${value} has no input record`);
-    const group = groupOf(origin);
-    if ((last.get(group) ?? -1) > origin.offset) broken.add(group);
-    last.set(group, Math.max(last.get(group) ?? -1, origin.offset));
-  }
-  return [...broken];
-}
-
-const byKey = (origin: Origin) => `${origin.partition}/${origin.key}`;
-const byPartition = (origin: Origin) => String(origin.partition);
-
-/** Runs the delaying single consumer over `count` keyed values in one mode to the end; returns the results. */
-async function runMode(
-  t: Parameters<typeof createTestTopic>[0],
-  ordering: string,
-  count: number,
-  keys: number,
-): Promise<{ results: bigint[]; origins: Map<bigint, Origin> }> {
-  const input = await createInputTopic(t, `order-${ordering}`);
-  const resultsTopic = await createTestTopic(t, `order-${ordering}-results`, 1);
-  const group = uniqueName(`order-${ordering}`);
-  deleteGroupAfter(t, group);
-  await produceKeyed(await testProducer(t), input, count, keys);
-  const consumer = startService(t, delayingConsumer, {
-    KAFKA_TOPIC: input,
-    RESULTS_TOPIC: resultsTopic,
-    CONSUMER_GROUP: group,
-    ORDERING: ordering,
-    DELAY_MAX_MS: "10",
-  });
-  await waitForRecords(resultsTopic, count);
-  assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
-  const results = await resultsInOrder(resultsTopic);
-  const report = auditValues({ from: 0n, to: BigInt(count) }, results);
-  assert.equal(report.missing, 0);
-  return { results, origins: await originsOf(input) };
-}
 
 describe("the single consumer's ordering", () => {
   const count = 3_000;
@@ -171,7 +73,6 @@ async function assertNothingCommittedPastUnfinished(
     }),
   );
   let total = 0;
-  console.log("DEBUG committed", JSON.stringify(committed), "processed", processed.size);
   for (const { partition, offset } of committed) {
     for (let below = 0; below < offset; below += 1)
       assert.ok(
