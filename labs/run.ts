@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 
 import { observeChildren } from "../test/helpers/child.ts";
 import { labs } from "./labs.ts";
-import { heading, liveObserver, say } from "./lib/narrate.ts";
+import { heading, liveView, say } from "./lib/narrate.ts";
 
 const { values: options, positionals } = parseArgs({
   allowPositionals: true,
@@ -27,7 +27,8 @@ if (lab === undefined) {
 heading(`Lab: ${lab.title}`);
 say(...lab.intro);
 heading("Live");
-observeChildren(liveObserver());
+const live = liveView();
+observeChildren(live.observe);
 const cleanups: Array<() => Promise<void> | void> = [];
 let failure: unknown;
 try {
@@ -41,6 +42,7 @@ try {
   failure = error;
 } finally {
   observeChildren(undefined);
+  live.stop();
   for (const cleanup of cleanups.reverse()) {
     try {
       await cleanup();

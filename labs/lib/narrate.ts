@@ -1,4 +1,6 @@
 import type { LogLine } from "../../test/helpers/child.ts";
+import { renderWatched } from "../watch/view.ts";
+import { Watcher } from "../watch/watcher.ts";
 
 /** A log field as text: log lines are JSON, so a field may be anything. */
 function text(value: unknown): string {
@@ -86,5 +88,53 @@ export function liveObserver(): (line: LogLine) => void {
         ? `produced: ${text(line.acknowledged)} acknowledged of ${text(line.total ?? "∞")}`
         : `committed ${seen.batches} batch(es), ${seen.records} records so far`;
     process.stdout.write(`${DIM}${at}${RESET} ${who.padEnd(22)} ${what}\n`);
+  };
+}
+
+/** How often a lab draws the make-watch view of its processes between their event lines. */
+const WATCH_EVERY_MS = 2_000;
+
+/**
+ * A lab's live output: its processes' events as they happen (liveObserver), and every few seconds the make-watch
+ * view of every process that is up, found from the metrics port each one logs when it starts.
+ */
+export function liveView(): { observe: (line: LogLine) => void; stop: () => void } {
+  const events = liveObserver();
+  const watcher = new Watcher();
+  const targetOf = (line: LogLine) => `${text(line.service)}#${text(line.pid)}`;
+  const ports = new Map<string, string>();
+  let drawing = false;
+  const draw = () => {
+    if (drawing || ports.size === 0) return;
+    drawing = true;
+    void watcher
+      .scrapeAll()
+      .then(() => {
+        const lines = watcher
+          .watched()
+          .filter((watched) => watched.current !== undefined)
+          .flatMap((watched) => renderWatched(watched, Date.now()));
+        if (lines.length > 0) process.stdout.write(`${DIM}── watch ──${RESET}\n${lines.join("\n")}\n`);
+      })
+      .finally(() => (drawing = false));
+  };
+  const timer = setInterval(draw, WATCH_EVERY_MS);
+  return {
+    observe: (line) => {
+      if (line.event === "service.started" && typeof line.metricsPort === "number") {
+        const target = `http://127.0.0.1:${line.metricsPort}`;
+        ports.set(targetOf(line), target);
+        watcher.add(target);
+      } else if (line.event === "shutdown.requested") {
+        // A last look while the process still serves /metrics: a short lab may end between two frames.
+        draw();
+      } else if (line.event === "service.stopped") {
+        const target = ports.get(targetOf(line));
+        if (target !== undefined) watcher.remove(target);
+        ports.delete(targetOf(line));
+      }
+      events(line);
+    },
+    stop: () => clearInterval(timer),
   };
 }

@@ -6,9 +6,8 @@
 // batch consumers :9466...). Rates are the change of a counter between two scrapes, so the first frame has none.
 import { parseArgs } from "node:util";
 
-import { parseMetricsText } from "./metrics-text.ts";
-import { snapshotOf } from "./snapshot.ts";
-import { renderWatched, WIDTH, type Watched } from "./view.ts";
+import { renderWatched, WIDTH } from "./view.ts";
+import { Watcher } from "./watcher.ts";
 
 const LOCAL_FLEET_PORTS = Array.from({ length: 10 }, (_, index) => 9464 + index);
 
@@ -39,43 +38,10 @@ const targets = (args.targets?.split(",") ?? LOCAL_FLEET_PORTS.map((port) => `12
   (target) => (target.includes("://") ? target.trim() : `http://${target.trim()}`),
 );
 
-const state = new Map<string, Watched>(
-  targets.map((target) => [
-    target,
-    { target, current: undefined, previous: undefined, lastRebalanceAt: undefined, error: undefined },
-  ]),
-);
-
-async function scrape(target: string): Promise<void> {
-  const watched = state.get(target)!;
-  try {
-    const response = await fetch(`${target}/metrics`, {
-      signal: AbortSignal.timeout(Math.min(intervalMs, 900)),
-    });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const current = snapshotOf(parseMetricsText(await response.text()), Date.now());
-    const previous = watched.current;
-    const rebalanced = previous !== undefined && current.rebalances !== previous.rebalances;
-    state.set(target, {
-      target,
-      current,
-      previous,
-      lastRebalanceAt: rebalanced ? current.at : watched.lastRebalanceAt,
-      error: undefined,
-    });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    state.set(target, {
-      ...watched,
-      current: undefined,
-      previous: undefined,
-      error: `unreachable (${reason})`,
-    });
-  }
-}
+const watcher = new Watcher(targets, Math.min(intervalMs, 900));
 
 function frame(now: number): string {
-  const shown = [...state.values()].filter((watched) => explicit || watched.current !== undefined);
+  const shown = watcher.watched().filter((watched) => explicit || watched.current !== undefined);
   const title = `kafka-fleet watch  ${new Date(now).toLocaleTimeString("en-GB")}  every ${intervalMs} ms  (Ctrl-C quits)`;
   const lines = [title, "─".repeat(WIDTH)];
   if (shown.length === 0)
@@ -84,11 +50,11 @@ function frame(now: number): string {
   return lines.join("\n");
 }
 
-await Promise.all(targets.map(scrape));
+await watcher.scrapeAll();
 if (args.once) {
   // One frame needs two scrapes for rates: take the second one an interval later.
   await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  await Promise.all(targets.map(scrape));
+  await watcher.scrapeAll();
   process.stdout.write(`${frame(Date.now())}\n`);
 } else {
   const tty = process.stdout.isTTY;
@@ -96,6 +62,6 @@ if (args.once) {
     // On a terminal, redraw in place; piped (a lab's log, say), one frame after another.
     process.stdout.write(`${tty ? "\x1b[H\x1b[2J" : ""}${frame(Date.now())}\n`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    await Promise.all(targets.map(scrape));
+    await watcher.scrapeAll();
   }
 }

@@ -37,6 +37,8 @@ describe("the labs (short form)", () => {
       // Something was shown while it ran: at least one live line from a service process.
       const live = stdout.slice(stdout.indexOf("Live"), verdictAt);
       assert.match(live, /(producer|batch-consumer|single-consumer)#\d+ /);
+      // And the make-watch view of the running processes, drawn every few seconds.
+      assert.match(live, /── watch ──\n(producer|batch-consumer|single-consumer) +127\.0\.0\.1:\d+ /);
     });
   }
 });
