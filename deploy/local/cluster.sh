@@ -7,6 +7,8 @@
 #   cluster.sh status              one line per node; exit 0 only when all 3 run and serve (no JVM started: ~30 ms)
 #   cluster.sh kill N              SIGKILL node N (1..3), for fault tests
 #   cluster.sh stop N              SIGTERM node N (controlled shutdown) and wait, for rolling restarts
+#   cluster.sh freeze N            SIGSTOP node N: alive to the network, answering nothing (a GC pause, a hung disk)
+#   cluster.sh thaw N              SIGCONT node N after a freeze
 #   cluster.sh start N             start node N and wait until it is registered and serving
 #   cluster.sh wait-isr [SECONDS]  wait until no partition is under-replicated (e.g. after `start N`)
 #   cluster.sh topic NAME [PARTS]  create a topic idempotently (RF 3, min.insync.replicas=2) and verify it
@@ -451,6 +453,7 @@ stop_nodes() {
   # one kill(1) for all: the brokers then ask for controlled shutdown at the same moment and are approved
   # together, while all controller halves are still up
   kill -TERM "${pids[@]}" 2>/dev/null || true
+  kill -CONT "${pids[@]}" 2>/dev/null || true # a frozen node (cluster.sh freeze) must see its SIGTERM
   t_stop=$(date +%s%N)
   for i in "${!pids[@]}"; do say "node ${names[$i]}: SIGTERM sent (pid ${pids[$i]}), controlled shutdown ..."; done
   local deadline=$(( $(date +%s) + STOP_TIMEOUT_S )) alive lone_since=0 reported=()
@@ -536,6 +539,16 @@ cmd_kill() {
   say "node $n killed (SIGKILL, pid $pid)"
 }
 
+# SIGSTOP/SIGCONT node N: its sockets stay open but nothing answers, which clients only notice by timeouts.
+cmd_signal() {
+  local sig=$1 what=$2 n=${3:-} pid
+  check_node_arg "$n"
+  pid="$(node_pid "$n")"
+  [[ -n "$pid" ]] || die "node $n is not running"
+  kill "-$sig" "$pid"
+  say "node $n $what (SIG$sig, pid $pid)"
+}
+
 cmd_stop() {
   check_node_arg "${1:-}"
   stop_nodes "$1"
@@ -612,6 +625,8 @@ case "$verb" in
   status) cmd_status ;;
   kill) cmd_kill "$@" ;;
   stop) cmd_stop "$@" ;;
+  freeze) cmd_signal STOP frozen "$@" ;;
+  thaw) cmd_signal CONT thawed "$@" ;;
   start) cmd_start "$@" ;;
   wait-isr) cmd_wait_isr "$@" ;;
   topic) cmd_topic "$@" ;;

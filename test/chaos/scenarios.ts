@@ -5,13 +5,12 @@ import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { auditValues, forEachRecord, readTopicValues, type AuditReport } from "@kafka-fleet/audit";
+import { auditValues, forEachRecord, readTopicValues } from "@kafka-fleet/audit";
 import type { Message } from "@kafka-fleet/kafka";
 import { serializeInt } from "@kafka-fleet/serde";
 import { DeadLetterHeader } from "@kafka-fleet/worker";
 
 import { DEFAULT_MAX_UNCOMMITTED } from "../../services/batch-consumer/src/config.ts";
-import type { RunningChild } from "../helpers/child.ts";
 import {
   BOOTSTRAP,
   cluster,
@@ -21,117 +20,21 @@ import {
   testAdmin,
   testProducer,
   uniqueName,
-  type AfterHook,
 } from "../helpers/kafka.ts";
 import { startService, stopGracefully, waitForAssignment } from "../helpers/services.ts";
+import { operationsScenarios } from "./operations.ts";
+import {
+  auditWhenComplete,
+  committedBatches,
+  isAlive,
+  ownsPartitions,
+  runPipeline,
+  type Scenario,
+  type ScenarioResult,
+  type Size,
+} from "./pipeline.ts";
 
-export type Size = "short" | "full";
-
-export interface ScenarioResult {
-  readonly values: number;
-  readonly missing: number;
-  readonly duplicates: number;
-  readonly detail: string;
-}
-
-export interface Scenario {
-  readonly name: string;
-  /** Whether the short form (inside `make test`) runs it. */
-  readonly short: boolean;
-  run(t: AfterHook, size: Size): Promise<ScenarioResult>;
-}
-
-const PROGRESS = { PROGRESS_INTERVAL_MS: "500" };
-
-/** Reads `topic` until every value of [0, values) is there (or `timeoutMs` passed) and returns the audit. */
-async function auditWhenComplete(topic: string, values: number, timeoutMs = 300_000): Promise<AuditReport> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const read = await readTopicValues({ bootstrapServers: BOOTSTRAP, topic, isolation: "read_committed" });
-    const report = auditValues({ from: 0n, to: BigInt(values) }, read.values, read.unreadable);
-    if (report.missing === 0 || Date.now() > deadline) return report;
-    await sleep(2000);
-  }
-}
-
-const isAlive = (running: RunningChild) =>
-  running.child.exitCode === null && running.child.signalCode === null;
-const committedBatches = (running: RunningChild) =>
-  running.logs.filter((line) => line.event === "batch.committed").length;
-/** Whether the consumer's latest rebalance left it with partitions. */
-const ownsPartitions = (running: RunningChild) =>
-  Number(running.logs.findLast((line) => line.event?.startsWith("rebalance.") === true)?.owned ?? 0) > 0;
-
-interface Pipeline {
-  readonly input: string;
-  readonly results: string;
-  readonly consumers: RunningChild[];
-  readonly producer: RunningChild;
-  readonly startConsumer: () => RunningChild;
-  /** Resolves once the producer has had `fraction` of the range acknowledged. */
-  readonly produced: (fraction: number) => Promise<unknown>;
-}
-
-/**
- * A producer writing [0, values) at full speed into a fresh 6-partition topic, `consumers` batch consumers in one
- * group publishing results; `during` injects the fault. Ends with every consumer stopped gracefully and the
- * results audited.
- */
-async function runPipeline(
-  t: AfterHook,
-  options: {
-    values: number;
-    consumers: number;
-    env?: Record<string, string>;
-    producerEnv?: Record<string, string>;
-    during: (pipeline: Pipeline) => Promise<void>;
-  },
-): Promise<AuditReport> {
-  const input = await createInputTopic(t, "chaos-in");
-  const results = await createTestTopic(t, "chaos-results");
-  const group = uniqueName("chaos");
-  deleteGroupAfter(t, group);
-  const consumerEnv = {
-    KAFKA_TOPIC: input,
-    RESULTS_TOPIC: results,
-    CONSUMER_GROUP: group,
-    BATCH_SIZE: "500",
-    ...options.env,
-  };
-  const consumers: RunningChild[] = [];
-  const startConsumer = () => {
-    const consumer = startService(t, "batch-consumer", consumerEnv);
-    consumers.push(consumer);
-    return consumer;
-  };
-  for (let i = 0; i < options.consumers; i += 1) startConsumer();
-  await Promise.all(consumers.map((consumer) => waitForAssignment(consumer)));
-
-  const producer = startService(t, "producer", {
-    KAFKA_TOPIC: input,
-    PRODUCE_TO: String(options.values),
-    ...PROGRESS,
-    ...options.producerEnv,
-  });
-  const produced = (fraction: number) =>
-    producer.waitForEvent(
-      "producer.progress",
-      600_000,
-      (line) => Number(line.acknowledged) >= fraction * options.values,
-    );
-  await options.during({ input, results, consumers, producer, startConsumer, produced });
-
-  assert.equal((await producer.exited).code, 0, `producer: ${producer.stderr()}`);
-  // read_committed, as exactly-once readers must read; for at-least-once results it changes nothing.
-  const report = await auditWhenComplete(results, options.values);
-  for (const consumer of consumers) {
-    if (isAlive(consumer)) {
-      assert.equal(await stopGracefully(consumer), 0, `batch consumer: ${consumer.stderr()}`);
-    }
-  }
-  assert.equal(report.missing, 0, `missing values, e.g. ${report.missingSample.join(",")}`);
-  return report;
-}
+export type { Scenario, ScenarioResult, Size };
 
 const brokerKill: Scenario = {
   name: "1. SIGKILL a broker while producing and consuming; restart it later",
@@ -431,4 +334,5 @@ export const scenarios: readonly Scenario[] = [
   poisonValues,
   badConfiguration,
   busyShutdown,
+  ...operationsScenarios,
 ];

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { appendFileSync, mkdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 
 export interface LogLine {
@@ -43,7 +45,18 @@ export function startChild(entry: string, env: NodeJS.ProcessEnv, cwd?: string):
   const waiters = new Set<() => void>();
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  // FLEET_TEST_LOG_DIR=<dir> keeps every child's log lines in <dir>/<entry>-<pid>.log, for a run to be read later.
+  const logDir = process.env.FLEET_TEST_LOG_DIR;
+  if (logDir !== undefined) mkdirSync(logDir, { recursive: true });
+  const logFile =
+    logDir === undefined
+      ? undefined
+      : join(
+          logDir,
+          `${basename(dirname(dirname(entry)))}-${basename(entry, ".ts")}-${child.pid ?? "x"}.log`,
+        );
   createInterface({ input: child.stdout }).on("line", (text) => {
+    if (logFile !== undefined) appendFileSync(logFile, `${text}\n`);
     try {
       logs.push(JSON.parse(text) as LogLine);
     } catch {
@@ -74,8 +87,15 @@ export function startChild(entry: string, env: NodeJS.ProcessEnv, cwd?: string):
           const found = logs.find((line) => line.event === event && predicate(line));
           if (found) return finish(() => resolve(found));
           if (hasExited) {
+            // The exit's reason is in its last log lines (pino writes to stdout), not on stderr.
+            const last = logs.slice(-6).map((line) => JSON.stringify(line).slice(0, 400));
+            const status = `exit code ${child.exitCode ?? "-"}, signal ${child.signalCode ?? "-"}`;
             finish(() =>
-              reject(new Error(`${entry} exited before logging ${event}; stderr: ${stderr.slice(-2000)}`)),
+              reject(
+                new Error(
+                  `${entry} exited (${status}) before logging ${event}; last: ${last.join(" | ")}; stderr: ${stderr.slice(-2000)}`,
+                ),
+              ),
             );
           }
         };
