@@ -4,3 +4,9 @@ export { DeadLetterHeader, DeadLetters, deadLetterHeaders, type DeadLetterCause 
 export { decodeMessage, type DecodedRecord, type PoisonRecord, type ValueRecord } from "./record.ts";
 export { PROCESSING_FAILED, isTransientFailure, withRetries } from "./retry.ts";
 export { startKafkaClients, type KafkaClients } from "./start.ts";
+export {
+  TRANSACTION_FAILED,
+  commitInTransaction,
+  isolateInTransactions,
+  type TransactionScope,
+} from "./transaction.ts";

@@ -13,6 +13,7 @@ import {
   type RetryRules,
 } from "@kafka-fleet/processing";
 import {
+  FleetError,
   describeError,
   type BatchMetrics,
   type ConsumerMetrics,
@@ -20,9 +21,13 @@ import {
   type Logger,
 } from "@kafka-fleet/service";
 import {
+  TRANSACTION_FAILED,
+  commitInTransaction,
   decodeMessage,
   isTransientFailure,
+  isolateInTransactions,
   withRetries,
+  type TransactionScope,
   type DeadLetters,
   type RecordHandler,
   type ValueRecord,
@@ -272,9 +277,12 @@ export class BatchWorker {
 
   /**
    * Exactly-once: the batch's results, its dead letters and its input offsets are written in one transaction, so
-   * read_committed readers see all of a batch or none of it. A failure aborts the transaction and ends the
-   * service (exit 1); after the restart the batch is processed again from the committed offsets, and the
-   * aborted attempt's writes stay invisible. No retries inside a transaction: a retry would write twice.
+   * read_committed readers see all of a batch or none of it. A rebalance that refuses the transaction's offsets
+   * makes it be redone on the records still ours (see commitInTransaction). A batch the handler rejects is
+   * redone record by record, each in its own transaction, and the records it still rejects are dead-lettered in
+   * theirs: no retries inside a transaction (a retry would write twice), and no crash loop on one bad record.
+   * A failure of the infrastructure aborts the transaction and ends the service (exit 1); after the restart the
+   * batch is processed again from the committed offsets, and the aborted attempt's writes stay invisible.
    */
   async #processInTransaction(
     producer: DeliveryProducer,
@@ -282,27 +290,55 @@ export class BatchWorker {
     messages: Message[],
     batch: { reason: string; size: number; started: number },
   ): Promise<void> {
-    await producer.beginTransaction();
-    const offsets = commitOffsets(messages);
+    const { logger, metrics } = this.#options;
+    const scope: TransactionScope = {
+      producer,
+      consumer,
+      logger,
+      // Partitions being revoked are still ours until the revocation is done.
+      isOurs: (message) =>
+        consumer.owns(message.topic, message.partition) || this.#revoking.has(keyOf(message)),
+    };
+    const work = (records: readonly Message[]) => this.#process([...records], { retries: false });
+    let committed: readonly Message[];
+    let deadLettered = 0;
     try {
-      await this.#process(messages, { retries: false });
-      await producer.sendOffsetsToTransaction(offsets, consumer.client);
-      await producer.commitTransaction();
+      committed = await commitInTransaction(scope, messages, work);
     } catch (error) {
-      await producer
-        .abortTransaction()
-        .catch((abortError: unknown) =>
-          this.#options.logger.error({ event: "transaction.abort_failed", ...describeError(abortError) }),
-        );
-      throw error;
+      if (isTransientFailure(error) || (error instanceof FleetError && error.code === TRANSACTION_FAILED))
+        throw error;
+      logger.warn({
+        event: "batch.isolating_failure",
+        size: messages.length,
+        transactional: true,
+        ...describeError(error),
+      });
+      deadLettered = await isolateInTransactions(
+        scope,
+        messages,
+        work,
+        (message, cause) => this.#deadLetters.send(message, describeError(cause)),
+        isTransientFailure,
+      );
+      committed = messages.filter(scope.isOurs);
     }
-    this.#options.metrics.commits.inc({ result: "ok" });
-    this.#options.metrics.batchProcessing.observe((performance.now() - batch.started) / 1000);
-    this.#options.logger.info({
+    if (committed.length === 0) return;
+    const offsets = commitOffsets(committed);
+    // The offsets went to the group through the transaction, which librdkafka does not see: stored here, they
+    // are what its statistics (and so the lag gauge) measure the lag from. Nothing commits them otherwise.
+    try {
+      consumer.storeOffsets(offsets);
+    } catch {
+      // A partition revoked meanwhile: its lag is no longer ours to report.
+    }
+    metrics.commits.inc({ result: "ok" });
+    metrics.batchProcessing.observe((performance.now() - batch.started) / 1000);
+    logger.info({
       event: "batch.committed",
       size: batch.size,
       reason: batch.reason,
       transactional: true,
+      ...(deadLettered > 0 ? { deadLettered } : {}),
       offsets: offsets.map(({ partition, offset }) => `${partition}:${offset}`).join(","),
     });
   }
@@ -341,7 +377,11 @@ export class BatchWorker {
         await this.#handler(records);
       }
     } catch (error) {
-      if (isTransientFailure(error) || !options.retries) throw error;
+      if (isTransientFailure(error) || !options.retries) {
+        // The dead letters under way belong to the attempt that failed: their outcome no longer matters.
+        void Promise.allSettled(setAside);
+        throw error;
+      }
       logger.warn({ event: "batch.isolating_failure", size: records.length, ...describeError(error) });
       processed = 0;
       for (const [index, record] of records.entries()) {

@@ -1,0 +1,130 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+import type { DeliveryProducer, FleetConsumer, Message } from "@kafka-fleet/kafka";
+import { commitOffsets } from "@kafka-fleet/processing";
+import { FleetError, describeError, type Logger } from "@kafka-fleet/service";
+
+export const TRANSACTION_FAILED = "KAFKA_TRANSACTION_FAILED";
+
+/**
+ * How long a transaction is redone while its group settles a rebalance. A rebalance that takes longer than this
+ * is not settling: the failure then ends the service, which restarts from the committed offsets.
+ */
+const REDO_DEADLINE_MS = 60_000;
+const REDO_BACKOFF_MS = [100, 250, 500, 1000, 2000] as const;
+
+/** Kafka error codes by which a transaction's offsets are refused because the group moved on. */
+const GROUP_MOVED_ON = new Set([
+  22, // ILLEGAL_GENERATION: a rebalance gave the member a new generation while the transaction was open
+  25, // UNKNOWN_MEMBER_ID
+  27, // REBALANCE_IN_PROGRESS
+]);
+
+export interface TransactionScope {
+  readonly producer: Pick<
+    DeliveryProducer,
+    "beginTransaction" | "sendOffsetsToTransaction" | "commitTransaction" | "abortTransaction"
+  >;
+  readonly consumer: Pick<FleetConsumer, "client">;
+  /** Whether a record's partition is still ours: the records of a partition gone are its new owner's to redo. */
+  readonly isOurs: (message: Message) => boolean;
+  readonly logger: Logger;
+}
+
+/**
+ * Writes what `work` produces for `messages`, and their offsets, in one transaction: read_committed readers see
+ * all of it or none of it. When Kafka refuses the transaction for a reason an abort clears (typically a
+ * rebalance: the member's generation changed while the transaction was open), the transaction is aborted and
+ * redone on the records still ours, so that a rebalance never ends the service. A failure of `work` aborts the
+ * transaction and is thrown as it is (the caller decides about the records); a transaction that cannot be
+ * redone is thrown as a FleetError with code KAFKA_TRANSACTION_FAILED. Returns the records committed.
+ */
+export async function commitInTransaction(
+  scope: TransactionScope,
+  messages: readonly Message[],
+  work: (records: readonly Message[]) => Promise<void>,
+): Promise<readonly Message[]> {
+  const { producer, logger } = scope;
+  const started = Date.now();
+  for (let attempt = 0; ; attempt += 1) {
+    const records = messages.filter(scope.isOurs);
+    if (records.length === 0) return records;
+    let step = "work";
+    try {
+      step = "begin";
+      await producer.beginTransaction();
+      step = "work";
+      await work(records);
+      step = "offsets";
+      await producer.sendOffsetsToTransaction(commitOffsets(records), scope.consumer.client);
+      step = "commit";
+      await producer.commitTransaction();
+      return records;
+    } catch (error) {
+      if (step !== "begin") {
+        await producer
+          .abortTransaction()
+          .catch((abortError: unknown) =>
+            logger.error({ event: "transaction.abort_failed", ...describeError(abortError) }),
+          );
+      }
+      if (step === "work") throw error;
+      if (!canRedo(error) || Date.now() - started > REDO_DEADLINE_MS) {
+        const { message } = describeError(error);
+        throw new FleetError(TRANSACTION_FAILED, `transaction failed (${step}): ${message}`, {
+          cause: error,
+        });
+      }
+      const delayMs = REDO_BACKOFF_MS[Math.min(attempt, REDO_BACKOFF_MS.length - 1)] as number;
+      logger.warn({
+        event: "transaction.redone",
+        step,
+        attempt: attempt + 1,
+        records: records.length,
+        delayMs,
+        ...describeError(error),
+      });
+      // The group needs a moment to hand out the new generation (and the partitions that move with it).
+      await sleep(delayMs);
+    }
+  }
+}
+
+/**
+ * librdkafka flags the transaction errors that an abort clears; a fatal one (this producer fenced by a newer one
+ * with its transactional.id) is not.
+ */
+function canRedo(error: unknown): boolean {
+  const flags = error as { isTxnRequiresAbort?: boolean; isFatal?: boolean; code?: unknown };
+  if (flags.isFatal === true) return false;
+  return flags.isTxnRequiresAbort === true || GROUP_MOVED_ON.has(Number(flags.code));
+}
+
+/**
+ * After `work` failed on a whole batch in a transaction: each record is redone in a transaction of its own, and
+ * a record that `work` still rejects goes to the dead-letter topic in a transaction of its own, with its offset.
+ * Each record's writes commit together with its offset, so a crash halfway repeats nothing that was committed;
+ * and one bad record never stops its partition (without this, the batch fails again after every restart).
+ * A failure of the infrastructure (`isTransient`) is thrown: the records are fine and stay uncommitted.
+ * Returns how many records were dead-lettered.
+ */
+export async function isolateInTransactions(
+  scope: TransactionScope,
+  messages: readonly Message[],
+  work: (records: readonly Message[]) => Promise<void>,
+  deadLetter: (message: Message, cause: unknown) => Promise<void>,
+  isTransient: (error: unknown) => boolean,
+): Promise<number> {
+  let rejected = 0;
+  for (const message of messages) {
+    try {
+      await commitInTransaction(scope, [message], work);
+    } catch (error) {
+      if (isTransient(error) || (error instanceof FleetError && error.code === TRANSACTION_FAILED))
+        throw error;
+      const sent = await commitInTransaction(scope, [message], () => deadLetter(message, error));
+      rejected += sent.length;
+    }
+  }
+  return rejected;
+}
