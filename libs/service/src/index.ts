@@ -5,6 +5,7 @@ export {
   commonEnvSchema,
   env,
   isSecret,
+  loadClientProperties,
   loadConfig,
   toCommonConfig,
   type ClientPropertyCheck,
