@@ -35,6 +35,28 @@ export default tseslint.config(
     },
   },
   {
+    // libs/kafka stands on its own: it takes a logger and instruments as small interfaces (src/instruments.ts)
+    // and leaves hints (variables, make targets) to the services. Of the project it may use libs/serde only.
+    files: ["libs/kafka/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^@kafka-fleet/(?!serde$)",
+              message: "libs/kafka depends on no other kafka-fleet package but @kafka-fleet/serde.",
+            },
+            {
+              regex: "^\\.\\./\\.\\./",
+              message: "libs/kafka imports nothing from outside its own folder.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["**/*.js"],
     ...tseslint.configs.disableTypeChecked,
   },

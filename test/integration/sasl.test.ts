@@ -1,13 +1,16 @@
 // A secured cluster through KAFKA_CLIENT_* alone: the local cluster's SASL/SCRAM listener (deploy/local/cluster.sh,
-// user "fleet") takes the services with the right credentials and turns them away, by name, with wrong ones. The
-// password never shows in what a service prints.
+// user "fleet") takes the services and the audit CLI with the right credentials and turns them away, by name, with
+// wrong ones. The password never shows in what they print.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { describe, it } from "node:test";
 
 import { auditValues, readTopicValues } from "@kafka-fleet/audit";
 
 import {
   BOOTSTRAP,
+  REPO_ROOT,
   createInputTopic,
   createTestTopic,
   deleteGroupAfter,
@@ -40,6 +43,34 @@ function everythingPrinted(running: { stderr(): string; logs: readonly object[] 
   return running.stderr() + running.logs.map((line) => JSON.stringify(line)).join("\n");
 }
 
+/** Runs the audit CLI (npm run audit) on [0, VALUES) of `topic`, its brokers and credentials from `env` only. */
+async function runAudit(
+  topic: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      `${REPO_ROOT}libs/audit/src/cli.ts`,
+      "--topic",
+      topic,
+      "--from",
+      "0",
+      "--to",
+      String(VALUES),
+    ],
+    { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const [code] = (await once(child, "exit")) as [number | null];
+  return { code, stdout, stderr };
+}
+
 describe("a SASL/SCRAM listener", () => {
   it("carries a range from the producer through a batch consumer with the right credentials", async (t) => {
     const input = await createInputTopic(t, "sasl-in");
@@ -69,6 +100,28 @@ describe("a SASL/SCRAM listener", () => {
     assert.equal(report.duplicates, 0);
     for (const running of [producer, consumer])
       assert.doesNotMatch(everythingPrinted(running), new RegExp(PASSWORD));
+
+    // The audit CLI reads the same KAFKA_BOOTSTRAP_SERVERS and KAFKA_CLIENT_* variables.
+    const audited = await runAudit(results, scram(PASSWORD));
+    assert.equal(audited.code, 0, audited.stderr);
+    const verdict = JSON.parse(audited.stdout) as { ok: boolean; seen: number; missing: number };
+    assert.deepEqual([verdict.ok, verdict.seen, verdict.missing], [true, VALUES, 0], audited.stdout);
+    assert.doesNotMatch(audited.stdout + audited.stderr, new RegExp(PASSWORD));
+  });
+
+  it("the audit CLI exits 1 naming the authentication failure with a wrong password, and never prints it", async (t) => {
+    const topic = await createTestTopic(t, "sasl-audit");
+    const wrong = "not-the-password";
+    const audited = await runAudit(topic, scram(wrong));
+    assert.equal(audited.code, 1, audited.stderr);
+    assert.equal(audited.stdout, "");
+    assert.match(
+      audited.stderr,
+      new RegExp(
+        `^audit: could not read ${topic}: authentication failed at 127\\.0\\.0\\.1:9192.*KAFKA_CLIENT_SASL_USERNAME`,
+      ),
+    );
+    assert.doesNotMatch(audited.stderr, new RegExp(wrong));
   });
 
   for (const role of ["producer", "single-consumer"] as Role[]) {

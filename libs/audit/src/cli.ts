@@ -2,8 +2,13 @@
 //                  [--exactly-once]
 // Reads the topic from the beginning to its end and prints a JSON report of the range [from, to): how many values
 // are missing and how many repeated. Exit 0 when nothing is missing (and, with --exactly-once, nothing repeated),
-// 1 otherwise, 2 on bad arguments.
+// 1 otherwise, 2 on bad arguments. Like the services, it takes the brokers from KAFKA_BOOTSTRAP_SERVERS (unless
+// --bootstrap is given) and any librdkafka property from KAFKA_CLIENT_* (security, SASL, TLS), checked the same
+// way; a secret's value is never printed.
 import { parseArgs } from "node:util";
+
+import { clientPropertyProblems } from "@kafka-fleet/kafka";
+import { ConfigError, describeFailure, loadClientProperties } from "@kafka-fleet/service";
 
 import { auditValues } from "./audit.ts";
 import { readTopicValues } from "./read-topic.ts";
@@ -21,6 +26,16 @@ function int64(name: string, text: string | undefined): bigint {
   if (text === undefined || !/^[-+]?\d+$/.test(text))
     fail(`--${name} must be an integer, got ${text ?? "nothing"}`);
   return BigInt(text);
+}
+
+let properties: Readonly<Record<string, string>>;
+try {
+  properties = loadClientProperties(process.env, clientPropertyProblems);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  // Names each variable and what is wrong with it; a secret's value is redacted.
+  process.stderr.write(`audit: ${error.message}\n`);
+  process.exit(2);
 }
 
 let parsed;
@@ -55,6 +70,7 @@ try {
     bootstrapServers: bootstrap.split(","),
     topic,
     isolation,
+    properties,
   });
   const report = auditValues({ from, to }, values, unreadable);
   const ok = report.missing === 0 && (!parsed["exactly-once"] || report.duplicates === 0);
@@ -63,8 +79,7 @@ try {
   );
   process.exitCode = ok ? 0 : 1;
 } catch (error) {
-  process.stderr.write(
-    `audit: could not read ${topic}: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  // The library's facts, and what to check (KAFKA_CLIENT_* for refused credentials) as the services say it.
+  process.stderr.write(`audit: could not read ${topic}: ${describeFailure(error).message}\n`);
   process.exitCode = 1;
 }

@@ -1,4 +1,4 @@
-import { KafkaConsumer, toError, topicEndOffsets, type Message } from "@kafka-fleet/kafka";
+import { KafkaConsumer, connectClient, toError, topicEndOffsets, type Message } from "@kafka-fleet/kafka";
 import { SerdeError, deserializeInt } from "@kafka-fleet/serde";
 
 export interface ReadOptions {
@@ -8,6 +8,14 @@ export interface ReadOptions {
   readonly isolation?: "read_committed" | "read_uncommitted";
   /** Give up when no record arrived for this long before the end was reached. */
   readonly stallTimeoutMs?: number;
+  /**
+   * Further librdkafka properties (security.protocol, sasl.*, ssl.*), as the services take them from
+   * KAFKA_CLIENT_* (libs/service's loadClientProperties). The reader's own group, commit and isolation settings
+   * stay its own.
+   */
+  readonly properties?: Readonly<Record<string, string>>;
+  /** How long connecting may take before a KafkaUnreachableError (or KafkaAuthenticationError). */
+  readonly connectTimeoutMs?: number;
 }
 
 export interface TopicValues {
@@ -43,14 +51,14 @@ export async function forEachRecord(
 ): Promise<void> {
   const consumer = new KafkaConsumer({
     "bootstrap.servers": options.bootstrapServers.join(","),
+    "fetch.max.bytes": 52_428_800,
+    ...options.properties,
     "group.id": `kafka-fleet-audit-${process.pid}-${Date.now()}`,
     "enable.auto.commit": false,
     "isolation.level": options.isolation ?? "read_committed",
-    "fetch.max.bytes": 52_428_800,
   });
-  await new Promise<void>((resolve, reject) =>
-    consumer.connect({ timeout: 15_000 }, (error) => (error ? reject(toError(error)) : resolve())),
-  );
+  // Says which brokers were tried, and tells refused credentials from an unreachable cluster.
+  await connectClient(consumer, options.bootstrapServers, options.connectTimeoutMs ?? 15_000);
   try {
     const ends = await topicEndOffsets(consumer, options.topic);
     const partitions = [...ends.keys()].map((id) => ({ id }));

@@ -1,12 +1,12 @@
-import type { Logger } from "@kafka-fleet/service";
-import { describeError, FleetError } from "@kafka-fleet/service";
-
 import {
   KafkaAuthenticationError,
+  KafkaError,
   KafkaErrorCode,
   KafkaUnreachableError,
   authenticationWatch,
+  messageOf,
 } from "./errors.ts";
+import type { KafkaLogger } from "./instruments.ts";
 import { ErrorCodes } from "./rdkafka.ts";
 
 /** librdkafka's ways of saying "no broker answered". */
@@ -44,9 +44,9 @@ export function connectClient(
           ? new KafkaAuthenticationError(bootstrapServers, error)
           : typeof code === "number" && UNREACHABLE_CODES.has(code)
             ? new KafkaUnreachableError(bootstrapServers, timeoutMs, error)
-            : new FleetError(
+            : new KafkaError(
                 KafkaErrorCode.clientFailed,
-                `the Kafka client did not start: ${describeError(error).message}`,
+                `the Kafka client did not start: ${messageOf(error)}`,
                 {
                   cause: error,
                 },
@@ -65,7 +65,7 @@ const CLIENT_ERROR_LOG_INTERVAL_MS = 5_000;
  * every few seconds, with how many were folded into it.
  */
 export function throttledClientErrorLog(
-  logger: Logger,
+  logger: KafkaLogger,
   client: string,
 ): (error: { message: string }) => void {
   const lastLogged = new Map<string, { at: number; folded: number }>();

@@ -1,9 +1,8 @@
-import { FleetError, type ConsumerMetrics, type Health, type Logger } from "@kafka-fleet/service";
-
 import type { ClientIdentity } from "./client-config.ts";
 import { baseClientConfig } from "./client-config.ts";
 import { connectClient, throttledClientErrorLog } from "./connect.ts";
-import { KafkaErrorCode } from "./errors.ts";
+import { KafkaError, KafkaErrorCode } from "./errors.ts";
+import type { ConsumerHealth, ConsumerInstruments, KafkaLogger } from "./instruments.ts";
 import {
   ErrorCodes,
   KafkaConsumer,
@@ -21,9 +20,9 @@ const COMMIT_READ_BACK_TIMEOUT_MS = 30_000;
 
 export interface FleetConsumerOptions {
   readonly identity: ClientIdentity;
-  readonly logger: Logger;
-  readonly metrics: ConsumerMetrics;
-  readonly health: Health;
+  readonly logger: KafkaLogger;
+  readonly metrics: ConsumerInstruments;
+  readonly health: ConsumerHealth;
   readonly groupId: string;
   readonly topic: string;
   readonly connectTimeoutMs: number;
@@ -174,7 +173,7 @@ export class FleetConsumer {
       this.#options.metrics.commits.inc({ result: "failed" });
       const reason = (error as LibrdKafkaError).message;
       return Promise.reject(
-        new FleetError(KafkaErrorCode.commitFailed, `commit failed: ${reason}`, { cause: error }),
+        new KafkaError(KafkaErrorCode.commitFailed, `commit failed: ${reason}`, { cause: error }),
       );
     }
     this.#options.metrics.commits.inc({ result: "ok" });
@@ -216,9 +215,9 @@ export class FleetConsumer {
     this.#options.metrics.commits.inc({ result: "ok" });
   }
 
-  #commitFailure(reason: string, cause?: unknown): FleetError {
+  #commitFailure(reason: string, cause?: unknown): KafkaError {
     this.#options.metrics.commits.inc({ result: "failed" });
-    return new FleetError(KafkaErrorCode.commitFailed, `commit failed: ${reason}`, { cause });
+    return new KafkaError(KafkaErrorCode.commitFailed, `commit failed: ${reason}`, { cause });
   }
 
   /** Leaves the group (revoking, and so finishing, what we own) and closes. Idempotent. */

@@ -1,5 +1,3 @@
-import { FleetError } from "@kafka-fleet/service";
-
 export const KafkaErrorCode = {
   unreachable: "KAFKA_UNREACHABLE",
   authenticationFailed: "KAFKA_AUTHENTICATION_FAILED",
@@ -11,16 +9,45 @@ export const KafkaErrorCode = {
 } as const;
 export type KafkaErrorCode = (typeof KafkaErrorCode)[keyof typeof KafkaErrorCode];
 
-/** The cluster could not be reached at start: the bootstrap list is wrong or the cluster is down. Exit 1. */
-export class KafkaUnreachableError extends FleetError {
+/**
+ * Base of this library's errors: a stable `code` and whether trying again could help, beside the facts (which
+ * brokers, which topic). It says what happened, never what to do about it: which variable or command a person
+ * should look at is the business of whoever runs the library (libs/service adds such hints by `code`).
+ *
+ * It has the shape of libs/service's FleetError (`code`, `canRetry`), and libs/service recognises a FleetError by
+ * that shape rather than by class: this library stays free of the service shell, and `instanceof FleetError`
+ * (exit codes, retry decisions) keeps holding for these errors.
+ */
+export class KafkaError extends Error {
+  readonly code: KafkaErrorCode;
+  readonly canRetry: boolean;
+
+  constructor(code: KafkaErrorCode, message: string, options: { cause?: unknown; canRetry?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.canRetry = options.canRetry ?? false;
+  }
+}
+
+/** The message of any thrown value. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The cluster could not be reached at start: the bootstrap list is wrong or the cluster is down. */
+export class KafkaUnreachableError extends KafkaError {
+  readonly bootstrapServers: readonly string[];
+  readonly timeoutMs: number;
+
   constructor(bootstrapServers: readonly string[], timeoutMs: number, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
     super(
       KafkaErrorCode.unreachable,
-      `could not reach Kafka at ${bootstrapServers.join(",")} within ${timeoutMs} ms (${reason}): ` +
-        "check KAFKA_BOOTSTRAP_SERVERS and that the cluster is running (make cluster-up)",
+      `could not reach Kafka at ${bootstrapServers.join(",")} within ${timeoutMs} ms (${messageOf(cause)})`,
       { cause, canRetry: true },
     );
+    this.bootstrapServers = bootstrapServers;
+    this.timeoutMs = timeoutMs;
   }
 }
 
@@ -28,15 +55,16 @@ export class KafkaUnreachableError extends FleetError {
  * The brokers answered but refused the client's credentials (SASL): retrying with the same settings cannot help.
  * librdkafka reports this only as an error event while it keeps retrying, so the cause is remembered from there.
  */
-export class KafkaAuthenticationError extends FleetError {
+export class KafkaAuthenticationError extends KafkaError {
+  readonly bootstrapServers: readonly string[];
+
   constructor(bootstrapServers: readonly string[], cause: unknown) {
     super(
       KafkaErrorCode.authenticationFailed,
-      `authentication failed at ${bootstrapServers.join(",")}: the brokers refused the client's credentials; ` +
-        "check KAFKA_CLIENT_SASL_USERNAME, KAFKA_CLIENT_SASL_PASSWORD, KAFKA_CLIENT_SASL_MECHANISM and " +
-        "KAFKA_CLIENT_SECURITY_PROTOCOL",
+      `authentication failed at ${bootstrapServers.join(",")} (the brokers refused the client's credentials)`,
       { cause },
     );
+    this.bootstrapServers = bootstrapServers;
   }
 }
 
@@ -54,15 +82,37 @@ export function authenticationWatch(): {
   };
 }
 
+/**
+ * A topic that is needed does not exist. `label` is how the caller knows the topic (e.g. the setting that named
+ * it), shown beside the name when given.
+ */
+export class TopicMissingError extends KafkaError {
+  readonly topic: string;
+  readonly label: string | undefined;
+
+  constructor(topic: string, label?: string) {
+    super(
+      KafkaErrorCode.topicMissing,
+      `topic ${topic}${label === undefined ? "" : ` (${label})`} does not exist`,
+    );
+    this.topic = topic;
+    this.label = label;
+  }
+}
+
 /** A topic exists with settings other than the ones asked for; using it silently would weaken guarantees. */
-export class TopicMismatchError extends FleetError {
+export class TopicMismatchError extends KafkaError {
+  readonly topic: string;
+
   constructor(topic: string, problems: readonly string[]) {
     super(KafkaErrorCode.topicMismatch, `topic ${topic} exists with other settings: ${problems.join("; ")}`);
+    this.topic = topic;
   }
 }
 
 /** A message's delivery report carried an error. */
-export class DeliveryError extends FleetError {
+export class DeliveryError extends KafkaError {
+  readonly topic: string;
   readonly kafkaCode: number;
 
   constructor(topic: string, cause: { message: string; code: number }) {
@@ -70,6 +120,7 @@ export class DeliveryError extends FleetError {
       cause,
       canRetry: true,
     });
+    this.topic = topic;
     this.kafkaCode = cause.code;
   }
 }

@@ -14,10 +14,21 @@ export { FleetConsumer, type FleetConsumerOptions } from "./consumer.ts";
 export {
   DeliveryError,
   KafkaAuthenticationError,
+  KafkaError,
   KafkaErrorCode,
   KafkaUnreachableError,
   TopicMismatchError,
+  TopicMissingError,
 } from "./errors.ts";
+export type {
+  ConsumerHealth,
+  ConsumerInstruments,
+  KafkaLogger,
+  LabelledCounter,
+  LabelledGauge,
+  Labels,
+  LogFields,
+} from "./instruments.ts";
 export {
   DeliveryProducer,
   type FailureCallback,

@@ -1,12 +1,11 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 
-import type { Logger } from "@kafka-fleet/service";
-
 import type { ClientIdentity } from "./client-config.ts";
 import { reliableProducerConfig } from "./client-config.ts";
 import { connectClient, throttledClientErrorLog } from "./connect.ts";
 import { DeliveryLedger } from "./delivery-ledger.ts";
 import { DeliveryError } from "./errors.ts";
+import type { KafkaLogger } from "./instruments.ts";
 import {
   ErrorCodes,
   Producer,
@@ -46,7 +45,7 @@ export interface OutgoingMessage {
 
 export interface DeliveryProducerOptions {
   readonly identity: ClientIdentity;
-  readonly logger: Logger;
+  readonly logger: KafkaLogger;
   readonly connectTimeoutMs: number;
   readonly purpose?: string;
   /** Extra librdkafka settings, e.g. "queue.buffering.max.messages". */
@@ -92,7 +91,7 @@ interface Waiter {
  */
 export class DeliveryProducer {
   readonly #client: ProducerClient;
-  readonly #logger: Logger;
+  readonly #logger: KafkaLogger;
   readonly #ledger = new DeliveryLedger();
   #onFailure: FailureCallback = () => undefined;
   #waiters: Waiter[] = [];
@@ -108,7 +107,7 @@ export class DeliveryProducer {
   #unreported = 0;
   #unreportedWaiters: Array<() => void> = [];
 
-  private constructor(client: ProducerClient, logger: Logger, everyMessage: boolean) {
+  private constructor(client: ProducerClient, logger: KafkaLogger, everyMessage: boolean) {
     this.#client = client;
     this.#logger = logger;
     this.#everyMessage = everyMessage;

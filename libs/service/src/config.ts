@@ -119,15 +119,8 @@ export function toCommonConfig(
   vars: z.output<typeof commonEnvSchema>,
   checkClientProperties?: ClientPropertyCheck,
 ): CommonConfig {
-  const clientProperties = clientPropertiesFrom(vars);
-  const problems = checkClientProperties?.(clientProperties, (property) => isSecret(property)) ?? [];
-  if (problems.length > 0) {
-    throw new ConfigError(
-      problems.map(({ property, message }) => `${clientPropertyVariable(property)}: ${message}`),
-    );
-  }
   return {
-    clientProperties,
+    clientProperties: checkedClientProperties(vars, checkClientProperties),
     bootstrapServers: vars.KAFKA_BOOTSTRAP_SERVERS,
     topic: vars.KAFKA_TOPIC,
     metricsPort: vars.METRICS_PORT,
@@ -135,6 +128,33 @@ export function toCommonConfig(
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     connectTimeoutMs: vars.KAFKA_CONNECT_TIMEOUT_MS,
   };
+}
+
+/**
+ * The librdkafka properties of the KAFKA_CLIENT_* variables in `source`, read and checked exactly as the services
+ * read them (empty means unset, reserved properties refused, `check` for librdkafka's own verdict, secrets
+ * redacted): for a tool that reads no other service variable, such as the audit CLI. Throws a ConfigError naming
+ * each bad variable.
+ */
+export function loadClientProperties(
+  source: NodeJS.ProcessEnv,
+  check?: ClientPropertyCheck,
+): Readonly<Record<string, string>> {
+  return loadConfig(z.looseObject({}), source, (vars) => checkedClientProperties(vars, check));
+}
+
+function checkedClientProperties(
+  vars: Record<string, unknown>,
+  check: ClientPropertyCheck | undefined,
+): Record<string, string> {
+  const clientProperties = clientPropertiesFrom(vars);
+  const problems = check?.(clientProperties, (property) => isSecret(property)) ?? [];
+  if (problems.length > 0) {
+    throw new ConfigError(
+      problems.map(({ property, message }) => `${clientPropertyVariable(property)}: ${message}`),
+    );
+  }
+  return clientProperties;
 }
 
 /**

@@ -6,7 +6,15 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Base of kafka-fleet's own errors: a stable `code`, and whether trying again could help. */
+/**
+ * Base of kafka-fleet's own errors: a stable `code`, and whether trying again could help.
+ *
+ * `error instanceof FleetError` holds for any Error of that shape (a string `code`, a boolean `canRetry`), not
+ * only for instances of this class: libs/kafka's errors (KafkaError) have the shape without importing this
+ * package, which that library must stay free of. Recognising the shape here, rather than exporting a second
+ * check, keeps every `instanceof FleetError` (describeError, the workers' retry decisions) true for them as
+ * before. Subclasses (ConfigError) keep the ordinary class check.
+ */
 export class FleetError extends Error {
   readonly code: string;
   readonly canRetry: boolean;
@@ -16,6 +24,15 @@ export class FleetError extends Error {
     this.name = new.target.name;
     this.code = code;
     this.canRetry = options.canRetry ?? false;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== FleetError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (
+      value instanceof Error &&
+      typeof (value as { code?: unknown }).code === "string" &&
+      typeof (value as { canRetry?: unknown }).canRetry === "boolean"
+    );
   }
 }
 
@@ -40,4 +57,34 @@ export function describeError(error: unknown): { code: string; message: string }
     };
   }
   return { code: "UNKNOWN", message: String(error) };
+}
+
+/**
+ * What a person can do about a failure, by its code. Libraries (libs/kafka) state what happened and the facts
+ * (which brokers, which topic); this shell owns the environment variables and knows the local deploy commands,
+ * so it names them. Keys are the libraries' stable codes, which are part of the interface contract.
+ */
+const FAILURE_HINTS: Readonly<Record<string, (error: unknown) => string>> = {
+  KAFKA_UNREACHABLE: () => "check KAFKA_BOOTSTRAP_SERVERS and that the cluster is running (make cluster-up)",
+  KAFKA_AUTHENTICATION_FAILED: () =>
+    "check KAFKA_CLIENT_SASL_USERNAME, KAFKA_CLIENT_SASL_PASSWORD, KAFKA_CLIENT_SASL_MECHANISM and " +
+    "KAFKA_CLIENT_SECURITY_PROTOCOL",
+  TOPIC_MISSING: (error) => {
+    const topic = (error as { topic?: unknown }).topic;
+    const name = typeof topic === "string" ? topic : "<topic>";
+    return `create it first (make cluster-up creates topic_app; deploy/local/cluster.sh topic ${name} creates others)`;
+  },
+};
+
+/** The hint for a failure's code (see FAILURE_HINTS), or undefined when there is none. */
+export function failureHint(error: unknown): string | undefined {
+  if (!(error instanceof FleetError)) return undefined;
+  return FAILURE_HINTS[error.code]?.(error);
+}
+
+/** describeError, its message followed by what to do when the code has a hint: the line a service exits with. */
+export function describeFailure(error: unknown): { code: string; message: string } {
+  const described = describeError(error);
+  const hint = failureHint(error);
+  return hint === undefined ? described : { ...described, message: `${described.message}: ${hint}` };
 }

@@ -5,12 +5,13 @@ export {
   commonEnvSchema,
   env,
   isSecret,
+  loadClientProperties,
   loadConfig,
   toCommonConfig,
   type ClientPropertyCheck,
   type CommonConfig,
 } from "./config.ts";
-export { ConfigError, ErrorCode, FleetError, describeError } from "./errors.ts";
+export { ConfigError, ErrorCode, FleetError, describeError, describeFailure, failureHint } from "./errors.ts";
 export { Health } from "./health.ts";
 export { startHttpServer, type HttpServer } from "./http-server.ts";
 export {

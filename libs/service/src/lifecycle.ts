@@ -1,7 +1,7 @@
 import type { Registry } from "prom-client";
 
 import type { CommonConfig } from "./config.ts";
-import { ConfigError, ErrorCode, describeError } from "./errors.ts";
+import { ConfigError, ErrorCode, describeError, describeFailure } from "./errors.ts";
 import { Health } from "./health.ts";
 import { startHttpServer } from "./http-server.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -108,7 +108,9 @@ export async function runService<Config extends CommonConfig>(
     };
     exitCode = (await definition.run(context)) ?? ExitCode.ok;
   } catch (error) {
-    logger.error({ event: "service.failed", ...describeError(error) }, describeError(error).message);
+    // The library's facts, and what to check (the variable, the command) added here by code.
+    const failure = describeFailure(error);
+    logger.error({ event: "service.failed", ...failure }, failure.message);
     exitCode = ExitCode.failure;
   }
 

@@ -8,6 +8,7 @@ import {
   commonEnvSchema,
   env,
   isSecret,
+  loadClientProperties,
   loadConfig,
   toCommonConfig,
 } from "@kafka-fleet/service";
@@ -189,6 +190,33 @@ describe("KAFKA_CLIENT_* variables", () => {
       "KAFKA_CLIENT_SASL_PASSWORD: bad value <redacted>",
       'KAFKA_CLIENT_FOO_BAR: No such configuration property: "foo.bar"',
     ]);
+  });
+
+  it("are read alone, the same way, by loadClientProperties (for tools such as the audit CLI)", () => {
+    assert.deepEqual(
+      loadClientProperties({
+        KAFKA_CLIENT_SASL_MECHANISM: " SCRAM-SHA-512 ",
+        KAFKA_CLIENT_SASL_PASSWORD: "hunter2",
+        KAFKA_CLIENT_LINGER_MS: "",
+        METRICS_PORT: "not checked here",
+      }),
+      { "sasl.mechanism": "SCRAM-SHA-512", "sasl.password": "hunter2" },
+    );
+    assert.deepEqual(
+      problemsOf(() => loadClientProperties({ KAFKA_CLIENT_ISOLATION_LEVEL: "x" })),
+      [
+        "KAFKA_CLIENT_ISOLATION_LEVEL: isolation.level is set by kafka-fleet itself (its delivery promises depend on it)",
+      ],
+    );
+    const problems = problemsOf(() =>
+      loadClientProperties({ KAFKA_CLIENT_SASL_PASSWORD: "hunter2" }, (properties, secret) =>
+        Object.keys(properties).map((property) => ({
+          property,
+          message: secret(property) ? "bad value <redacted>" : "bad value",
+        })),
+      ),
+    );
+    assert.deepEqual(problems, ["KAFKA_CLIENT_SASL_PASSWORD: bad value <redacted>"]);
   });
 
   it("knows which names hold secrets", () => {
