@@ -177,7 +177,7 @@ const frozenBroker: Scenario = {
       values,
       missing: report.missing,
       duplicates: report.duplicates,
-      detail: `broker 2 frozen ${frozenMs / 1000} s at 2,000 msg/s; e2e p99 ${fmtMs(p99)} for values produced during the freeze (${during.length.toLocaleString("en-US")}), ${fmtMs(percentile(before, 99))} before`,
+      detail: `broker 2 frozen ${frozenMs / 1000} s at 2,000 msg/s; values produced during the freeze (${during.length.toLocaleString("en-US")}): e2e p50 ${fmtMs(percentile(during, 50))}, p99 ${fmtMs(p99)}; before it: p50 ${fmtMs(percentile(before, 50))}, p99 ${fmtMs(percentile(before, 99))}`,
     };
   },
 };
