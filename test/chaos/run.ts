@@ -2,7 +2,7 @@
 // in docs/reliability.md. Exit 1 if any scenario broke a promise.
 //   node --import tsx test/chaos/run.ts [--size full|short] [--only N[,N]] [--no-write]
 import { cpus, totalmem } from "node:os";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 
@@ -57,39 +57,67 @@ for (const scenario of scenarios) {
   process.stdout.write(`${row.ok ? "✔" : "✖"} ${row.name}: ${row.detail} (${row.seconds.toFixed(1)} s)\n`);
 }
 
-const table = [
-  "| scenario | values | missing | duplicates | time (s) | notes |",
-  "|---|---:|---:|---:|---:|---|",
-  ...rows.map(
-    (row) =>
-      `| ${row.ok ? "" : "✖ "}${row.name} | ${row.values.toLocaleString("en")} | ${row.missing} | ${row.duplicates} | ${row.seconds.toFixed(1)} | ${row.detail} |`,
-  ),
-].join("\n");
-process.stdout.write(`\n${table}\n`);
+process.stdout.write(`\n${tableOf(rows.map(rowLine))}\n`);
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
-if (!args["no-write"] && size === "full" && only === undefined) {
+const DOC = `${REPO_ROOT}docs/reliability.md`;
+if (!args["no-write"] && size === "full") {
+  // With --only, the scenarios not run keep the figures of their last run.
+  const kept = only === undefined ? [] : await previousRows(rows.map((row) => row.name));
+  const table = tableOf(
+    scenarios.flatMap((scenario) => {
+      const line = rows.find((row) => row.name === scenario.name);
+      if (line !== undefined) return [rowLine(line)];
+      return kept.filter((text) => text.startsWith(`| ${scenario.name} |`));
+    }),
+  );
+  const short = scenarios.filter((scenario) => scenario.short).map((scenario) => scenario.name.split(".")[0]);
+  const findings = await readFile(`${REPO_ROOT}test/chaos/findings.md`, "utf8");
   const doc = `# Reliability: fault-injection figures
 
-Written by \`make chaos\` (test/chaos/run.ts) on ${new Date().toISOString().slice(0, 10)}.
+Written by \`make chaos\` (test/chaos/run.ts) on ${new Date().toISOString().slice(0, 10)}${only === undefined ? "" : ` (scenarios ${only.join(", ")}; the other rows are from earlier runs)`}.
 Machine: ${machine}; Node.js ${process.version}; librdkafka ${librdkafkaVersion}; Apache Kafka 4.3.1, 3 local KRaft nodes
 (RF 3, min.insync.replicas 2). Every scenario runs real processes with real signals against the real cluster and
 ends with an audit of the results topic (read_committed) for the range \`[0, values)\`. The assertions (0 missing;
-duplicates within the promise) are in test/chaos/scenarios.ts; times are reported, never asserted. A short form of
-scenarios 1, 3, 5 and 7 runs in \`make test\`.
+duplicates within the promise) are in test/chaos/scenarios.ts and test/chaos/operations.ts; times are reported,
+never asserted. A short form of scenarios ${[...new Set(short)].join(", ")} runs in \`make test\` (some through the labs).
 
 ${table}
 
-What the columns promise:
-- **missing** must be 0 everywhere: no acknowledged value is lost, whatever was killed.
-- **duplicates**: 0 for graceful rebalances and for exactly-once (read_committed); with at-least-once, a killed
-  consumer repeats at most its uncommitted batches (those under way, up to \`BATCH_MAX_UNCOMMITTED\`), so at most
-  kills × BATCH_MAX_UNCOMMITTED × BATCH_SIZE; a broker loss may make a consumer's commit fail and its batch repeat
-  (counted, never lost).
-`;
+${findings}`;
   // Formatted as `make lint` checks it, so a fresh run leaves the tree clean.
   const style = (await resolveConfig(`${REPO_ROOT}package.json`)) ?? {};
-  await writeFile(`${REPO_ROOT}docs/reliability.md`, await format(doc, { ...style, parser: "markdown" }));
+  await writeFile(DOC, await format(doc, { ...style, parser: "markdown" }));
   process.stdout.write("\nwritten to docs/reliability.md\n");
 }
+
+function rowLine(row: Row): string {
+  return `| ${row.ok ? "" : "✖ "}${row.name} | ${row.values.toLocaleString("en")} | ${row.missing} | ${row.duplicates} | ${row.seconds.toFixed(1)} | ${row.detail} |`;
+}
+
+function tableOf(lines: readonly string[]): string {
+  return [
+    "| scenario | values | missing | duplicates | time (s) | notes |",
+    "|---|---:|---:|---:|---:|---|",
+    ...lines,
+  ].join("\n");
+}
+
+/** The table rows of the current docs/reliability.md, unpadded, except those of the scenarios just run. */
+async function previousRows(runNow: readonly string[]): Promise<string[]> {
+  const text = await readFile(DOC, "utf8").catch(() => "");
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith("| ") && !line.startsWith("| scenario"))
+    .map(
+      (line) =>
+        `| ${line
+          .slice(1, -1)
+          .split("|")
+          .map((cell) => cell.trim())
+          .join(" | ")} |`,
+    )
+    .filter((line) => !runNow.some((name) => line.startsWith(`| ${name} |`)));
+}
+
 process.exitCode = rows.every((row) => row.ok) ? 0 : 1;
