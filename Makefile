@@ -64,8 +64,8 @@ lint: setup ## typecheck, eslint, prettier, circular imports
 	npm run --silent lint
 format: setup ## rewrite files with prettier
 	npm run --silent format
-chaos: setup ## the fault-injection suite at full size; writes docs/reliability.md
-	bash test/with-cluster.sh npm run --silent chaos
+chaos: setup ## the fault-injection suite at full size; writes docs/reliability.md (ONLY=2,8: just those scenarios)
+	bash test/with-cluster.sh npm run --silent chaos $(if $(ONLY),-- --only $(ONLY))
 bench: setup ## benchmarks beside the Java perf tools, KafkaJS and Python (BENCH_SMOKE=1: a quick check; BENCH_ARGS=...)
 	@bash bench/setup.sh
 	node --import tsx bench/main.ts $(if $(BENCH_SMOKE),--smoke) $(BENCH_ARGS)
