@@ -2,8 +2,6 @@ import type { MessageHeader } from "@kafka-fleet/kafka";
 import { SerdeError, deserializeInt } from "@kafka-fleet/serde";
 import { FleetError } from "@kafka-fleet/service";
 
-import type { DeadLetterCause } from "./dead-letter.ts";
-
 /** A record as the consumer hands it over: what the loops need of librdkafka's `Message`. */
 export interface ConsumedMessage {
   readonly topic: string;
@@ -63,7 +61,7 @@ export const DESERIALIZATION_FAILED = "DESERIALIZATION_FAILED";
  * Why a record could not be decoded, for its dead letter: the serde's stable code, or one code for whatever a
  * deserializer of your own threw (a metric label must not take one value per error text).
  */
-export function poisonCause(error: unknown): DeadLetterCause {
+export function poisonCause(error: unknown): { code: string; message: string } {
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof SerdeError || error instanceof FleetError) return { code: error.code, message };
   return { code: DESERIALIZATION_FAILED, message };
