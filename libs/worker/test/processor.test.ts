@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { DESERIALIZATION_FAILED, type WorkerRecord } from "@kafka-fleet/worker";
+import { DESERIALIZATION_FAILED, PROCESSING_INTERRUPTED, type WorkerRecord } from "@kafka-fleet/worker";
 
 import { message, workerParts } from "./support/harness.ts";
 
@@ -89,5 +89,23 @@ describe("RecordProcessor", () => {
       parts.producer.sent.map((sent) => [sent.topic, sent.value.toString()]),
       [["results", "done"]],
     );
+  });
+
+  it("leaves records that fail during a stop uncommitted (rejects), instead of dead-lettering them", async () => {
+    let calls = 0;
+    const parts = workerParts({
+      retries: 5,
+      handle: () => {
+        calls += 1;
+        parts.stop.abort();
+        return Promise.reject(new Error("shutting down"));
+      },
+    });
+    await assert.rejects(
+      parts.processor.process([message(0, 0, 0n)]),
+      (error: { code?: string }) => error.code === PROCESSING_INTERRUPTED,
+    );
+    assert.equal(calls, 1, "no retries once stopping");
+    assert.deepEqual(parts.deadLetters.letters, []);
   });
 });
