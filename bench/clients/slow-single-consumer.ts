@@ -3,16 +3,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { runService } from "@kafka-fleet/service";
-
-import { singleConsumerService } from "../../services/single-consumer/src/service.ts";
+import { defineWorker, publishValues } from "@kafka-fleet/worker";
 
 const delayMs = Number(process.env.HANDLER_DELAY_MS ?? "5");
 
 await runService(
-  singleConsumerService({
-    wrapHandler: (handler) => async (records) => {
+  defineWorker({
+    name: "single-consumer",
+    mode: "single",
+    async handle(records, context) {
       await sleep(delayMs);
-      await handler(records);
+      await publishValues(records, context);
     },
   }),
 );

@@ -1,5 +1,7 @@
-import type { DeliveryProducer, Message, MessageHeader } from "@kafka-fleet/kafka";
+import type { DeliveryProducer, MessageHeader } from "@kafka-fleet/kafka";
 import type { ConsumerMetrics, Logger } from "@kafka-fleet/service";
+
+import type { ConsumedMessage } from "./record.ts";
 
 /** Header names of a dead letter: where the record came from and why it was set aside. */
 export const DeadLetterHeader = {
@@ -37,11 +39,16 @@ export function deadLetterHeaders(
   ];
 }
 
+/** Where the loops set records aside; `send` resolves once the dead letter is durable. */
+export interface DeadLetterSink {
+  send(message: ConsumedMessage, cause: DeadLetterCause): Promise<void>;
+}
+
 /**
  * Sets records aside in the dead-letter topic: original key and value, headers saying where from and why.
  * `send` resolves once the dead letter is acknowledged: only then may the record's offset be committed.
  */
-export class DeadLetters {
+export class DeadLetters implements DeadLetterSink {
   readonly #producer: DeliveryProducer;
   readonly #topic: string;
   readonly #groupId: string;
@@ -62,7 +69,7 @@ export class DeadLetters {
     this.#metrics = options.metrics;
   }
 
-  async send(message: Message, cause: DeadLetterCause): Promise<void> {
+  async send(message: ConsumedMessage, cause: DeadLetterCause): Promise<void> {
     await this.#producer.send({
       topic: this.#topic,
       key: message.key === undefined || message.key === null ? null : Buffer.from(message.key),

@@ -1,12 +1,40 @@
 export { consumerEnvSchema, toConsumerConfig, type ConsumerConfig } from "./config.ts";
-export { createDefaultHandler, type ConsumerServiceOptions, type RecordHandler } from "./handler.ts";
-export { DeadLetterHeader, DeadLetters, deadLetterHeaders, type DeadLetterCause } from "./dead-letter.ts";
-export { decodeMessage, type DecodedRecord, type PoisonRecord, type ValueRecord } from "./record.ts";
-export { PROCESSING_FAILED, isTransientFailure, withRetries } from "./retry.ts";
-export { startKafkaClients, type KafkaClients } from "./start.ts";
 export {
-  TRANSACTION_FAILED,
-  commitInTransaction,
-  isolateInTransactions,
-  type TransactionScope,
-} from "./transaction.ts";
+  DEFAULT_MAX_UNCOMMITTED,
+  loadBatchWorkerConfig,
+  loadSingleWorkerConfig,
+  type BatchWorkerConfig,
+  type SingleWorkerConfig,
+} from "./modes-config.ts";
+export { defineWorker, type BatchWorkerSpec, type SingleWorkerSpec } from "./define-worker.ts";
+export {
+  UnrecoverableError,
+  publishValues,
+  type Handle,
+  type OutputProducer,
+  type RecordFailure,
+  type WorkerContext,
+} from "./handler.ts";
+export {
+  DESERIALIZATION_FAILED,
+  int64Values,
+  poisonCause,
+  toWorkerRecord,
+  type ConsumedMessage,
+  type Deserializer,
+  type WorkerRecord,
+} from "./record.ts";
+export {
+  DeadLetterHeader,
+  DeadLetters,
+  deadLetterHeaders,
+  type DeadLetterCause,
+  type DeadLetterSink,
+} from "./dead-letter.ts";
+export { RecordProcessor, type Processor, type ProcessorOptions } from "./processor.ts";
+export { BatchLoop, type BatchLoopOptions } from "./loops/batch-loop.ts";
+export { SingleLoop, type SingleLoopOptions } from "./loops/single-loop.ts";
+export type { ConsumerPort, TransactionPort } from "./loops/consumer-port.ts";
+export { PROCESSING_FAILED, PROCESSING_INTERRUPTED, isTransientFailure } from "./retry.ts";
+export { startKafkaClients, type KafkaClients } from "./start.ts";
+export { kafkaTransactions } from "./transactions.ts";

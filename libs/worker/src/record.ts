@@ -1,40 +1,68 @@
-import type { Message } from "@kafka-fleet/kafka";
+import type { MessageHeader } from "@kafka-fleet/kafka";
 import { SerdeError, deserializeInt } from "@kafka-fleet/serde";
+import { FleetError } from "@kafka-fleet/service";
 
-/** A record whose value decoded to an int64. */
-export interface ValueRecord {
-  readonly value: bigint;
+/** A record as the consumer hands it over: what the loops need of librdkafka's `Message`. */
+export interface ConsumedMessage {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
-  /** The record's timestamp (ms since the epoch; the producer's create time). */
-  readonly timestamp: number;
+  readonly key?: Buffer | string | null | undefined;
+  readonly value: Buffer | null;
+  /** ms since the epoch (the producer's create time, or the log append time if the topic says so). */
+  readonly timestamp?: number | undefined;
+  readonly headers?: MessageHeader[] | undefined;
 }
 
-/** A record whose value is not an int64: it must never crash a consumer nor block its partition. */
-export interface PoisonRecord {
+/** A record as a handler sees it: its value decoded by the worker's deserializer. */
+export interface WorkerRecord<T> {
+  readonly key: Buffer | null;
+  readonly value: T;
+  readonly headers: readonly MessageHeader[];
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
+  /** ms since the epoch (the producer's create time, or the log append time if the topic says so). */
   readonly timestamp: number;
-  readonly error: SerdeError;
-  readonly message: Message;
 }
 
-export type DecodedRecord =
-  { readonly ok: true; readonly record: ValueRecord } | { readonly ok: false; readonly poison: PoisonRecord };
+/**
+ * Turns a record's value bytes (null for a tombstone) into what the handler works on. Throwing marks the record
+ * as poison: it goes to the dead-letter topic, its offset is committed, and the handler never sees it.
+ */
+export type Deserializer<T> = (value: Buffer | null, message: ConsumedMessage) => T;
 
-export function decodeMessage(message: Message): DecodedRecord {
-  const { topic, partition, offset } = message;
-  const timestamp = message.timestamp ?? Date.now();
-  try {
-    // Built in one literal: this runs once per record consumed.
-    return {
-      ok: true,
-      record: { topic, partition, offset, timestamp, value: deserializeInt(message.value) },
-    };
-  } catch (error) {
-    if (!(error instanceof SerdeError)) throw error;
-    return { ok: false, poison: { topic, partition, offset, timestamp, error, message } };
-  }
+/** The default: values are int64s, 8 bytes big-endian (see libs/serde). */
+export const int64Values: Deserializer<bigint> = (value) => deserializeInt(value);
+
+const NO_HEADERS: readonly MessageHeader[] = Object.freeze([]);
+
+/**
+ * The handler's view of a consumed record, built in one literal: this runs once per record consumed. Throws
+ * what the deserializer throws.
+ */
+export function toWorkerRecord<T>(message: ConsumedMessage, deserialize: Deserializer<T>): WorkerRecord<T> {
+  const { key } = message;
+  return {
+    key: key === null || key === undefined ? null : typeof key === "string" ? Buffer.from(key) : key,
+    value: deserialize(message.value, message),
+    headers: message.headers ?? NO_HEADERS,
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    timestamp: message.timestamp ?? Date.now(),
+  };
+}
+
+/** Dead letters of records that could not be decoded carry this code unless the error brings its own. */
+export const DESERIALIZATION_FAILED = "DESERIALIZATION_FAILED";
+
+/**
+ * Why a record could not be decoded, for its dead letter: the serde's stable code, or one code for whatever a
+ * deserializer of your own threw (a metric label must not take one value per error text).
+ */
+export function poisonCause(error: unknown): { code: string; message: string } {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof SerdeError || error instanceof FleetError) return { code: error.code, message };
+  return { code: DESERIALIZATION_FAILED, message };
 }

@@ -1,50 +1,9 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { FleetError } from "@kafka-fleet/service";
 
-import { backoffDelayMs, type RetryRules } from "@kafka-fleet/processing";
-import { FleetError, describeError, type Logger } from "@kafka-fleet/service";
-
+/** The code of a record's failure once its retries are used up (its dead letter says so). */
 export const PROCESSING_FAILED = "PROCESSING_FAILED";
+/** The code of a failure met while stopping: the records stay uncommitted and come back after the restart. */
 export const PROCESSING_INTERRUPTED = "PROCESSING_INTERRUPTED";
-
-/**
- * Runs `work`, retrying failures with exponential backoff. When the retries are used up (or a stop was asked
- * for) it throws: the records stay uncommitted and come back, which beats skipping them.
- */
-export async function withRetries(
-  work: () => Promise<void>,
-  options: { rules: RetryRules; logger: Logger; signal: AbortSignal; what: Record<string, unknown> },
-): Promise<void> {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      await work();
-      return;
-    } catch (error) {
-      const { code, message } = describeError(error);
-      if (options.signal.aborted) {
-        // Stopping is no verdict on the records: they stay uncommitted and are processed after the restart.
-        throw new FleetError(PROCESSING_INTERRUPTED, `processing interrupted by a stop: ${message}`, {
-          cause: error,
-          canRetry: true,
-        });
-      }
-      if (attempt >= options.rules.retries) {
-        throw new FleetError(
-          PROCESSING_FAILED,
-          `processing failed after ${attempt + 1} attempts: ${message}`,
-          {
-            cause: error,
-          },
-        );
-      }
-      const delayMs = backoffDelayMs(attempt + 1, options.rules);
-      options.logger.warn(
-        { event: "processing.retry", ...options.what, attempt: attempt + 1, delayMs, code },
-        message,
-      );
-      await sleep(delayMs);
-    }
-  }
-}
 
 /**
  * Whether a failure is the infrastructure's (a broker unreachable, a delivery timed out) rather than the data's.

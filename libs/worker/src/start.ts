@@ -13,11 +13,9 @@ import type { ConsumerMetrics, ServiceContext } from "@kafka-fleet/service";
 
 import type { ConsumerConfig } from "./config.ts";
 import { DeadLetters } from "./dead-letter.ts";
-import { createDefaultHandler, type RecordHandler } from "./handler.ts";
 
 export interface KafkaClients {
   readonly consumer: FleetConsumer;
-  readonly handler: RecordHandler;
   readonly deadLetters: DeadLetters;
   /** The producer that writes results and dead letters (transactional when asked for). */
   readonly output: DeliveryProducer;
@@ -83,8 +81,6 @@ export async function startKafkaClients(
     },
   });
   context.onStop("output producer", () => output.close(config.shutdownGraceMs / 2));
-  const results =
-    config.resultsTopic === undefined ? undefined : { producer: output, topic: config.resultsTopic };
   const deadLetters = new DeadLetters({
     producer: output,
     topic: config.dlqTopic,
@@ -106,5 +102,5 @@ export async function startKafkaClients(
     onRevoke: options.onRevoke,
   });
   context.onStop("consumer", () => consumer.close());
-  return { consumer, handler: createDefaultHandler(results), deadLetters, output };
+  return { consumer, deadLetters, output };
 }

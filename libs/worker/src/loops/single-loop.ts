@@ -1,19 +1,10 @@
-import type { FleetConsumer, Message, TopicPartition } from "@kafka-fleet/kafka";
-import {
-  OrderingQueue,
-  partitionKey,
-  type Ordering,
-  type RecordPosition,
-  type RetryRules,
-} from "@kafka-fleet/processing";
+import type { TopicPartition } from "@kafka-fleet/kafka";
+import { OrderingQueue, partitionKey, type Ordering, type RecordPosition } from "@kafka-fleet/processing";
 import { describeError, type ConsumerMetrics, type Health, type Logger } from "@kafka-fleet/service";
-import {
-  decodeMessage,
-  isTransientFailure,
-  withRetries,
-  type DeadLetters,
-  type RecordHandler,
-} from "@kafka-fleet/worker";
+
+import type { Processor } from "../processor.ts";
+import type { ConsumedMessage } from "../record.ts";
+import type { ConsumerPort } from "./consumer-port.ts";
 
 /** How long one poll may block: bounds how late a stop request is noticed. */
 const POLL_MS = 200;
@@ -23,39 +14,37 @@ const POLL_MS = 200;
  */
 const FETCH_MAX = 64;
 
-export interface SingleWorkerOptions {
+export interface SingleLoopOptions {
   readonly maxInFlight: number;
   /** Records held waiting for their key's (or partition's) turn; fetching pauses while this many wait. */
   readonly maxQueued: number;
   readonly ordering: Ordering;
-  readonly retry: RetryRules;
   readonly logger: Logger;
   readonly metrics: ConsumerMetrics;
   readonly health: Health;
 }
 
 /**
- * Message by message: records are handed to the handler as soon as their ordering allows (see `OrderingQueue`:
+ * Message by message: records are handed to the processor as soon as their ordering allows (see `OrderingQueue`:
  * per key, per partition, or in any order), up to `maxInFlight` at once, and a record's offset is stored once it
  * and every record before it in its partition are processed (at-least-once). librdkafka commits the stored
  * offsets every few seconds; revocation and shutdown commit them at once. The decisions are the queue's; this
  * class only fetches, starts, stores and waits.
  */
-export class SingleWorker {
-  readonly #options: SingleWorkerOptions;
-  readonly #queue: OrderingQueue<Message>;
+export class SingleLoop {
+  readonly #options: SingleLoopOptions;
+  readonly #queue: OrderingQueue<ConsumedMessage>;
   readonly #running = new Set<Promise<void>>();
   /** Partitions being revoked: still assigned until their records in flight finish, so their offsets may be stored. */
   readonly #draining = new Set<string>();
   /** Whoever waits for the next record to finish (the fetch loop when full, a revocation draining). */
   #waiters: (() => void)[] = [];
-  #consumer: FleetConsumer | undefined;
-  #handler: RecordHandler = () => Promise.resolve();
-  #deadLetters!: DeadLetters;
+  #consumer: ConsumerPort | undefined;
+  #processor: Processor = { process: () => Promise.resolve(0) };
   #signal: AbortSignal = new AbortController().signal;
   #failure: Error | undefined;
 
-  constructor(options: SingleWorkerOptions) {
+  constructor(options: SingleLoopOptions) {
     this.#options = options;
     this.#queue = new OrderingQueue(options.ordering, options.maxInFlight);
   }
@@ -65,14 +54,9 @@ export class SingleWorker {
     return { inFlight: this.#queue.inFlight, queued: this.#queue.queued };
   }
 
-  async run(
-    consumer: FleetConsumer,
-    outputs: { handler: RecordHandler; deadLetters: DeadLetters },
-    signal: AbortSignal,
-  ): Promise<void> {
+  async run(consumer: ConsumerPort, work: { processor: Processor }, signal: AbortSignal): Promise<void> {
     this.#consumer = consumer;
-    this.#handler = outputs.handler;
-    this.#deadLetters = outputs.deadLetters;
+    this.#processor = work.processor;
     this.#signal = signal;
     const { metrics, health, maxInFlight, maxQueued } = this.#options;
     const queue = this.#queue;
@@ -150,35 +134,20 @@ export class SingleWorker {
   }
 
   /**
-   * Starts one record: an unreadable one, or one the handler keeps rejecting, goes to the dead-letter topic;
-   * either way its offset is stored only once it is processed or its dead letter acknowledged. A failure of
-   * the infrastructure (not of the record) stops the worker with the record unstored.
+   * Starts one record: processed, or set aside in the dead-letter topic; either way its offset is stored only
+   * once that is done. A failure of the infrastructure (not of the record) stops the loop with it unstored.
    */
-  #start(message: Message): void {
-    const { logger, metrics } = this.#options;
-    const decoded = decodeMessage(message);
-    const processing = (async () => {
-      if (!decoded.ok) {
-        await this.#deadLetters.send(message, decoded.poison.error);
-        return;
-      }
-      const { record } = decoded;
-      try {
-        await withRetries(() => this.#handler([record]), {
-          rules: this.#options.retry,
-          logger,
-          signal: this.#signal,
-          what: { partition: record.partition, offset: record.offset },
-        });
-      } catch (error) {
-        if (isTransientFailure(error)) throw error;
-        await this.#deadLetters.send(message, describeError(error));
-        return;
-      }
-      metrics.messagesProcessed.inc();
-      metrics.endToEndLatency.observe((Date.now() - record.timestamp) / 1000);
-    })().then(
-      () => this.#done(message),
+  #start(message: ConsumedMessage): void {
+    const { metrics } = this.#options;
+    const processing = this.#processor.process([message]).then(
+      (processed) => {
+        if (processed > 0) {
+          metrics.messagesProcessed.inc();
+          if (message.timestamp !== undefined)
+            metrics.endToEndLatency.observe((Date.now() - message.timestamp) / 1000);
+        }
+        this.#done(message);
+      },
       (error: unknown) => {
         // It never completes, so neither its key's next record starts nor any later offset of its partition is
         // stored: nothing is skipped.
@@ -190,7 +159,7 @@ export class SingleWorker {
     void processing.finally(() => this.#running.delete(processing));
   }
 
-  #done(message: Message): void {
+  #done(message: ConsumedMessage): void {
     const safe = this.#queue.complete(message);
     if (safe !== undefined && this.#consumer !== undefined) {
       const mine = this.#consumer.owns(safe.topic, safe.partition) || this.#draining.has(partitionKey(safe));

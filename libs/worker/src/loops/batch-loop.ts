@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 
-import type { DeliveryProducer, FleetConsumer, Message, TopicPartition } from "@kafka-fleet/kafka";
+import type { TopicPartition } from "@kafka-fleet/kafka";
 import {
   BatchAccumulator,
   BatchPipeline,
@@ -10,7 +10,6 @@ import {
   partitionKey as keyOf,
   type FlushRules,
   type RecordPosition,
-  type RetryRules,
 } from "@kafka-fleet/processing";
 import {
   FleetError,
@@ -20,18 +19,18 @@ import {
   type Health,
   type Logger,
 } from "@kafka-fleet/service";
+
+import type { DeadLetterSink } from "../dead-letter.ts";
+import type { Processor } from "../processor.ts";
+import type { ConsumedMessage } from "../record.ts";
+import { isTransientFailure } from "../retry.ts";
 import {
   TRANSACTION_FAILED,
   commitInTransaction,
-  decodeMessage,
-  isTransientFailure,
   isolateInTransactions,
-  withRetries,
   type TransactionScope,
-  type DeadLetters,
-  type RecordHandler,
-  type ValueRecord,
-} from "@kafka-fleet/worker";
+} from "./in-transaction.ts";
+import type { ConsumerPort, TransactionPort } from "./consumer-port.ts";
 
 /** How long one poll may block while no batch is open: bounds how late a stop request is noticed. */
 const IDLE_POLL_MS = 200;
@@ -45,7 +44,7 @@ interface BatchInfo {
   readonly started: number;
 }
 
-export interface BatchWorkerOptions {
+export interface BatchLoopOptions {
   readonly rules: FlushRules;
   /**
    * Batches that may be under way and not committed at once (BATCH_MAX_UNCOMMITTED): batch N+1 is processed
@@ -53,7 +52,6 @@ export interface BatchWorkerOptions {
    * next one is processed. A crash may repeat this many batches.
    */
   readonly maxUncommitted: number;
-  readonly retry: RetryRules;
   readonly logger: Logger;
   readonly metrics: ConsumerMetrics & BatchMetrics;
   readonly health: Health;
@@ -66,41 +64,48 @@ export interface BatchWorkerOptions {
  * the acknowledgements and commits of the ones before them, and their commits go out in order, each one only
  * after its batch (and every batch before it) succeeded.
  */
-export class BatchWorker {
-  readonly #options: BatchWorkerOptions;
-  readonly #batch: BatchAccumulator<Message>;
+export class BatchLoop {
+  readonly #options: BatchLoopOptions;
+  readonly #batch: BatchAccumulator<ConsumedMessage>;
   readonly #pipeline = new BatchPipeline<BatchInfo>();
   readonly #pending = new PendingCommits();
   /** Batches processed whose commit was refused (e.g. mid-rebalance): they are logged with the next commit. */
   #deferred: BatchInfo[] = [];
   /** Partitions being revoked: still ours to commit until the revocation is done. */
   readonly #revoking = new Set<string>();
-  #consumer: FleetConsumer | undefined;
-  #handler: RecordHandler = () => Promise.resolve();
-  #deadLetters!: DeadLetters;
-  #transactions: DeliveryProducer | undefined;
-  #signal: AbortSignal = new AbortController().signal;
+  #consumer: ConsumerPort | undefined;
+  #processor: Processor = { process: () => Promise.resolve(0) };
+  #transactions: TransactionPort | undefined;
+  /** Exactly-once: where the records a handler keeps rejecting go, each in a transaction of its own. */
+  #deadLetters: DeadLetterSink | undefined;
   #exclusive: Promise<unknown> = Promise.resolve();
   #committing = false;
   #failure: Error | undefined;
   #changed = Promise.withResolvers<void>();
 
-  constructor(options: BatchWorkerOptions) {
+  constructor(options: BatchLoopOptions) {
     this.#options = options;
     this.#batch = new BatchAccumulator(options.rules);
   }
 
-  /** Polls until `signal` is aborted, then finishes the batch in hand and waits for every commit. */
+  /**
+   * Polls until `signal` is aborted, then finishes the batch in hand and waits for every commit. With
+   * `transactions`, each batch is processed and committed in its own transaction before the next one starts.
+   */
   async run(
-    consumer: FleetConsumer,
-    outputs: { handler: RecordHandler; deadLetters: DeadLetters; transactions: DeliveryProducer | undefined },
+    consumer: ConsumerPort,
+    work: {
+      processor: Processor;
+      transactions?: TransactionPort | undefined;
+      /** Exactly-once: without it, a batch the handler rejects fails the loop instead of being isolated. */
+      deadLetters?: DeadLetterSink | undefined;
+    },
     signal: AbortSignal,
   ): Promise<void> {
     this.#consumer = consumer;
-    this.#handler = outputs.handler;
-    this.#deadLetters = outputs.deadLetters;
-    this.#transactions = outputs.transactions;
-    this.#signal = signal;
+    this.#processor = work.processor;
+    this.#transactions = work.transactions;
+    this.#deadLetters = work.deadLetters;
     const { health } = this.#options;
     let fetching = this.#fetch(this.#batch.room, IDLE_POLL_MS);
     while (!signal.aborted && this.#failure === undefined) {
@@ -131,14 +136,14 @@ export class BatchWorker {
     await this.#commitPending([]);
   }
 
-  #fetch(max: number, timeoutMs: number): Promise<Message[]> {
+  #fetch(max: number, timeoutMs: number): Promise<readonly ConsumedMessage[]> {
     const fetching = this.#consumer?.consume(max, timeoutMs) ?? Promise.resolve([]);
     // If a flush fails while this fetch is under way, nobody awaits it: its failure must not go unhandled.
     fetching.catch(() => undefined);
     return fetching;
   }
 
-  #accept(messages: readonly Message[]): void {
+  #accept(messages: readonly ConsumedMessage[]): void {
     const consumer = this.#consumer;
     if (consumer === undefined || messages.length === 0) return;
     this.#options.metrics.messagesConsumed.inc(messages.length);
@@ -146,7 +151,7 @@ export class BatchWorker {
     // A record fetched before its partition was revoked is not ours to process any more. Records come in runs
     // of one partition: ask once per run, and take the whole fetch at once when every record is ours.
     let allOwned = true;
-    let previous: Message | undefined;
+    let previous: ConsumedMessage | undefined;
     for (const message of messages) {
       if (
         previous !== undefined &&
@@ -210,8 +215,7 @@ export class BatchWorker {
       if (this.#transactions !== undefined) {
         const messages = this.#batch.take();
         const batch = { reason, size: messages.length, started: performance.now() };
-        if (messages.length > 0)
-          await this.#processInTransaction(this.#transactions, consumer, messages, batch);
+        if (messages.length > 0) await this.#processInTransaction(this.#transactions, messages, batch);
         return;
       }
       while (this.#pipeline.uncommitted >= this.#options.maxUncommitted && this.#failure === undefined) {
@@ -222,7 +226,7 @@ export class BatchWorker {
       const info = { size: messages.length, reason, started: performance.now() };
       const offsets = lastOffsets(messages, consumer.ownedPartitions + this.#revoking.size || Infinity);
       const started = this.#pipeline.start(offsets, info);
-      void this.#process(messages)
+      void this.#process(messages, false)
         .then(
           () => this.#pipeline.finish(started, true),
           (error: unknown) => {
@@ -285,27 +289,32 @@ export class BatchWorker {
    * batch is processed again from the committed offsets, and the aborted attempt's writes stay invisible.
    */
   async #processInTransaction(
-    producer: DeliveryProducer,
-    consumer: FleetConsumer,
-    messages: Message[],
+    transactions: TransactionPort,
+    messages: ConsumedMessage[],
     batch: { reason: string; size: number; started: number },
   ): Promise<void> {
+    const consumer = this.#consumer;
+    if (consumer === undefined) return;
     const { logger, metrics } = this.#options;
     const scope: TransactionScope = {
-      producer,
-      consumer,
+      transactions,
       logger,
       // Partitions being revoked are still ours until the revocation is done.
-      isOurs: (message) =>
-        consumer.owns(message.topic, message.partition) || this.#revoking.has(keyOf(message)),
+      isOurs: (position) =>
+        consumer.owns(position.topic, position.partition) || this.#revoking.has(keyOf(position)),
     };
-    const work = (records: readonly Message[]) => this.#process([...records], { retries: false });
-    let committed: readonly Message[];
+    const work = (records: readonly ConsumedMessage[]) => this.#process([...records], true);
+    let committed: readonly ConsumedMessage[];
     let deadLettered = 0;
     try {
       committed = await commitInTransaction(scope, messages, work);
     } catch (error) {
-      if (isTransientFailure(error) || (error instanceof FleetError && error.code === TRANSACTION_FAILED))
+      const deadLetters = this.#deadLetters;
+      if (
+        deadLetters === undefined ||
+        isTransientFailure(error) ||
+        (error instanceof FleetError && error.code === TRANSACTION_FAILED)
+      )
         throw error;
       logger.warn({
         event: "batch.isolating_failure",
@@ -317,7 +326,7 @@ export class BatchWorker {
         scope,
         messages,
         work,
-        (message, cause) => this.#deadLetters.send(message, describeError(cause)),
+        (message, cause) => deadLetters.send(message, describeError(cause)),
         isTransientFailure,
       );
       committed = messages.filter(scope.isOurs);
@@ -343,73 +352,13 @@ export class BatchWorker {
     });
   }
 
-  /**
-   * Processes a batch: unreadable records and records the handler keeps rejecting go to the dead-letter topic;
-   * the rest are processed as one batch. Decision: a failing record fails only itself. When the batch fails
-   * after its retries, each record is tried alone once more and those that still fail are dead-lettered, unless
-   * the failure is the infrastructure's (then the batch stays uncommitted and the error ends the service).
-   */
-  async #process(messages: Message[], options: { retries: boolean } = { retries: true }): Promise<void> {
-    const { logger, metrics } = this.#options;
-    const deadLetters = this.#deadLetters;
-    const records: ValueRecord[] = [];
-    /** The message each record came from, only once a record is set aside (dead letters carry it whole). */
-    const sources: Message[] = [];
-    const setAside: Array<Promise<void>> = [];
-    for (const message of messages) {
-      const decoded = decodeMessage(message);
-      if (decoded.ok) {
-        records.push(decoded.record);
-        sources.push(message);
-      } else setAside.push(deadLetters.send(message, decoded.poison.error));
-    }
-
-    let processed = records.length;
-    const first = messages[0];
-    try {
-      if (options.retries) {
-        await this.#withRetries(records, {
-          size: records.length,
-          partition: first?.partition,
-          offset: first?.offset,
-        });
-      } else if (records.length > 0) {
-        await this.#handler(records);
-      }
-    } catch (error) {
-      if (isTransientFailure(error) || !options.retries) {
-        // The dead letters under way belong to the attempt that failed: their outcome no longer matters.
-        void Promise.allSettled(setAside);
-        throw error;
-      }
-      logger.warn({ event: "batch.isolating_failure", size: records.length, ...describeError(error) });
-      processed = 0;
-      for (const [index, record] of records.entries()) {
-        try {
-          await this.#handler([record]);
-          processed += 1;
-        } catch (recordError) {
-          if (isTransientFailure(recordError)) throw recordError;
-          setAside.push(deadLetters.send(sources[index] as Message, describeError(recordError)));
-        }
-      }
-    }
-    // Every record is now processed or set aside; only once the dead letters are acknowledged may it commit.
-    await Promise.all(setAside);
-
+  /** Processes a batch (see `Handle` for what happens to records that fail), then counts it. */
+  async #process(messages: ConsumedMessage[], inTransaction: boolean): Promise<void> {
+    const { metrics } = this.#options;
+    const processed = await this.#processor.process(messages, { inTransaction });
     metrics.messagesProcessed.inc(processed);
     metrics.batchSize.observe(messages.length);
-    observeLatency(records, metrics);
-  }
-
-  #withRetries(records: readonly ValueRecord[], what: Record<string, unknown>): Promise<void> {
-    if (records.length === 0) return Promise.resolve();
-    return withRetries(() => this.#handler(records), {
-      rules: this.#options.retry,
-      logger: this.#options.logger,
-      signal: this.#signal,
-      what,
-    });
+    observeLatency(messages, metrics);
   }
 
   /** Commits what is pending for partitions we own (or are revoking); logs `batches` once it is committed. */
@@ -461,11 +410,12 @@ export class BatchWorker {
 }
 
 /** End-to-end latency of a sample of the batch's records (record timestamp to now), evenly spaced. */
-function observeLatency(records: readonly ValueRecord[], metrics: ConsumerMetrics): void {
-  if (records.length === 0) return;
+function observeLatency(messages: readonly ConsumedMessage[], metrics: ConsumerMetrics): void {
+  if (messages.length === 0) return;
   const now = Date.now();
-  const step = Math.max(1, Math.floor(records.length / LATENCY_SAMPLES));
-  for (let i = records.length - 1; i >= 0; i -= step) {
-    metrics.endToEndLatency.observe((now - (records[i] as ValueRecord).timestamp) / 1000);
+  const step = Math.max(1, Math.floor(messages.length / LATENCY_SAMPLES));
+  for (let i = messages.length - 1; i >= 0; i -= step) {
+    const { timestamp } = messages[i] as ConsumedMessage;
+    if (timestamp !== undefined) metrics.endToEndLatency.observe((now - timestamp) / 1000);
   }
 }

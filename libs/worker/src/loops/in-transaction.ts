@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
-import type { DeliveryProducer, FleetConsumer, Message } from "@kafka-fleet/kafka";
-import { commitOffsets } from "@kafka-fleet/processing";
+import { commitOffsets, type RecordPosition } from "@kafka-fleet/processing";
 import { FleetError, describeError, type Logger } from "@kafka-fleet/service";
+
+import type { TransactionPort } from "./consumer-port.ts";
 
 export const TRANSACTION_FAILED = "KAFKA_TRANSACTION_FAILED";
 
@@ -21,13 +22,9 @@ const GROUP_MOVED_ON = new Set([
 ]);
 
 export interface TransactionScope {
-  readonly producer: Pick<
-    DeliveryProducer,
-    "beginTransaction" | "sendOffsetsToTransaction" | "commitTransaction" | "abortTransaction"
-  >;
-  readonly consumer: Pick<FleetConsumer, "client">;
+  readonly transactions: TransactionPort;
   /** Whether a record's partition is still ours: the records of a partition gone are its new owner's to redo. */
-  readonly isOurs: (message: Message) => boolean;
+  readonly isOurs: (position: RecordPosition) => boolean;
   readonly logger: Logger;
 }
 
@@ -39,12 +36,12 @@ export interface TransactionScope {
  * transaction and is thrown as it is (the caller decides about the records); a transaction that cannot be
  * redone is thrown as a FleetError with code KAFKA_TRANSACTION_FAILED. Returns the records committed.
  */
-export async function commitInTransaction(
+export async function commitInTransaction<M extends RecordPosition>(
   scope: TransactionScope,
-  messages: readonly Message[],
-  work: (records: readonly Message[]) => Promise<void>,
-): Promise<readonly Message[]> {
-  const { producer, logger } = scope;
+  messages: readonly M[],
+  work: (records: readonly M[]) => Promise<unknown>,
+): Promise<readonly M[]> {
+  const { transactions, logger } = scope;
   const started = Date.now();
   for (let attempt = 0; ; attempt += 1) {
     const records = messages.filter(scope.isOurs);
@@ -52,18 +49,17 @@ export async function commitInTransaction(
     let step = "work";
     try {
       step = "begin";
-      await producer.beginTransaction();
+      await transactions.begin();
       step = "work";
       await work(records);
-      step = "offsets";
-      await producer.sendOffsetsToTransaction(commitOffsets(records), scope.consumer.client);
+      // The offsets travel with the consumer's group metadata: a member the group has moved on from is refused.
       step = "commit";
-      await producer.commitTransaction();
+      await transactions.commit(commitOffsets(records));
       return records;
     } catch (error) {
       if (step !== "begin") {
-        await producer
-          .abortTransaction()
+        await transactions
+          .abort()
           .catch((abortError: unknown) =>
             logger.error({ event: "transaction.abort_failed", ...describeError(abortError) }),
           );
@@ -108,11 +104,11 @@ function canRedo(error: unknown): boolean {
  * A failure of the infrastructure (`isTransient`) is thrown: the records are fine and stay uncommitted.
  * Returns how many records were dead-lettered.
  */
-export async function isolateInTransactions(
+export async function isolateInTransactions<M extends RecordPosition>(
   scope: TransactionScope,
-  messages: readonly Message[],
-  work: (records: readonly Message[]) => Promise<void>,
-  deadLetter: (message: Message, cause: unknown) => Promise<void>,
+  messages: readonly M[],
+  work: (records: readonly M[]) => Promise<unknown>,
+  deadLetter: (message: M, cause: unknown) => Promise<void>,
   isTransient: (error: unknown) => boolean,
 ): Promise<number> {
   let rejected = 0;

@@ -1,0 +1,71 @@
+import { ORDERINGS, type Ordering } from "@kafka-fleet/processing";
+import { ConfigError, env, loadConfig } from "@kafka-fleet/service";
+
+import { consumerEnvSchema, toConsumerConfig, type ConsumerConfig } from "./config.ts";
+
+/**
+ * Batches under way and not yet committed, by default: enough that a batch's two round trips (its results'
+ * acknowledgements, which are noticed up to 10 ms late, then its commit) overlap the next batches' processing
+ * at BATCH_SIZE 10, few enough that a crash repeats little (8 × BATCH_SIZE records at most).
+ */
+export const DEFAULT_MAX_UNCOMMITTED = 8;
+
+const batchSchema = consumerEnvSchema.extend({
+  BATCH_SIZE: env.integer({ min: 1, max: 100_000 }).default(10),
+  BATCH_MAX_WAIT_MS: env.integer({ min: 1, max: 3_600_000 }).default(1000),
+  BATCH_MAX_UNCOMMITTED: env.integer({ min: 1, max: 100 }).default(DEFAULT_MAX_UNCOMMITTED),
+  PROCESSING_GUARANTEE: env.oneOf(["at_least_once", "exactly_once"]).default("at_least_once"),
+});
+
+export interface BatchWorkerConfig extends ConsumerConfig {
+  readonly batch: { readonly maxSize: number; readonly maxWaitMs: number };
+  /** Batches that may be processed and not yet committed at once; a crash may repeat this many. */
+  readonly maxUncommittedBatches: number;
+  /** Results and input offsets of each batch in one Kafka transaction. */
+  readonly exactlyOnce: boolean;
+}
+
+/** A batch worker's configuration; its consumer group defaults to `kafka-fleet-<name>`. */
+export function loadBatchWorkerConfig(source: NodeJS.ProcessEnv, name: string): Readonly<BatchWorkerConfig> {
+  return loadConfig(batchSchema, source, (vars) => {
+    if (vars.PROCESSING_GUARANTEE === "exactly_once" && vars.RESULTS_TOPIC === undefined) {
+      throw new ConfigError([
+        'PROCESSING_GUARANTEE="exactly_once" needs RESULTS_TOPIC: the transaction writes results and offsets together',
+      ]);
+    }
+    return {
+      ...toConsumerConfig(vars, `kafka-fleet-${name}`),
+      batch: { maxSize: vars.BATCH_SIZE, maxWaitMs: vars.BATCH_MAX_WAIT_MS },
+      maxUncommittedBatches: vars.BATCH_MAX_UNCOMMITTED,
+      exactlyOnce: vars.PROCESSING_GUARANTEE === "exactly_once",
+    };
+  });
+}
+
+const singleSchema = consumerEnvSchema.extend({
+  // Records being processed at once (their results awaiting acknowledgement). 1 = strictly one after another.
+  MAX_IN_FLIGHT: env.integer({ min: 1, max: 100_000 }).default(1000),
+  // key: in offset order per key, keys concurrently; partition: one after another per partition; unordered: any.
+  ORDERING: env.oneOf(ORDERINGS).default("key"),
+  // Records fetched and waiting for their key's turn; when reached, fetching pauses (a hot key cannot grow memory).
+  MAX_QUEUED: env.integer({ min: 1, max: 1_000_000 }).default(10_000),
+});
+
+export interface SingleWorkerConfig extends ConsumerConfig {
+  readonly maxInFlight: number;
+  readonly ordering: Ordering;
+  readonly maxQueued: number;
+}
+
+/** A single (record by record) worker's configuration; its consumer group defaults to `kafka-fleet-<name>`. */
+export function loadSingleWorkerConfig(
+  source: NodeJS.ProcessEnv,
+  name: string,
+): Readonly<SingleWorkerConfig> {
+  return loadConfig(singleSchema, source, (vars) => ({
+    ...toConsumerConfig(vars, `kafka-fleet-${name}`),
+    maxInFlight: vars.MAX_IN_FLIGHT,
+    ordering: vars.ORDERING,
+    maxQueued: vars.MAX_QUEUED,
+  }));
+}

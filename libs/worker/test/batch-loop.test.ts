@@ -1,0 +1,400 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+
+import { FleetError } from "@kafka-fleet/service";
+import {
+  BatchLoop,
+  UnrecoverableError,
+  type Handle,
+  type RecordFailure,
+  type WorkerRecord,
+} from "@kafka-fleet/worker";
+
+import { FakeConsumer, FakeTransactions } from "./support/fake-consumer.ts";
+import { counted, gate, message, range, until, valuesOf, workerParts } from "./support/harness.ts";
+
+/** A batch loop on a fake consumer of partitions 0 and 1, running until the test stops it. */
+function batchLoop(options: {
+  handle: Handle<bigint>;
+  maxSize?: number;
+  maxWaitMs?: number;
+  maxUncommitted?: number;
+  retries?: number;
+  transactions?: FakeTransactions;
+}) {
+  const parts = workerParts({ handle: options.handle, retries: options.retries });
+  const consumer = new FakeConsumer("input", [0, 1]);
+  const loop = new BatchLoop({
+    rules: { maxSize: options.maxSize ?? 5, maxWaitMs: options.maxWaitMs ?? 20 },
+    maxUncommitted: options.maxUncommitted ?? 2,
+    logger: parts.logger,
+    metrics: parts.metrics,
+    health: parts.health,
+  });
+  consumer.onRevoke = loop.onRevoke;
+  const running = loop.run(
+    consumer,
+    { processor: parts.processor, transactions: options.transactions, deadLetters: parts.deadLetters },
+    parts.stop.signal,
+  );
+  // A failing run is asserted by the tests that expect it; the others would see it as a rejection on stop().
+  running.catch(() => undefined);
+  const stop = async () => {
+    parts.stop.abort();
+    await running;
+  };
+  return { ...parts, consumer, loop, running, stop };
+}
+
+/** A handler that records the values of each call and succeeds. */
+function recorder() {
+  const calls: number[][] = [];
+  const handle: Handle<bigint> = (records) => {
+    calls.push(valuesOf(records));
+    return Promise.resolve();
+  };
+  return { calls, handle, seen: () => calls.flat().sort((a, b) => a - b) };
+}
+
+describe("BatchLoop", () => {
+  it("processes full batches in offset order and commits, per partition, the offset after the last record", async () => {
+    const { calls, handle } = recorder();
+    const worker = batchLoop({ handle, maxSize: 5 });
+    worker.consumer.push(...range(0, 0, 10));
+    await until("both batches committed", () => worker.consumer.committedOffset(0) === 10);
+    await worker.stop();
+    assert.deepEqual(calls, [
+      [0, 1, 2, 3, 4],
+      [5, 6, 7, 8, 9],
+    ]);
+    assert.equal(await counted(worker.metrics.messagesProcessed), 10);
+  });
+
+  it("stopped mid-batch, finishes the batch in hand and commits it before returning", async () => {
+    const release = gate();
+    const calls: number[][] = [];
+    const worker = batchLoop({
+      maxSize: 3,
+      handle: async (records) => {
+        calls.push(valuesOf(records));
+        await release.promise;
+      },
+    });
+    worker.consumer.push(...range(0, 0, 3));
+    await until("the batch is being handled", () => calls.length === 1);
+    let returned = false;
+    const stopping = worker.stop().then(() => (returned = true));
+    await sleep(50);
+    assert.equal(returned, false, "run waits for the batch in hand");
+    assert.equal(worker.consumer.committedOffset(0), undefined);
+    release.open();
+    await stopping;
+    assert.equal(worker.consumer.committedOffset(0), 3, "committed before run returned");
+    assert.deepEqual(calls, [[0, 1, 2]]);
+  });
+
+  it("on a revocation mid-batch, finishes and commits the batch before letting the partition go", async () => {
+    const release = gate();
+    const calls: number[][] = [];
+    const worker = batchLoop({
+      maxSize: 4,
+      handle: async (records) => {
+        calls.push(valuesOf(records));
+        if (calls.length === 1) await release.promise;
+      },
+    });
+    worker.consumer.push(...range(0, 0, 2), ...range(1, 100, 102));
+    await until("the batch is being handled", () => calls.length === 1);
+    let revoked = false;
+    const revoking = worker.consumer.revoke([0]).then(() => (revoked = true));
+    await until("the revocation is blocked", () => worker.consumer.ownedPartitions === 1);
+    assert.equal(revoked, false, "the revocation waits for the batch under way");
+    release.open();
+    await revoking;
+    assert.equal(
+      worker.consumer.committedOffset(0),
+      2,
+      "the revoked partition's batch committed on the way out",
+    );
+    assert.equal(worker.consumer.committedOffset(1), 102);
+    // Records of partition 0 fetched after the revocation are someone else's now.
+    worker.consumer.push(message(0, 2, 2n), message(1, 102, 102n));
+    await until("partition 1 goes on", () => worker.consumer.committedOffset(1) === 103);
+    await worker.stop();
+    assert.deepEqual(calls, [[0, 1, 100, 101], [102]]);
+    assert.equal(worker.consumer.committedOffset(0), 2);
+  });
+
+  it("drops the records in hand of a lost partition unprocessed and commits nothing for it", async () => {
+    const { calls, handle } = recorder();
+    // A batch that is never due on its own: the records wait in hand.
+    const worker = batchLoop({ handle, maxSize: 100, maxWaitMs: 60_000 });
+    worker.consumer.push(...range(0, 0, 3), ...range(1, 50, 52));
+    await until("the records are fetched", () => worker.consumer.waiting === 0);
+    await worker.consumer.revoke([0], true);
+    await worker.stop();
+    assert.deepEqual(calls, [[50, 51]]);
+    assert.equal(worker.consumer.committedOffset(0), undefined);
+    assert.equal(worker.consumer.committedOffset(1), 52);
+    const [gone] = worker.eventsNamed("batch.partitions_gone");
+    assert.equal(gone?.droppedRecords, 3);
+  });
+
+  it("keeps the offsets of a refused commit and sends them with the next one, processing nothing twice", async () => {
+    const { calls, handle, seen } = recorder();
+    const worker = batchLoop({ handle, maxSize: 3, maxUncommitted: 1 });
+    worker.consumer.refuseCommits = 1;
+    worker.consumer.push(...range(0, 0, 3));
+    await until("the commit is refused", () => worker.eventsNamed("batch.commit_deferred").length === 1);
+    assert.equal(worker.consumer.committedOffset(0), undefined);
+    worker.consumer.push(...range(0, 3, 6));
+    await until("the next commit", () => worker.consumer.committedOffset(0) === 6);
+    await worker.stop();
+    assert.deepEqual(seen(), [0, 1, 2, 3, 4, 5]);
+    assert.equal(calls.length, 2);
+    const committed = worker.eventsNamed("batch.committed");
+    assert.equal(
+      committed.at(-1)?.batches,
+      2,
+      "the deferred batch is reported with the commit that carried it",
+    );
+  });
+
+  it("retries a refused commit once more when stopping", async () => {
+    const { handle } = recorder();
+    const worker = batchLoop({ handle, maxSize: 3 });
+    worker.consumer.refuseCommits = 1;
+    worker.consumer.push(...range(0, 0, 3));
+    await until("the commit is refused", () => worker.consumer.refused === 1);
+    await worker.stop();
+    assert.equal(worker.consumer.committedOffset(0), 3);
+  });
+
+  it("sends poison records to the dead letters, hands the rest over, and commits past all of them", async () => {
+    const { calls, handle } = recorder();
+    const worker = batchLoop({ handle, maxSize: 5 });
+    worker.consumer.push(
+      message(0, 0, 0n),
+      message(0, 1, Buffer.alloc(3)),
+      message(0, 2, 2n),
+      message(0, 3, null),
+      message(0, 4, 4n),
+    );
+    await until("the batch is committed", () => worker.consumer.committedOffset(0) === 5);
+    await worker.stop();
+    assert.deepEqual(calls, [[0, 2, 4]]);
+    assert.deepEqual(worker.deadLetters.summary, ["1:SERDE_WRONG_LENGTH", "3:SERDE_MISSING_VALUE"]);
+  });
+
+  it("retries a failing batch whole, then record by record, and dead-letters only the record that keeps failing", async () => {
+    const calls: number[][] = [];
+    const worker = batchLoop({
+      maxSize: 4,
+      retries: 2,
+      handle: (records) => {
+        calls.push(valuesOf(records));
+        return records.some((record) => record.value === 2n)
+          ? Promise.reject(new Error("value 2 is rejected"))
+          : Promise.resolve();
+      },
+    });
+    worker.consumer.push(...range(0, 0, 4));
+    await until("the batch is committed", () => worker.consumer.committedOffset(0) === 4);
+    await worker.stop();
+    assert.deepEqual(calls, [[0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3], [0], [1], [2], [3]]);
+    assert.equal(worker.eventsNamed("processing.retry").length, 2);
+    assert.equal(worker.eventsNamed("batch.isolating_failure").length, 1);
+    assert.deepEqual(worker.deadLetters.summary, ["2:Error"]);
+    assert.equal(await counted(worker.metrics.messagesProcessed), 3);
+  });
+
+  it("re-runs only the records a handler reports as failed, and dead-letters unrecoverable ones at once", async () => {
+    const calls: number[][] = [];
+    const worker = batchLoop({
+      maxSize: 5,
+      retries: 3,
+      handle: (records) => {
+        calls.push(valuesOf(records));
+        const failures: RecordFailure<bigint>[] = [];
+        for (const record of records) {
+          // 1 fails once then succeeds; 3 is invalid for good.
+          if (record.value === 1n && calls.length === 1) failures.push({ record, error: new Error("busy") });
+          if (record.value === 3n)
+            failures.push({ record, error: new UnrecoverableError("negative amount", { code: "INVALID" }) });
+        }
+        return Promise.resolve(failures);
+      },
+    });
+    worker.consumer.push(...range(0, 0, 5));
+    await until("the batch is committed", () => worker.consumer.committedOffset(0) === 5);
+    await worker.stop();
+    assert.deepEqual(calls, [[0, 1, 2, 3, 4], [1]], "the records that succeeded are not run again");
+    assert.deepEqual(worker.deadLetters.summary, ["3:INVALID"]);
+    assert.equal(await counted(worker.metrics.messagesProcessed), 4);
+  });
+
+  it("dead-letters a record reported as failed on every retry, once the retries are used up", async () => {
+    const calls: number[][] = [];
+    const worker = batchLoop({
+      maxSize: 3,
+      retries: 2,
+      handle: (records) => {
+        calls.push(valuesOf(records));
+        const bad = records.find((record) => record.value === 0n);
+        return Promise.resolve(bad === undefined ? [] : [{ record: bad, error: new Error("still busy") }]);
+      },
+    });
+    worker.consumer.push(...range(0, 0, 3));
+    await until("the batch is committed", () => worker.consumer.committedOffset(0) === 3);
+    await worker.stop();
+    assert.deepEqual(calls, [[0, 1, 2], [0], [0]]);
+    assert.deepEqual(worker.deadLetters.summary, ["0:PROCESSING_FAILED"]);
+    assert.match(worker.deadLetters.letters[0]?.cause.message ?? "", /after 3 attempts: still busy/);
+  });
+
+  it("splits a batch at once, without retrying it whole, when the handler throws an UnrecoverableError", async () => {
+    const calls: number[][] = [];
+    const worker = batchLoop({
+      maxSize: 3,
+      handle: (records) => {
+        calls.push(valuesOf(records));
+        return records.some((record) => record.value === 1n)
+          ? Promise.reject(new UnrecoverableError("cannot be processed"))
+          : Promise.resolve();
+      },
+    });
+    worker.consumer.push(...range(0, 0, 3));
+    await until("the batch is committed", () => worker.consumer.committedOffset(0) === 3);
+    await worker.stop();
+    assert.deepEqual(calls, [[0, 1, 2], [0], [1], [2]]);
+    assert.deepEqual(worker.deadLetters.summary, ["1:UNRECOVERABLE"]);
+    assert.equal(worker.eventsNamed("processing.retry").length, 0);
+  });
+
+  it("never dead-letters a failure of the infrastructure: the batch stays uncommitted and the loop fails", async () => {
+    let calls = 0;
+    const worker = batchLoop({
+      maxSize: 2,
+      retries: 1,
+      handle: () => {
+        calls += 1;
+        return Promise.reject(new FleetError("DELIVERY_FAILED", "delivery timed out", { canRetry: true }));
+      },
+    });
+    worker.consumer.push(...range(0, 0, 2));
+    await assert.rejects(worker.running, /processing failed after 2 attempts: delivery timed out/);
+    assert.equal(calls, 2);
+    assert.deepEqual(worker.deadLetters.letters, []);
+    assert.equal(worker.consumer.committedOffset(0), undefined);
+  });
+
+  it("does not commit a later batch past a failed one", async () => {
+    const worker = batchLoop({
+      maxSize: 2,
+      maxUncommitted: 4,
+      retries: 0,
+      handle: (records: readonly WorkerRecord<bigint>[]) =>
+        records[0]?.value === 0n
+          ? new Promise((_, reject) =>
+              setTimeout(() => reject(new FleetError("X", "down", { canRetry: true })), 30),
+            )
+          : Promise.resolve(),
+    });
+    worker.consumer.push(...range(0, 0, 6));
+    await assert.rejects(worker.running, /down/);
+    assert.equal(
+      worker.consumer.committedOffset(0),
+      undefined,
+      "batches after the failed one stay uncommitted",
+    );
+  });
+
+  describe("exactly-once", () => {
+    it("writes each batch and its offsets in one transaction", async () => {
+      const { calls, handle } = recorder();
+      const transactions = new FakeTransactions();
+      const worker = batchLoop({ handle, maxSize: 3, transactions });
+      worker.consumer.push(...range(0, 0, 3), ...range(1, 10, 13));
+      await until("both transactions", () => transactions.committed.length === 2);
+      await worker.stop();
+      assert.deepEqual(calls, [
+        [0, 1, 2],
+        [10, 11, 12],
+      ]);
+      assert.deepEqual(transactions.steps, ["begin", "commit", "begin", "commit"]);
+      assert.deepEqual(transactions.committed[1], [{ topic: "input", partition: 1, offset: 13 }]);
+      assert.equal(worker.consumer.commits.length, 0, "no commit outside the transactions");
+    });
+
+    it("redoes a batch whose transaction a rebalance refused, and carries on", async () => {
+      const { calls, handle } = recorder();
+      const transactions = new FakeTransactions();
+      // What librdkafka reports when the group's generation changed under an open transaction.
+      transactions.refusals.push(
+        Object.assign(new Error("Specified group generation id is not valid"), {
+          code: 22,
+          isTxnRequiresAbort: true,
+        }),
+      );
+      const worker = batchLoop({ handle, maxSize: 3, transactions });
+      worker.consumer.push(...range(0, 0, 3));
+      await until("the batch committed", () => transactions.committed.length === 1);
+      await worker.stop();
+      assert.deepEqual(transactions.steps, ["begin", "commit", "abort", "begin", "commit"]);
+      assert.deepEqual(calls, [
+        [0, 1, 2],
+        [0, 1, 2],
+      ]);
+      assert.deepEqual(transactions.committed[0], [{ topic: "input", partition: 0, offset: 3 }]);
+      assert.equal(worker.eventsNamed("transaction.redone").length, 1);
+    });
+
+    it("fails the loop on a transaction error that an abort does not clear", async () => {
+      const { handle } = recorder();
+      const transactions = new FakeTransactions();
+      transactions.refusals.push(Object.assign(new Error("producer fenced"), { code: 90, isFatal: true }));
+      const worker = batchLoop({ handle, maxSize: 3, transactions });
+      worker.consumer.push(...range(0, 0, 3));
+      await assert.rejects(worker.running, /transaction failed \(commit\): producer fenced/);
+      assert.deepEqual(transactions.steps, ["begin", "commit", "abort"]);
+    });
+
+    it("isolates a record the handler rejects: the others commit, it is dead-lettered, each in its own transaction", async () => {
+      const calls: number[][] = [];
+      const transactions = new FakeTransactions();
+      const worker = batchLoop({
+        maxSize: 3,
+        retries: 3,
+        transactions,
+        handle: (records) => {
+          calls.push(valuesOf(records));
+          return valuesOf(records).includes(1) ? Promise.reject(new Error("boom")) : Promise.resolve();
+        },
+      });
+      worker.consumer.push(...range(0, 0, 3), ...range(0, 3, 4));
+      await until("the next batch committed", () =>
+        transactions.committed.some((offsets) => offsets[0]?.offset === 4),
+      );
+      await worker.stop();
+      // No retries inside a transaction: the batch once, then each record alone.
+      assert.deepEqual(calls, [[0, 1, 2], [0], [1], [2], [3]]);
+      assert.deepEqual(worker.deadLetters.summary, ["1:Error"]);
+      assert.deepEqual(
+        transactions.committed.map((offsets) => offsets.map(({ offset }) => offset)),
+        [[1], [2], [3], [4]],
+        "record 0, record 1's dead letter, record 2, then the next batch",
+      );
+      assert.deepEqual(transactions.steps.slice(0, 8), [
+        "begin",
+        "abort",
+        "begin",
+        "commit",
+        "begin",
+        "abort",
+        "begin",
+        "commit",
+      ]);
+    });
+  });
+});

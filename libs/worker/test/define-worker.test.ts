@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { ConfigError } from "@kafka-fleet/service";
+import { defineWorker, publishValues } from "@kafka-fleet/worker";
+
+describe("defineWorker", () => {
+  it("names the service and its default consumer group after the worker", () => {
+    const worker = defineWorker({ name: "orders", mode: "batch", handle: publishValues });
+    assert.equal(worker.name, "orders");
+    const config = worker.loadConfig({ BATCH_SIZE: "50" });
+    assert.equal(config.groupId, "kafka-fleet-orders");
+    assert.deepEqual(config.batch, { maxSize: 50, maxWaitMs: 1000 });
+  });
+
+  it("reads the batch consumer's variables in batch mode and the single consumer's in single mode", () => {
+    const single = defineWorker({ name: "one-by-one", mode: "single", handle: publishValues });
+    assert.equal(single.loadConfig({ ORDERING: "partition" }).ordering, "partition");
+    const batch = defineWorker({ name: "batches", mode: "batch", handle: publishValues });
+    assert.throws(() => batch.loadConfig({ BATCH_SIZE: "0" }), ConfigError);
+    assert.throws(() => single.loadConfig({ MAX_IN_FLIGHT: "0" }), ConfigError);
+  });
+});

@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { DESERIALIZATION_FAILED, PROCESSING_INTERRUPTED, type WorkerRecord } from "@kafka-fleet/worker";
+
+import { message, workerParts } from "./support/harness.ts";
+
+interface Order {
+  readonly id: string;
+}
+
+const json = (value: Buffer | null): Order => JSON.parse(value?.toString("utf8") ?? "null") as Order;
+
+describe("RecordProcessor", () => {
+  it("hands the handler key, decoded value, headers, topic, partition, offset and timestamp", async () => {
+    const seen: WorkerRecord<Order>[] = [];
+    const parts = workerParts<Order>({
+      deserialize: json,
+      handle: (records) => {
+        seen.push(...records);
+        return Promise.resolve();
+      },
+    });
+    const headers = [{ "trace-id": Buffer.from("t1") }];
+    const processed = await parts.processor.process([
+      { ...message(2, 7, Buffer.from('{"id":"o-1"}'), "customer-9"), headers, timestamp: 1_700_000_000_000 },
+    ]);
+    assert.equal(processed, 1);
+    assert.deepEqual(seen, [
+      {
+        key: Buffer.from("customer-9"),
+        value: { id: "o-1" },
+        headers,
+        topic: "input",
+        partition: 2,
+        offset: 7,
+        timestamp: 1_700_000_000_000,
+      },
+    ]);
+  });
+
+  it("dead-letters what a deserializer of one's own cannot read, under one code, with the parser's message", async () => {
+    const seen: string[] = [];
+    const parts = workerParts<Order>({
+      deserialize: json,
+      handle: (records) => {
+        seen.push(...records.map((record) => record.value.id));
+        return Promise.resolve();
+      },
+    });
+    const processed = await parts.processor.process([
+      message(0, 0, Buffer.from('{"id":"a"}')),
+      message(0, 1, Buffer.from("{not json")),
+      message(0, 2, Buffer.from('{"id":"c"}')),
+    ]);
+    assert.equal(processed, 2);
+    assert.deepEqual(seen, ["a", "c"]);
+    assert.deepEqual(parts.deadLetters.summary, [`1:${DESERIALIZATION_FAILED}`]);
+    assert.match(parts.deadLetters.letters[0]?.cause.message ?? "", /JSON/);
+    assert.equal(parts.deadLetters.letters[0]?.message.value?.toString(), "{not json", "the original bytes");
+  });
+
+  it("refuses a failure reported for a record the handler was not given", async () => {
+    const stranger: WorkerRecord<bigint> = {
+      key: null,
+      value: 9n,
+      headers: [],
+      topic: "input",
+      partition: 0,
+      offset: 99,
+      timestamp: 0,
+    };
+    const parts = workerParts({
+      handle: () => Promise.resolve([{ record: stranger, error: new Error("x") }]),
+      retries: 0,
+    });
+    await assert.rejects(parts.processor.process([message(0, 0, 0n)]), /not given/);
+  });
+
+  it("hands the context to the handler: its producer, logger, signal and config", async () => {
+    const parts = workerParts({
+      handle: async (records, context) => {
+        await context.producer.send({ topic: context.config.resultsTopic ?? "", value: Buffer.from("done") });
+        assert.equal(context.signal.aborted, false);
+      },
+    });
+    await parts.processor.process([message(0, 0, 1n)]);
+    assert.deepEqual(
+      parts.producer.sent.map((sent) => [sent.topic, sent.value.toString()]),
+      [["results", "done"]],
+    );
+  });
+
+  it("leaves records that fail during a stop uncommitted (rejects), instead of dead-lettering them", async () => {
+    let calls = 0;
+    const parts = workerParts({
+      retries: 5,
+      handle: () => {
+        calls += 1;
+        parts.stop.abort();
+        return Promise.reject(new Error("shutting down"));
+      },
+    });
+    await assert.rejects(
+      parts.processor.process([message(0, 0, 0n)]),
+      (error: { code?: string }) => error.code === PROCESSING_INTERRUPTED,
+    );
+    assert.equal(calls, 1, "no retries once stopping");
+    assert.deepEqual(parts.deadLetters.letters, []);
+  });
+});
