@@ -1,7 +1,7 @@
 // A/B of the binding's record conversion: main-thread CPU per consumed record and msg/s, for two builds of
 // @confluentinc/kafka-javascript, on librdkafka's mock cluster (no shared broker needed).
 //
-//   node deploy/binding/bench.mjs <package dir A> <package dir B> [records=1000000] [rounds=3] [consume|deliver]
+//   node deploy/binding/bench.js <package dir A> <package dir B> [records=250000] [rounds=4] [consume|deliver]
 //
 // The parent process hosts the mock cluster (through a producer of build A) and fills one topic with 8-byte
 // records, then runs one child per build and round, interleaved (A B A B ...), so that the noise of a shared
@@ -28,10 +28,12 @@ else await parent();
 
 async function parent() {
   const [dirA, dirB] = process.argv.slice(2, 4).map((d) => path.resolve(d));
-  const records = Number(process.argv[4] ?? 1_000_000);
-  const rounds = Number(process.argv[5] ?? 3);
+  const records = Number(process.argv[4] ?? 250_000);
+  const rounds = Number(process.argv[5] ?? 4);
   const mode = process.argv[6] ?? "consume";
-  if (!dirA || !dirB) throw new Error("usage: bench.mjs <package dir A> <package dir B> [records] [rounds]");
+  if (!dirA || !dirB) throw new Error("usage: bench.js <package dir A> <package dir B> [records] [rounds]");
+  // The mock cluster keeps at most 5 MiB per partition (older batches are dropped) and makes 4 partitions.
+  if (records > 250_000) throw new Error("at most 250000 records: the mock cluster would drop the oldest");
   const { Producer } = createRequire(path.join(dirA, "package.json"))(dirA);
   const producer = new Producer({
     "test.mock.num.brokers": 1,
@@ -44,7 +46,7 @@ async function parent() {
   await new Promise((resolve, reject) => producer.connect({}, (e) => (e ? reject(e) : resolve())));
   producer.setPollInterval(20);
   const value = Buffer.alloc(8, 7);
-  for (let i = 0; i < records;) {
+  for (let i = 0; mode === "consume" && i < records;) {
     try {
       producer.produce(TOPIC, null, value, null, Date.now());
       i++;
@@ -57,8 +59,12 @@ async function parent() {
     producer.getMetadata({ topic: TOPIC, timeout: 10000 }, (e, m) => (e ? reject(e) : resolve(m))),
   );
   const bootstrap = metadata.brokers.map((b) => `${b.host}:${b.port}`).join(",");
-  const partitions = metadata.topics.find((t) => t.name === TOPIC).partitions.length;
-  console.log(`mock cluster ${bootstrap}: ${records} records of 8 B in ${partitions} partitions`);
+  const partitions = metadata.topics.find((t) => t.name === TOPIC)?.partitions.length ?? 0;
+  console.log(
+    mode === "consume"
+      ? `mock cluster ${bootstrap}: ${records} records of 8 B in ${partitions} partitions, consumed per round and build`
+      : `mock cluster ${bootstrap}: ${records} records of 8 B produced per round and build`,
+  );
 
   const results = { A: [], B: [] };
   for (let round = 1; round <= rounds; round++) {
@@ -79,7 +85,11 @@ async function parent() {
       );
     }
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const median = (xs) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  };
   const summary = {};
   for (const name of ["A", "B"]) {
     summary[name] = {
@@ -134,7 +144,9 @@ async function child() {
   let calls = 0;
   let digest = 0;
   let cpu0, t0;
+  let last = Date.now();
   while (skipped + seen < total) {
+    if (Date.now() - last > 30_000) throw new Error(`no record for 30 s after ${skipped + seen}`);
     const batch = await new Promise((resolve, reject) =>
       consumer.consume(BATCH, (e, m) => (e ? reject(e) : resolve(m))),
     );
@@ -148,6 +160,7 @@ async function child() {
     }
     seen += batch.length;
     calls++;
+    if (batch.length) last = Date.now();
   }
   const cpu = process.threadCpuUsage(cpu0);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
