@@ -34,10 +34,17 @@ COPY libs/worker/package.json libs/worker/
 COPY services/producer/package.json services/producer/
 COPY services/single-consumer/package.json services/single-consumer/
 COPY services/batch-consumer/package.json services/batch-consumer/
+COPY deploy/binding/apply.sh deploy/binding/check.js \
+     deploy/binding/confluent-kafka-javascript-1.10.1-record-conversion.patch deploy/binding/
+# As in deploy/setup.sh: install scripts run once deploy/binding's patches are applied to the client's sources,
+# so that its addon is built once, patched (deploy/binding/README.md); check.js fails the build otherwise.
 # What runs of @confluentinc/kafka-javascript is its addon and the two shared libraries it loads through its
 # RUNPATH ($ORIGIN/../deps); librdkafka's sources, objects and static archives (~270 MB) are only for building.
-RUN npm ci --omit=dev --no-audit --no-fund \
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && bash deploy/binding/apply.sh \
+ && npm rebuild --no-audit --no-fund \
  && node -e 'require("@confluentinc/kafka-javascript")' \
+ && node deploy/binding/check.js \
  && cd node_modules/@confluentinc/kafka-javascript \
  && rm -rf deps src build/Release/obj.target build/Release/.deps \
  && find build/deps -mindepth 1 -maxdepth 1 ! -name 'librdkafka*.so.1' -exec rm -rf {} +

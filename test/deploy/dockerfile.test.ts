@@ -96,6 +96,28 @@ describe("Dockerfile", () => {
     );
   });
 
+  it("builds the Kafka client's addon once, from sources patched by deploy/binding, and checks it", () => {
+    const build = inStage("build");
+    const npmCi = build.findIndex((i) => i.keyword === "RUN" && i.args.includes("npm ci"));
+    const install = build[npmCi]?.args ?? "";
+    const steps = install.split("&&").map((step) => step.trim());
+    const at = (pattern: RegExp) => steps.findIndex((step) => pattern.test(step));
+    // Scripts held back until the patch is applied, then run by npm rebuild, then the addon checked.
+    assert.match(steps[0] ?? "", /^npm ci\b.*--ignore-scripts\b/);
+    assert.ok(at(/^bash deploy\/binding\/apply\.sh$/) > 0, install);
+    assert.ok(at(/^npm rebuild\b/) > at(/^bash deploy\/binding\/apply\.sh$/), install);
+    assert.ok(at(/^node deploy\/binding\/check\.js$/) > at(/^npm rebuild\b/), install);
+    const copied = build
+      .slice(0, npmCi)
+      .filter((i) => i.keyword === "COPY")
+      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    const patches = readdirSync(repoPath("deploy/binding")).filter((name) => name.endsWith(".patch"));
+    assert.ok(patches.length > 0);
+    for (const file of ["apply.sh", "check.js", ...patches]) {
+      assert.ok(copied.includes(`deploy/binding/${file}`), `COPY deploy/binding/${file} before npm ci`);
+    }
+  });
+
   it("copies every workspace's package.json before npm ci, so that the install layer is complete", () => {
     const build = inStage("build");
     const npmCi = build.findIndex((i) => i.keyword === "RUN" && i.args.includes("npm ci"));
@@ -127,18 +149,29 @@ describe(".dockerignore", () => {
     for (const service of APP_SERVICES) assert.ok(context.has(`services/${service}/src/main.ts`), service);
     assert.ok(context.has("libs/service/src/index.ts"));
 
-    const unwanted = [...context].filter((path) =>
-      /(^|\/)(node_modules|test|\.run|\.tools|\.git|deploy|bench)(\/|$)|\.test\.ts$|^docker-compose\.yml$/.test(
-        path,
-      ),
+    // Of deploy/, only what patches the Kafka client's binding before it is built (its README and bench stay out).
+    const binding = [
+      "deploy/binding/apply.sh",
+      "deploy/binding/check.js",
+      ...readdirSync(repoPath("deploy/binding"))
+        .filter((name) => name.endsWith(".patch"))
+        .map((name) => `deploy/binding/${name}`),
+    ];
+    const unwanted = [...context].filter(
+      (path) =>
+        !binding.includes(path) &&
+        /(^|\/)(node_modules|test|\.run|\.tools|\.git|deploy|bench)(\/|$)|\.test\.ts$|^docker-compose\.yml$/.test(
+          path,
+        ),
     );
     assert.deepEqual(unwanted, []);
-    // Outside the workspace sources and the three manifests, only the two files Docker always reads itself.
+    // Outside the workspace sources and the three manifests, only the two files Docker always reads itself and
+    // the binding's patch.
     const other = [...context].filter(
       (path) =>
         !/^(libs|services)(\/|$)/.test(path) &&
         !["package.json", "package-lock.json", "tsconfig.json"].includes(path),
     );
-    assert.deepEqual(other.sort(), [".dockerignore", "Dockerfile"]);
+    assert.deepEqual(other.sort(), [".dockerignore", "Dockerfile", ...binding].sort());
   });
 });

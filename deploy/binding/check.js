@@ -1,0 +1,42 @@
+// Whether the installed @confluentinc/kafka-javascript addon was built from the patched sources
+// (deploy/binding/*.patch): the patch adds NodeKafka::PropertyNames and Message::TopicNameCache, whose names
+// are in the addon's symbol table. deploy/setup.sh and the Dockerfile run it after the build; a unit test too.
+//
+//   node deploy/binding/check.js [package dir]      exit 0 and one line when patched, 1 otherwise
+import console from "node:console";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+const MARKERS = ["9NodeKafka13PropertyNames", "14TopicNameCache"]; // as mangled in the symbol table
+
+/** The installed package's folder, as the workspace resolves it. */
+export function bindingPackageDir() {
+  const require = createRequire(
+    join(dirname(fileURLToPath(import.meta.url)), "../../libs/kafka/package.json"),
+  );
+  return dirname(require.resolve("@confluentinc/kafka-javascript/package.json"));
+}
+
+/** { addon, patched, missing }: the addon file and which of the patch's symbols it lacks. */
+export function checkBinding(packageDir = bindingPackageDir()) {
+  const addon = join(packageDir, "build/Release/confluent-kafka-javascript.node");
+  const bytes = readFileSync(addon);
+  const missing = MARKERS.filter((marker) => !bytes.includes(marker));
+  return { addon, patched: missing.length === 0, missing };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const result = checkBinding(process.argv[2] ?? bindingPackageDir());
+  if (result.patched) {
+    console.log(`[binding] ${result.addon} is built with deploy/binding's patch`);
+  } else {
+    console.error(
+      `[binding] error: ${result.addon} is not built from deploy/binding's patch (lacks ${result.missing.join(", ")}):` +
+        " install with deploy/setup.sh (npm ci --ignore-scripts, deploy/binding/apply.sh, npm rebuild)",
+    );
+    process.exit(1);
+  }
+}

@@ -1,0 +1,232 @@
+// The Kafka client's addon as deploy/binding patches it (property names made once, one topic string per batch):
+// that the installed addon is the patched one, and that the objects it makes for consumed records, end-of-partition
+// events and delivery reports are exactly what the unpatched addon makes (same properties in the same order, same
+// values). On librdkafka's mock cluster, inside this process: no broker needed.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+
+import {
+  KafkaConsumer,
+  Producer,
+  toError,
+  type KafkaConsumerClient,
+  type LibrdKafkaError,
+  type Message,
+  type Metadata,
+  type ProducerClient,
+  type ProducerGlobalConfig,
+} from "../src/rdkafka.ts";
+
+const CHECK = fileURLToPath(new URL("../../../deploy/binding/check.js", import.meta.url));
+const TIMESTAMP = 1_700_000_000_123;
+
+/** What is produced: two topics of one partition each, keys, tombstones and headers mixed. */
+const RECORDS = [
+  {
+    topic: "binding-a",
+    key: "k0",
+    value: "value-0",
+    headers: [{ h1: Buffer.from("x") }, { h2: Buffer.from("yy") }],
+  },
+  { topic: "binding-a", key: null, value: "v1", headers: undefined },
+  { topic: "binding-b", key: "k2", value: null, headers: undefined },
+  { topic: "binding-b", key: "k3", value: "a longer value, 3", headers: [{ only: Buffer.from("") }] },
+  { topic: "binding-a", key: "k4", value: "", headers: undefined },
+] as const;
+
+/** The keys the unpatched addon sets, in its order (common.cc, Conversion::Message::ToV8Object). */
+function expectedKeys(record: (typeof RECORDS)[number], leaderEpoch: boolean): string[] {
+  return [
+    "value",
+    ...(record.headers ? ["headers"] : []),
+    "size",
+    "key",
+    "topic",
+    "offset",
+    "partition",
+    "timestamp",
+    ...(leaderEpoch ? ["leaderEpoch"] : []),
+  ];
+}
+
+function connect<T extends { connect(o: object, cb: (e: LibrdKafkaError | null) => void): unknown }>(
+  client: T,
+): Promise<T> {
+  return new Promise((resolve, reject) =>
+    client.connect({}, (error) => (error ? reject(toError(error)) : resolve(client))),
+  );
+}
+
+describe("the Kafka client's addon (deploy/binding)", () => {
+  it("is built with deploy/binding's patch", async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [CHECK]);
+    assert.match(stdout, /is built with deploy\/binding's patch/);
+  });
+
+  describe("on librdkafka's mock cluster", () => {
+    let producer: ProducerClient;
+    let bootstrap = "";
+    const reports: { error: LibrdKafkaError | null; report: Record<string, unknown> }[] = [];
+
+    before(async () => {
+      producer = await connect(
+        new Producer({
+          "test.mock.num.brokers": 1, // librdkafka's, not in the client's type definitions
+          "bootstrap.servers": "127.0.0.1:1", // replaced by the mock cluster's
+          dr_cb: true,
+          dr_msg_cb: true,
+          "linger.ms": 0,
+        } as ProducerGlobalConfig),
+      );
+      producer.setPollInterval(10);
+      producer.on("delivery-report", (error, report) => {
+        reports.push({ error, report: report as unknown as Record<string, unknown> });
+      });
+      RECORDS.forEach((record, i) => {
+        producer.produce(
+          record.topic,
+          0,
+          record.value === null ? null : Buffer.from(record.value),
+          record.key === null ? null : Buffer.from(record.key),
+          TIMESTAMP + i,
+          { index: i },
+          record.headers ? [...record.headers] : undefined,
+        );
+      });
+      await new Promise<void>((resolve, reject) =>
+        producer.flush(10_000, (error) => (error ? reject(toError(error)) : resolve())),
+      );
+      while (reports.length < RECORDS.length) await new Promise((resolve) => setTimeout(resolve, 10));
+      const metadata = await new Promise<Metadata>((resolve, reject) => {
+        producer.getMetadata({ timeout: 5000 }, (error, m: Metadata) => {
+          if (error) reject(toError(error));
+          else resolve(m);
+        });
+      });
+      bootstrap = metadata.brokers.map((b) => `${b.host}:${b.port}`).join(",");
+    });
+
+    after(() => {
+      producer.disconnect();
+    });
+
+    it("delivery reports: the same properties, in the same order, with the same values", () => {
+      assert.equal(reports.length, RECORDS.length);
+      const offsets = new Map<string, number>();
+      for (const { error, report } of reports) {
+        assert.equal(error, null);
+        const i = (report.opaque as { index: number }).index;
+        const record = RECORDS[i]!;
+        // callbacks.cc, DeliveryReportDispatcher::Flush: value only with dr_msg_cb, timestamp when there is one.
+        assert.deepEqual(Object.keys(report), [
+          "topic",
+          "partition",
+          "offset",
+          "key",
+          "opaque",
+          "timestamp",
+          "value",
+          "size",
+        ]);
+        assert.equal(report.topic, record.topic);
+        assert.equal(report.partition, 0);
+        const offset = offsets.get(record.topic) ?? 0;
+        assert.equal(report.offset, offset);
+        offsets.set(record.topic, offset + 1);
+        assert.deepEqual(report.key, record.key === null ? null : Buffer.from(record.key));
+        // The produce response's LogAppendTime, which librdkafka reports: the mock cluster always answers 1234.
+        assert.equal(report.timestamp, 1234);
+        assert.deepEqual(report.value, record.value === null ? null : Buffer.from(record.value));
+        assert.equal(report.size, record.value === null ? 0 : Buffer.byteLength(record.value));
+      }
+    });
+
+    it("consumed records of two topics in one consume call, and end-of-partition events", async () => {
+      const consumer = await connect<KafkaConsumerClient>(
+        new KafkaConsumer(
+          {
+            "bootstrap.servers": bootstrap,
+            "group.id": "binding-test",
+            "enable.auto.commit": false,
+            "enable.partition.eof": true,
+          },
+          {},
+        ),
+      );
+      try {
+        const eofs: unknown[] = [];
+        consumer.on("partition.eof", (eof) => eofs.push(eof));
+        consumer.setDefaultConsumeTimeout(2000);
+        consumer.assign([
+          { topic: "binding-a", partition: 0, offset: 0 },
+          { topic: "binding-b", partition: 0, offset: 0 },
+        ]);
+        const batches: Message[][] = [];
+        let count = 0;
+        // Until every record and both partitions' end are in (the end may come with the next call).
+        for (let call = 0; call < 20 && (count < RECORDS.length || eofs.length < 2); call++) {
+          const batch = await new Promise<Message[]>((resolve, reject) =>
+            consumer.consume(RECORDS.length, (error, messages) =>
+              error ? reject(toError(error)) : resolve(messages),
+            ),
+          );
+          if (batch.length > 0) batches.push(batch);
+          count += batch.length;
+        }
+        assert.ok(
+          batches.some((batch) => new Set(batch.map((m) => m.topic)).size === 2),
+          `a consume call returned both topics: ${JSON.stringify(batches.map((b) => b.map((m) => m.topic)))}`,
+        );
+
+        const consumed = batches.flat();
+        assert.equal(consumed.length, RECORDS.length);
+        for (const topic of ["binding-a", "binding-b"]) {
+          const produced = RECORDS.map((record, index) => ({ record, index })).filter(
+            (r) => r.record.topic === topic,
+          );
+          const got = consumed.filter((m) => m.topic === topic);
+          assert.equal(got.length, produced.length, topic);
+          produced.forEach(({ record, index }, offset) => {
+            const message = got[offset]!;
+            const leaderEpoch = "leaderEpoch" in message;
+            assert.deepEqual(Object.keys(message), expectedKeys(record, leaderEpoch), `${topic} ${offset}`);
+            if (leaderEpoch)
+              assert.equal(typeof (message as { leaderEpoch?: unknown }).leaderEpoch, "number");
+            if (record.value === null) assert.equal(message.value, null);
+            else {
+              assert.ok(Buffer.isBuffer(message.value));
+              assert.deepEqual(message.value, Buffer.from(record.value));
+              // A buffer of its own, as before (no view on a shared block).
+              assert.equal(message.value.byteOffset, 0);
+              assert.equal(message.value.buffer.byteLength, Buffer.byteLength(record.value));
+            }
+            assert.equal(message.size, record.value === null ? 0 : Buffer.byteLength(record.value));
+            assert.deepEqual(message.key, record.key === null ? null : Buffer.from(record.key));
+            assert.equal(message.topic, topic);
+            assert.equal(message.offset, offset);
+            assert.equal(message.partition, 0);
+            assert.equal(message.timestamp, TIMESTAMP + index);
+            if (record.headers) assert.deepEqual(message.headers, record.headers);
+            else assert.equal(message.headers, undefined);
+          });
+        }
+
+        // workers.cc, KafkaConsumerConsumeNum: topic, offset, partition (messageIndex is removed by the JS layer).
+        const sorted = (eofs as { topic: string }[]).sort((x, y) => x.topic.localeCompare(y.topic));
+        assert.deepEqual(
+          sorted.filter((eof, i) => sorted.findIndex((e) => e.topic === eof.topic) === i),
+          [
+            { topic: "binding-a", offset: 3, partition: 0 },
+            { topic: "binding-b", offset: 2, partition: 0 },
+          ],
+        );
+        for (const eof of sorted) assert.deepEqual(Object.keys(eof), ["topic", "offset", "partition"]);
+      } finally {
+        consumer.disconnect();
+      }
+    });
+  });
+});
