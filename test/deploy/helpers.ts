@@ -30,6 +30,7 @@ export const CONTRACT_ENV = [
   "RESULTS_TOPIC",
   "DLQ_TOPIC",
   "PROCESSING_GUARANTEE",
+  "ORDERING",
 ] as const;
 
 export interface RunResult {
