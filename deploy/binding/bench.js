@@ -162,18 +162,22 @@ async function child() {
     calls++;
     if (batch.length) last = Date.now();
   }
+  const figures = measured(seen, calls, cpu0, t0, digest);
+  consumer.disconnect();
+  process.stdout.write(JSON.stringify(figures));
+}
+
+/** A child's figures: main-thread CPU per record and records per second since `cpu0` / `t0`. */
+function measured(records, calls, cpu0, t0, digest) {
   const cpu = process.threadCpuUsage(cpu0);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  consumer.disconnect();
-  process.stdout.write(
-    JSON.stringify({
-      records: seen,
-      usPerRecord: (cpu.user + cpu.system) / seen,
-      msgPerSec: seen / seconds,
-      perCall: seen / calls,
-      digest,
-    }),
-  );
+  return {
+    records,
+    usPerRecord: (cpu.user + cpu.system) / records,
+    msgPerSec: records / seconds,
+    perCall: records / calls,
+    digest,
+  };
 }
 
 async function deliver(dir, bootstrap, total) {
@@ -207,16 +211,7 @@ async function deliver(dir, bootstrap, total) {
     }
   }
   await finished;
-  const cpu = process.threadCpuUsage(cpu0);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const figures = measured(total, total, cpu0, t0, digest);
   producer.disconnect();
-  process.stdout.write(
-    JSON.stringify({
-      records: total,
-      usPerRecord: (cpu.user + cpu.system) / total,
-      msgPerSec: total / seconds,
-      perCall: 1,
-      digest,
-    }),
-  );
+  process.stdout.write(JSON.stringify(figures));
 }
