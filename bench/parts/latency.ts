@@ -11,6 +11,8 @@ export interface LatencyResult {
   readonly client: "single-consumer" | "batch-consumer" | "java-EndToEndLatency";
   /** Messages per second offered by the producer; 0 for the Java tool (one message at a time, ping-pong). */
   readonly rate: number;
+  /** The single consumer's ORDERING for this run. */
+  readonly ordering?: "key" | "unordered";
   readonly messages: number;
   /** Milliseconds, over the values after the warm-up. */
   readonly latencyMs: Percentiles;
@@ -48,6 +50,7 @@ export async function measureServiceLatency(
   scratch: Scratch,
   counter: TopicCounter,
   reporter: Reporter,
+  ordering?: "key" | "unordered",
 ): Promise<LatencyResult> {
   const messages = rate * seconds;
   const input = await scratch.topic(`lat-${role}-${rate}`);
@@ -58,6 +61,7 @@ export async function measureServiceLatency(
     KAFKA_TOPIC: input,
     RESULTS_TOPIC: results,
     CONSUMER_GROUP: scratch.group(role),
+    ...(ordering === undefined ? {} : { ORDERING: ordering }),
   });
   let error: string | undefined;
   let histogramP99BoundSeconds: number | undefined;
@@ -113,6 +117,7 @@ export async function measureServiceLatency(
   return {
     client: role,
     rate,
+    ...(ordering === undefined ? {} : { ordering }),
     messages,
     latencyMs: percentiles(latencies),
     missing: missing + (messages - sent.size),

@@ -113,11 +113,15 @@ export function checkTargets(
     });
   }
 
-  const single = latency.find((r) => r.client === "single-consumer" && r.rate === 1000 && !r.error);
+  // The single consumer as the fleet runs it (`make up`): the fleet's values have no key, and at the default
+  // ORDERING=key such records wait for each other within a partition (a row of its own shows what that costs).
+  const single = latency.find(
+    (r) => r.client === "single-consumer" && r.rate === 1000 && r.ordering === "unordered" && !r.error,
+  );
   const java = latency.find((r) => r.client === "java-EndToEndLatency" && !r.error);
   const ratio = single && java ? single.latencyMs.p99 / java.latencyMs.p99 : undefined;
   checks.push({
-    target: "single-consumer e2e p99 at 1k msg/s vs EndToEndLatency",
+    target: "single-consumer (ORDERING=unordered) e2e p99 at 1k msg/s vs EndToEndLatency",
     ratio,
     bar: "≤ 2×",
     met: ratio === undefined ? undefined : ratio <= 2,

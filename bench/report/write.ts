@@ -136,7 +136,7 @@ function latencyTable(results: readonly LatencyResult[]): string {
       "p99 of every round, ms",
     ],
     results.map((r) => [
-      r.client,
+      r.ordering === undefined ? r.client : `${r.client}, ORDERING=${r.ordering}`,
       r.rate === 0 ? "one at a time" : `${fmt(r.rate)} msg/s`,
       String(r.latencyMs.p50),
       String(r.latencyMs.p99),

@@ -61,7 +61,7 @@ export function clientPropertyProblems(
  * on retry), acks from all in-sync replicas (with min.insync.replicas=2, a write survives one broker's loss),
  * and delivery reports for failures only: success is inferred from a drained queue (see DeliveryLedger).
  */
-export function reliableProducerConfig(identity: ClientIdentity, purpose?: string) {
+export function reliableProducerConfig(identity: ClientIdentity, purpose?: string, lingerMs = 5) {
   return {
     ...baseClientConfig(identity, purpose),
     "enable.idempotence": true,
@@ -71,7 +71,8 @@ export function reliableProducerConfig(identity: ClientIdentity, purpose?: strin
     "delivery.report.only.error": true,
     // Retried internally until this deadline; only then does a delivery report carry an error.
     "delivery.timeout.ms": 120_000,
-    "linger.ms": 5,
+    // The caller's choice for its traffic; a KAFKA_CLIENT_LINGER_MS of the user's still wins.
+    "linger.ms": lingerMs,
     ...identity.properties,
   } as const;
 }

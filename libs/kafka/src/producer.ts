@@ -48,6 +48,11 @@ export interface DeliveryProducerOptions {
   readonly logger: KafkaLogger;
   readonly connectTimeoutMs: number;
   readonly purpose?: string;
+  /**
+   * How long librdkafka waits to fill a request (linger.ms, 5 by default), below the user's own
+   * KAFKA_CLIENT_LINGER_MS: unlike `config`, the user's setting wins.
+   */
+  readonly lingerMs?: number;
   /** Extra librdkafka settings, e.g. "queue.buffering.max.messages". */
   readonly config?: Record<string, string | number | boolean>;
   /**
@@ -115,7 +120,7 @@ export class DeliveryProducer {
 
   static async connect(options: DeliveryProducerOptions): Promise<DeliveryProducer> {
     const client = new Producer({
-      ...reliableProducerConfig(options.identity, options.purpose),
+      ...reliableProducerConfig(options.identity, options.purpose, options.lingerMs),
       ...(options.statisticsIntervalMs === undefined
         ? {}
         : { "statistics.interval.ms": options.statisticsIntervalMs }),

@@ -51,4 +51,11 @@ describe("the user's properties in the client configurations", () => {
     assert.equal(producer["linger.ms"], "20");
     assert.equal(producer.acks, "all");
   });
+
+  it("win over the linger a caller chose for its traffic, which otherwise replaces librdkafka's 5 ms", () => {
+    assert.equal(reliableProducerConfig(identity)["linger.ms"], 5);
+    assert.equal(reliableProducerConfig(identity, "output", 20)["linger.ms"], 20);
+    const properties = { "linger.ms": "2" };
+    assert.equal(reliableProducerConfig({ ...identity, properties }, "output", 20)["linger.ms"], "2");
+  });
 });

@@ -74,10 +74,10 @@ export async function startKafkaClients(
           transactionalId: `kafka-fleet-${config.groupId}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
         }
       : {}),
+    ...(options.outputLingerMs === undefined ? {} : { lingerMs: options.outputLingerMs }),
     // A dead letter carries the original value whole, however large the input topic allowed it to be.
     config: {
       "message.max.bytes": 16 * 1024 * 1024,
-      ...(options.outputLingerMs === undefined ? {} : { "linger.ms": options.outputLingerMs }),
     },
   });
   context.onStop("output producer", () => output.close(config.shutdownGraceMs / 2));
