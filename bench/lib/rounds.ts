@@ -43,9 +43,9 @@ export function medianRuns(
  */
 export function medianLatency(runs: readonly LatencyResult[]): LatencyResult[] {
   const medians: LatencyResult[] = [];
-  const keys = [...new Set(runs.map((r) => `${r.client}@${r.rate}@${r.ordering ?? ""}`))];
-  for (const key of keys) {
-    const rounds = runs.filter((r) => `${r.client}@${r.rate}@${r.ordering ?? ""}` === key);
+  const keyOf = (r: LatencyResult) => `${r.client}@${r.rate}@${r.ordering ?? ""}`;
+  for (const key of new Set(runs.map(keyOf))) {
+    const rounds = runs.filter((r) => keyOf(r) === key);
     const p99 = (r: LatencyResult) =>
       r.error === undefined && Number.isFinite(r.latencyMs.p99) ? r.latencyMs.p99 : Number.POSITIVE_INFINITY;
     const sorted = [...rounds].sort((a, b) => p99(a) - p99(b));
