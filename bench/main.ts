@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { librdkafkaVersion } from "@kafka-fleet/kafka";
 
 import { PYTHON, REPO_ROOT, THROUGHPUT_BATCH, setThroughputBatch, type ClientId } from "./lib/clients.ts";
-import { Scratch, TopicCounter } from "./lib/kafka.ts";
+import { Scratch, TopicCounter, strayTopics } from "./lib/kafka.ts";
 import { killAll, runningClients } from "./lib/process.ts";
 import { Reporter } from "./lib/reporter.ts";
 import { medianLatency, medianRuns, rotate } from "./lib/rounds.ts";
@@ -55,6 +55,7 @@ const { values: args } = parseArgs({
     "report-only": { type: "string" },
     // Measures even though other kafka-fleet clients are running (their CPU use skews every figure).
     "ignore-running": { type: "boolean", default: false },
+    "ignore-topics": { type: "boolean", default: false },
   },
 });
 
@@ -113,6 +114,19 @@ async function main(): Promise<void> {
     throw new Error(
       `other kafka-fleet clients are running and would take CPU from every measurement:\n${list}\n` +
         "stop them (make down-local, or kill the pids), or pass --ignore-running",
+    );
+  }
+  const topics = await strayTopics(true);
+  if (topics.deleted.length > 0) {
+    reporter.step(`deleted ${topics.deleted.length} topic(s) an interrupted bench run left on the cluster`);
+  }
+  if (topics.kept.length > 0 && !args["ignore-topics"]) {
+    const shown = topics.kept.slice(0, 10).join(", ") + (topics.kept.length > 10 ? ", …" : "");
+    throw new Error(
+      `the cluster holds ${topics.kept.length} topic(s) besides its own, whose partitions the brokers keep ` +
+        `fetching and replicating, slowing every measurement: ${shown}\n` +
+        "delete them (or wipe the local cluster: bash deploy/local/cluster.sh reset, then make cluster-up), " +
+        "or pass --ignore-topics",
     );
   }
   const scratch = new Scratch();

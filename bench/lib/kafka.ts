@@ -21,6 +21,28 @@ export function uniqueName(prefix: string): string {
   return `bench-${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
 }
 
+/** The topics the local cluster itself holds: Kafka's internal ones and the fleet's (topic_app and its kin). */
+export function isClusterTopic(topic: string): boolean {
+  return /^(__.+|topic_app(\.(dlq|results))?)$/.test(topic);
+}
+
+/**
+ * Topics on the cluster besides its own and this run's: left over by killed bench or test runs, they cost the
+ * brokers CPU (each partition is fetched and replicated) and skewed every figure of a run by 2-4×. With
+ * `remove`, those that a bench run made (`bench-…`) are deleted; the rest are only reported.
+ */
+export async function strayTopics(remove: boolean): Promise<{ deleted: string[]; kept: string[] }> {
+  const admin = new FleetAdmin(identity);
+  try {
+    const strays = (await admin.listTopics()).filter((topic) => !isClusterTopic(topic)).sort();
+    const deleted = remove ? strays.filter((topic) => topic.startsWith("bench-")) : [];
+    for (const topic of deleted) await admin.deleteTopic(topic);
+    return { deleted, kept: strays.filter((topic) => !deleted.includes(topic)) };
+  } finally {
+    admin.close();
+  }
+}
+
 /**
  * Topics and groups this run made; `cleanup()` deletes them all, also after a failed or interrupted run
  * (the shared cluster must not fill up with benchmark data).

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 
 import { DeliveryProducer } from "@kafka-fleet/kafka";
 import { serializeInt } from "@kafka-fleet/serde";
@@ -15,6 +15,7 @@ import { REPO_ROOT } from "../lib/clients.ts";
 import { BOOTSTRAP, type Scratch } from "../lib/kafka.ts";
 import { jsonLine, startMeasured, type Measured } from "../lib/process.ts";
 import type { Reporter } from "../lib/reporter.ts";
+import { writeFormatted } from "../report/formatted.ts";
 
 export interface OrderingResult {
   readonly client: "kafka-fleet" | "parallel-consumer";
@@ -272,8 +273,8 @@ async function writeOrderingReport(
 ): Promise<void> {
   const dir = `${options.out}/benchmarks`;
   await mkdir(dir, { recursive: true });
-  await writeFile(`${dir}/ordering.json`, `${JSON.stringify({ options, results }, null, 2)}\n`);
-  await writeFile(`${dir}/ordering.md`, orderingMarkdown(results, options));
+  await writeFormatted(`${dir}/ordering.json`, JSON.stringify({ options, results }), "json");
+  await writeFormatted(`${dir}/ordering.md`, orderingMarkdown(results, options), "markdown");
   process.stdout.write(`\n${orderingTable(results, options)}\n\nwrote ${dir}/ordering.{md,json}\n`);
 }
 

@@ -2,13 +2,12 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 
-import { format, resolveConfig } from "prettier";
-
 import { CLIENT_LABELS, REPO_ROOT, commitCadence } from "../lib/clients.ts";
 import type { LatencyResult } from "../parts/latency.ts";
 import type { MemoryResult } from "../parts/memory.ts";
 import type { ScaleOutResult, ThroughputResult } from "../parts/throughput.ts";
 import { memoryChart, throughputChart } from "./chart.ts";
+import { writeFormatted } from "./formatted.ts";
 import { fmt, type TargetCheck } from "./targets.ts";
 
 export interface BenchResults {
@@ -292,6 +291,10 @@ ${Object.entries(m)
   while V8 and the allocator growing their reserves move RSS in steps without it.
 - **Clean-up.** Every topic and group the run creates has a unique name and is deleted at the end, also on
   failure or Ctrl-C.
+- **A quiet cluster and machine.** The run refuses to start while other kafka-fleet clients run
+  (\`--ignore-running\` overrides) or while the cluster holds topics besides its own (\`--ignore-topics\`): the
+  brokers keep fetching and replicating every partition of every topic, and 34 leftover topics once slowed every
+  figure of a run 2-4×. Topics an interrupted bench run left (\`bench-…\`) are deleted first.
 
 Run it: \`make bench\` (full), \`make bench BENCH_SMOKE=1\` (every part on a few thousand messages, output under
 \`.run/bench-smoke/\`), or \`make bench BENCH_ARGS="--messages 2000000 --memory-rate 50000"\`;
@@ -309,8 +312,8 @@ export async function writeReport(
   await mkdir(dataDir, { recursive: true });
   const charts: string[] = [];
   const files: string[] = [];
-  const write = async (path: string, text: string) => {
-    await writeFile(path, text);
+  const write = async (path: string, text: string, parser?: "json" | "markdown") => {
+    await (parser === undefined ? writeFile(path, text) : writeFormatted(path, text, parser));
     files.push(relative(REPO_ROOT, path));
   };
   if (results.throughput.length > 0) {
@@ -321,16 +324,9 @@ export async function writeReport(
     charts.push("memory.svg");
     await write(join(dataDir, "memory.svg"), memoryChart(results.memory));
   }
-  // Formatted with the repository's prettier settings, so that `make lint` (prettier --check) accepts them.
-  const style = (await resolveConfig(join(REPO_ROOT, "package.json"))) ?? {};
-  await write(
-    join(dataDir, "results.json"),
-    await format(JSON.stringify(results), { ...style, parser: "json" }),
-  );
+  // Formatted, so that `make lint` (prettier --check) accepts them.
+  await write(join(dataDir, "results.json"), JSON.stringify(results), "json");
   const findings = existsSync(FINDINGS) ? await readFile(FINDINGS, "utf8") : "";
-  await write(
-    join(outDir, "benchmarks.md"),
-    await format(markdown(results, findings, charts), { ...style, parser: "markdown" }),
-  );
+  await write(join(outDir, "benchmarks.md"), markdown(results, findings, charts), "markdown");
   return { table: targetsTable(results.targets), files };
 }
