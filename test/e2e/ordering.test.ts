@@ -152,20 +152,6 @@ describe("the single consumer stopped or rebalanced mid-flight (key ordering)", 
     await assertNothingCommittedPastUnfinished(admin, group, input, resultsTopic, origins);
 
     await waitUntilComplete(resultsTopic, count);
-    console.log(
-      JSON.stringify(
-        first.logs
-          .filter((l) => /revoked|assigned|store/.test(String(l.event)))
-          .map((l) => [l.event, l.partitions, l.dropped]),
-      ),
-    );
-    console.log(
-      JSON.stringify(
-        second.logs
-          .filter((l) => /revoked|assigned|store/.test(String(l.event)))
-          .map((l) => [l.event, l.partitions, l.dropped]),
-      ),
-    );
     for (const consumer of [second, first])
       assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
     await assertNothingCommittedPastUnfinished(admin, group, input, resultsTopic, origins);
