@@ -1,5 +1,6 @@
 import type { ClientIdentity } from "./client-config.ts";
 import { baseClientConfig } from "./client-config.ts";
+import { whileCoordinatorBusy } from "./coordinator-retry.ts";
 import {
   KafkaAuthenticationError,
   KafkaUnreachableError,
@@ -123,7 +124,7 @@ export class FleetAdmin {
   }
 
   async describeGroup(groupId: string): Promise<GroupDescription | undefined> {
-    const result = await this.#call<{ groups: GroupDescription[] }>((done) =>
+    const result = await this.#groupCall<{ groups: GroupDescription[] }>((done) =>
       this.#client.describeGroups([groupId], { timeout: this.#timeoutMs }, done),
     );
     return result.groups[0];
@@ -131,30 +132,38 @@ export class FleetAdmin {
 
   /** The group's committed offsets on `topic`, per partition. */
   async committedOffsets(groupId: string, topic: string, partitions: number): Promise<CommittedOffset[]> {
-    const [result] = await this.#call<Array<{ partitions: Array<{ partition: number; offset: number }> }>>(
-      (done) =>
-        this.#client.listConsumerGroupOffsets(
-          [
-            {
-              groupId,
-              partitions: Array.from({ length: partitions }, (_, partition) => ({ topic, partition })),
-            },
-          ],
-          { timeout: this.#timeoutMs },
-          done,
-        ),
+    const [result] = await this.#groupCall<
+      Array<{ partitions: Array<{ partition: number; offset: number }> }>
+    >((done) =>
+      this.#client.listConsumerGroupOffsets(
+        [
+          {
+            groupId,
+            partitions: Array.from({ length: partitions }, (_, partition) => ({ topic, partition })),
+          },
+        ],
+        { timeout: this.#timeoutMs },
+        done,
+      ),
     );
     return (result?.partitions ?? []).map(({ partition, offset }) => ({ partition, offset }));
   }
 
   async deleteGroup(groupId: string): Promise<void> {
-    await this.#call<unknown>((done) =>
+    await this.#groupCall<unknown>((done) =>
       this.#client.deleteGroups([groupId], { timeout: this.#timeoutMs }, done),
     );
   }
 
   close(): void {
     this.#client.disconnect();
+  }
+
+  /** A request to a group's coordinator, repeated while the coordinator is loading or moving (a broker restarted). */
+  #groupCall<T>(
+    operation: (done: (error: LibrdKafkaError | null | undefined, result: T) => void) => void,
+  ): Promise<T> {
+    return whileCoordinatorBusy(() => this.#call(operation), this.#timeoutMs);
   }
 
   /** Runs a callback-style admin call; a timeout or transport failure becomes a KafkaUnreachableError. */
