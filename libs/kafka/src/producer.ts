@@ -212,7 +212,7 @@ export class DeliveryProducer {
 
   /**
    * Queues one message. Returns false, and queues nothing, when librdkafka's queue is full: wait with
-   * `waitForRoom()` and try again.
+   * `waitForRoom()` and try again. The message's bytes are copied before it returns: its buffers may be reused.
    */
   tryProduce(message: OutgoingMessage, group?: ReportGroup): boolean {
     try {

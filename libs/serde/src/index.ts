@@ -2,6 +2,7 @@ export {
   INT64_BYTES,
   INT64_MAX,
   INT64_MIN,
+  Int64Writer,
   SerdeError,
   SerdeErrorCode,
   deserializeInt,

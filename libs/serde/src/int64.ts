@@ -34,8 +34,7 @@ function toBigInt(value: bigint | number): bigint {
   return BigInt(value);
 }
 
-/** Serialises an int64 to exactly 8 big-endian bytes. */
-export function serializeInt(value: bigint | number): Buffer {
+function toInt64(value: bigint | number): bigint {
   const n = toBigInt(value);
   if (n < INT64_MIN || n > INT64_MAX) {
     throw new SerdeError(
@@ -43,9 +42,30 @@ export function serializeInt(value: bigint | number): Buffer {
       `${n} is outside the int64 range [${INT64_MIN}, ${INT64_MAX}]`,
     );
   }
+  return n;
+}
+
+/** Serialises an int64 to exactly 8 big-endian bytes. */
+export function serializeInt(value: bigint | number): Buffer {
   const bytes = Buffer.allocUnsafe(INT64_BYTES);
-  bytes.writeBigInt64BE(n);
+  bytes.writeBigInt64BE(toInt64(value));
   return bytes;
+}
+
+/**
+ * Serialises int64s like `serializeInt`, into one buffer of its own that each call overwrites: for a sender that
+ * copies the bytes before it serialises the next value, as the Kafka client's produce() does. A new Buffer per
+ * value was ~8 % of the producer's main thread (a fresh allocation and Buffer's checked BigInt write, ~0.35 µs).
+ */
+export class Int64Writer {
+  readonly #bytes = Buffer.alloc(INT64_BYTES);
+  readonly #view = new DataView(this.#bytes.buffer, this.#bytes.byteOffset, INT64_BYTES);
+
+  /** The value's 8 bytes, valid until the next call. */
+  write(value: bigint | number): Buffer {
+    this.#view.setBigInt64(0, toInt64(value));
+    return this.#bytes;
+  }
 }
 
 /** Reads an int64 from exactly 8 big-endian bytes; anything else (null included) is a SerdeError. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { SerdeError, SerdeErrorCode, deserializeInt, serializeInt } from "@kafka-fleet/serde";
+import { Int64Writer, SerdeError, SerdeErrorCode, deserializeInt, serializeInt } from "@kafka-fleet/serde";
 
 // Byte literals, not round trips: a round trip alone would pass for any self-consistent wrong encoding.
 const vectors: ReadonlyArray<readonly [string, bigint, string]> = [
@@ -42,6 +42,27 @@ describe("serializeInt", () => {
   it("refuses bigints outside int64", () => {
     expectSerdeError(() => serializeInt(2n ** 63n), SerdeErrorCode.outOfRange);
     expectSerdeError(() => serializeInt(-(2n ** 63n) - 1n), SerdeErrorCode.outOfRange);
+  });
+});
+
+describe("Int64Writer", () => {
+  it("writes every value as serializeInt does, into the same 8 bytes each time", () => {
+    const writer = new Int64Writer();
+    const first = writer.write(0n);
+    for (const [, value, hex] of vectors) {
+      const bytes = writer.write(value);
+      assert.equal(bytes.toString("hex"), hex);
+      assert.equal(bytes, first, "one buffer, reused");
+    }
+    assert.equal(writer.write(-42).toString("hex"), "ffffffffffffffd6");
+  });
+
+  it("refuses what serializeInt refuses, and leaves the last value's bytes as they were", () => {
+    const writer = new Int64Writer();
+    writer.write(7n);
+    expectSerdeError(() => writer.write(2n ** 63n), SerdeErrorCode.outOfRange);
+    expectSerdeError(() => writer.write(1.5), SerdeErrorCode.notAnInteger);
+    assert.equal(writer.write(7n).toString("hex"), "0000000000000007");
   });
 });
 

@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:timers/promises";
 
 import type { DeliveryProducer, FailureCallback } from "@kafka-fleet/kafka";
-import { serializeInt } from "@kafka-fleet/serde";
+import { Int64Writer } from "@kafka-fleet/serde";
 import type { Logger, ProducerMetrics } from "@kafka-fleet/service";
 
 import { pacingDelayMs } from "./pacing.ts";
@@ -68,6 +68,8 @@ export async function produceRange(options: {
     total: to === undefined ? undefined : Number(to - options.from),
     elapsedMs: performance.now() - started,
   });
+  // produce() copies the bytes it is given, so one buffer serves every value.
+  const bytes = new Int64Writer();
   let value = options.from;
   let sent = 0;
   while ((to === undefined || value < to) && !signal.aborted) {
@@ -76,7 +78,7 @@ export async function produceRange(options: {
       if (delayMs >= 1) await sleep(delayMs, undefined, { signal }).catch(() => undefined);
       if (signal.aborted) break;
     }
-    if (!producer.tryProduce({ topic, value: serializeInt(value) })) {
+    if (!producer.tryProduce({ topic, value: bytes.write(value) })) {
       // Backpressure: librdkafka's queue is full; wait for delivery reports to make room.
       await producer.waitForRoom();
       continue;
