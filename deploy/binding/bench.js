@@ -1,7 +1,7 @@
 // A/B of the binding's record conversion: main-thread CPU per consumed record and msg/s, for two builds of
 // @confluentinc/kafka-javascript, on librdkafka's mock cluster (no shared broker needed).
 //
-//   node deploy/binding/bench.js <package dir A> <package dir B> [records=250000] [rounds=4] [consume|deliver]
+//   node deploy/binding/bench.js <package dir A> <package dir B> [records=250000] [rounds=4] [consume|deliver|produce]
 //
 // The parent process hosts the mock cluster (through a producer of build A) and fills one topic with 8-byte
 // records, then runs one child per build and round, interleaved (A B A B ...), so that the noise of a shared
@@ -11,6 +11,8 @@
 // the wall-clock rate from the first batch to the last. `deliver` measures the producer side instead: each child
 // produces the records with a delivery report per message (dr_cb) and waits for the last report; its CPU per
 // record is produce() plus the report, so only the difference between A and B is the reports' conversion.
+// `produce` is the producer service's path: produce() with failure-only delivery reports
+// (delivery.report.only.error=true) and one flush() at the end, so its CPU per record is produce() itself.
 import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
 import console from "node:console";
@@ -127,6 +129,7 @@ function runChild(mode, dir, bootstrap, partitions, records) {
 async function child() {
   const [mode, dir, bootstrap, partitions, records] = process.argv.slice(3);
   if (mode === "deliver") return deliver(dir, bootstrap, Number(records));
+  if (mode === "produce") return produceOnly(dir, bootstrap, Number(records));
   const { KafkaConsumer } = createRequire(path.join(dir, "package.json"))(dir);
   const consumer = new KafkaConsumer(
     { "bootstrap.servers": bootstrap, "group.id": `bench-${process.pid}`, "enable.auto.commit": false },
@@ -212,6 +215,37 @@ async function deliver(dir, bootstrap, total) {
   }
   await finished;
   const figures = measured(total, total, cpu0, t0, digest);
+  producer.disconnect();
+  process.stdout.write(JSON.stringify(figures));
+}
+
+async function produceOnly(dir, bootstrap, total) {
+  const { Producer } = createRequire(path.join(dir, "package.json"))(dir);
+  const producer = new Producer({
+    "bootstrap.servers": bootstrap,
+    "delivery.report.only.error": true,
+    dr_cb: true,
+    "linger.ms": 5,
+    "queue.buffering.max.messages": 100000,
+  });
+  await new Promise((resolve, reject) => producer.connect({}, (e) => (e ? reject(e) : resolve())));
+  let failed = 0;
+  producer.on("delivery-report", () => failed++);
+  producer.setPollInterval(5);
+  const value = Buffer.alloc(8, 7);
+  const cpu0 = process.threadCpuUsage();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < total;) {
+    try {
+      producer.produce("produce", null, value, null, null);
+      i++;
+    } catch {
+      await sleep(1); // queue full
+    }
+  }
+  await new Promise((resolve, reject) => producer.flush(60000, (e) => (e ? reject(e) : resolve())));
+  if (failed) throw new Error(`${failed} delivery failures`);
+  const figures = measured(total, total, cpu0, t0, total);
   producer.disconnect();
   process.stdout.write(JSON.stringify(figures));
 }

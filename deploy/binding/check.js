@@ -1,6 +1,7 @@
 // Whether the installed @confluentinc/kafka-javascript addon was built from the patched sources
-// (deploy/binding/*.patch): the patch adds NodeKafka::PropertyNames and Message::TopicNameCache, whose names
-// are in the addon's symbol table. deploy/setup.sh and the Dockerfile run it after the build; a unit test too.
+// (deploy/binding/*.patch): the patches add NodeKafka::PropertyNames, Message::TopicNameCache and
+// Producer::ProduceWithoutHeaders, whose names are in the addon's symbol table. deploy/setup.sh and the
+// Dockerfile run it after the build; a unit test too.
 //
 //   node deploy/binding/check.js [package dir]      exit 0 and one line when patched, 1 otherwise
 import console from "node:console";
@@ -10,7 +11,8 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
-const MARKERS = ["9NodeKafka13PropertyNames", "14TopicNameCache"]; // as mangled in the symbol table
+// As mangled in the symbol table: one or two per patch file.
+const MARKERS = ["9NodeKafka13PropertyNames", "14TopicNameCache", "8Producer21ProduceWithoutHeaders"];
 
 /** The installed package's folder, as the workspace resolves it. */
 export function bindingPackageDir() {

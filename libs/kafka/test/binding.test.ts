@@ -1,7 +1,9 @@
-// The Kafka client's addon as deploy/binding patches it (property names made once, one topic string per batch):
-// that the installed addon is the patched one, and that the objects it makes for consumed records, end-of-partition
-// events and delivery reports are exactly what the unpatched addon makes (same properties in the same order, same
-// values). On librdkafka's mock cluster, inside this process: no broker needed.
+// The Kafka client's addon as deploy/binding patches it (property names made once, one topic string per batch; a
+// kept topic handle and no empty headers list for produce() by name): that the installed addon is the patched one,
+// that the objects it makes for consumed records, end-of-partition events and delivery reports are exactly what
+// the unpatched addon makes (same properties in the same order, same values), and that records produced with and
+// without headers, to topics that alternate, over two connections of one producer, arrive as they were sent. On
+// librdkafka's mock cluster, inside this process: no broker needed.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -142,6 +144,47 @@ describe("the Kafka client's addon (deploy/binding)", () => {
         assert.deepEqual(report.value, record.value === null ? null : Buffer.from(record.value));
         assert.equal(report.size, record.value === null ? 0 : Buffer.byteLength(record.value));
       }
+    });
+
+    it("a producer that connects again produces by name again (its kept topic handle is released and made anew)", async () => {
+      // produce-by-name.patch keeps a handle of the topic last produced to and releases it on disconnect: a
+      // second connection must make a new one (a released handle used again would crash the process).
+      const again = new Producer({
+        "bootstrap.servers": bootstrap,
+        dr_cb: true,
+        dr_msg_cb: true,
+        "linger.ms": 0,
+      });
+      const delivered: { error: LibrdKafkaError | null; topic: string; value: string }[] = [];
+      again.on("delivery-report", (error, report) => {
+        delivered.push({ error, topic: report.topic, value: String(report.value ?? "") });
+      });
+      const produced: { topic: string; value: string }[] = [];
+      for (const connection of [1, 2]) {
+        await connect(again);
+        again.setPollInterval(10);
+        // Topics alternate, so the kept handle is replaced within a connection too.
+        for (const topic of ["binding-c", "binding-d", "binding-c"]) {
+          const value = `connection ${connection}, ${produced.length}`;
+          again.produce(topic, null, Buffer.from(value), null);
+          produced.push({ topic, value });
+        }
+        await new Promise<void>((resolve, reject) =>
+          again.flush(10_000, (error) => (error ? reject(toError(error)) : resolve())),
+        );
+        for (let wait = 0; wait < 500 && delivered.length < produced.length; wait++)
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        await new Promise<void>((resolve) => again.disconnect(() => resolve()));
+      }
+      assert.deepEqual(
+        delivered.map((d) => d.error),
+        produced.map(() => null),
+      );
+      const byValue = (a: { value: string }, b: { value: string }) => a.value.localeCompare(b.value);
+      assert.deepEqual(
+        delivered.map(({ topic, value }) => ({ topic, value })).sort(byValue),
+        [...produced].sort(byValue),
+      );
     });
 
     it("consumed records of two topics in one consume call, and end-of-partition events", async () => {
