@@ -17,6 +17,7 @@ die() { printf '[binding] error: %s\n' "$*" >&2; exit 1; }
 version=$(sed -n 's/^  "version": "\([^"]*\)",$/\1/p' "$pkg/package.json")
 command -v patch >/dev/null 2>&1 || die "the patch command is missing (apt-get install -y patch; build-essential has it)"
 
+# In file-name order (the glob sorts): record-packing.patch applies on top of record-conversion.patch.
 for file in "$here"/confluent-kafka-javascript-*.patch; do
   name=$(basename "$file")
   # The file name carries the version the patch was written for: a new version needs the patch redone.

@@ -1,7 +1,8 @@
 // Whether the installed @confluentinc/kafka-javascript addon was built from the patched sources
-// (deploy/binding/*.patch): the patches add NodeKafka::PropertyNames, Message::TopicNameCache and
-// Producer::ProduceWithoutHeaders, whose names are in the addon's symbol table. deploy/setup.sh and the
-// Dockerfile run it after the build; a unit test too.
+// (deploy/binding/*.patch): the patches add NodeKafka::PropertyNames, Message::TopicNameCache,
+// Producer::ProduceWithoutHeaders and Workers::PackedBatch, whose names are in the addon's symbol table, and
+// unpackMessages to lib/kafka-consumer.js. deploy/setup.sh and the Dockerfile run it after the build; a unit test
+// too.
 //
 //   node deploy/binding/check.js [package dir]      exit 0 and one line when patched, 1 otherwise
 import console from "node:console";
@@ -12,7 +13,14 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 // As mangled in the symbol table: one or two per patch file.
-const MARKERS = ["9NodeKafka13PropertyNames", "14TopicNameCache", "8Producer21ProduceWithoutHeaders"];
+const MARKERS = [
+  "9NodeKafka13PropertyNames",
+  "14TopicNameCache",
+  "8Producer21ProduceWithoutHeaders",
+  "7Workers11PackedBatch",
+];
+/** What the record-packing patch adds to the JavaScript layer, which unpacks what the addon packs. */
+const JS_MARKER = { file: "lib/kafka-consumer.js", text: "function unpackMessages(" };
 
 /** The installed package's folder, as the workspace resolves it. */
 export function bindingPackageDir() {
@@ -27,6 +35,9 @@ export function checkBinding(packageDir = bindingPackageDir()) {
   const addon = join(packageDir, "build/Release/confluent-kafka-javascript.node");
   const bytes = readFileSync(addon);
   const missing = MARKERS.filter((marker) => !bytes.includes(marker));
+  if (!readFileSync(join(packageDir, JS_MARKER.file), "utf8").includes(JS_MARKER.text)) {
+    missing.push(`${JS_MARKER.file}: ${JS_MARKER.text}`);
+  }
   return { addon, patched: missing.length === 0, missing };
 }
 

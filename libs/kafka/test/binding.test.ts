@@ -37,6 +37,18 @@ const RECORDS = [
   { topic: "binding-b", key: "k2", value: null, headers: undefined },
   { topic: "binding-b", key: "k3", value: "a longer value, 3", headers: [{ only: Buffer.from("") }] },
   { topic: "binding-a", key: "k4", value: "", headers: undefined },
+  // No headers in these two topics: their batches come packed (record-packing.patch). A value above 64 bytes
+  // is copied out by Buffer.copy, the shorter ones byte by byte.
+  { topic: "binding-e", key: "k5", value: "v5", headers: undefined },
+  { topic: "binding-e", key: null, value: null, headers: undefined },
+  { topic: "binding-f", key: "", value: "", headers: undefined },
+  {
+    topic: "binding-f",
+    key: "k8",
+    value: "a value longer than sixty-four bytes, ".repeat(4),
+    headers: undefined,
+  },
+  { topic: "binding-e", key: "k9", value: "v9", headers: undefined },
 ] as const;
 
 /** The keys the unpatched addon sets, in its order (common.cc, Conversion::Message::ToV8Object). */
@@ -60,6 +72,87 @@ function connect<T extends { connect(o: object, cb: (e: LibrdKafkaError | null) 
   return new Promise((resolve, reject) =>
     client.connect({}, (error) => (error ? reject(toError(error)) : resolve(client))),
   );
+}
+
+/** A consumed record against what was produced: the unpatched addon's keys, order and values. */
+function assertRecord(
+  message: Message,
+  record: (typeof RECORDS)[number],
+  at: { topic: string; offset: number; timestamp: number },
+): void {
+  const where = `${at.topic} ${at.offset}`;
+  const leaderEpoch = "leaderEpoch" in message;
+  assert.deepEqual(Object.keys(message), expectedKeys(record, leaderEpoch), where);
+  if (leaderEpoch) assert.equal(typeof (message as { leaderEpoch?: unknown }).leaderEpoch, "number");
+  if (record.value === null) assert.equal(message.value, null, where);
+  else {
+    assert.ok(Buffer.isBuffer(message.value), where);
+    assert.deepEqual(message.value, Buffer.from(record.value), where);
+    // A buffer of its own, as before (no view on a shared block).
+    assert.equal(message.value.byteOffset, 0, where);
+    assert.equal(message.value.buffer.byteLength, Buffer.byteLength(record.value), where);
+  }
+  assert.equal(message.size, record.value === null ? 0 : Buffer.byteLength(record.value), where);
+  if (record.key === null) assert.equal(message.key, null, where);
+  else {
+    assert.ok(Buffer.isBuffer(message.key), where);
+    assert.deepEqual(message.key, Buffer.from(record.key), where);
+    assert.equal((message.key as Buffer).byteOffset, 0, where);
+  }
+  assert.equal(message.topic, at.topic, where);
+  assert.equal(message.offset, at.offset, where);
+  assert.equal(message.partition, 0, where);
+  assert.equal(message.timestamp, at.timestamp, where);
+  if (record.headers) assert.deepEqual(message.headers, record.headers, where);
+  else assert.equal(message.headers, undefined, where);
+}
+
+/**
+ * Reads partition 0 of `topics` from the start until `count` records and every partition's end are in, and
+ * counts the consume calls whose records the addon handed over packed (the native consume's 4th argument).
+ */
+async function consumeAll(bootstrap: string, topics: readonly string[], count: number) {
+  const consumer = await connect<KafkaConsumerClient>(
+    new KafkaConsumer(
+      {
+        "bootstrap.servers": bootstrap,
+        "group.id": `binding-test-${topics.join("-")}`,
+        "enable.auto.commit": false,
+        "enable.partition.eof": true,
+      },
+      {},
+    ),
+  );
+  try {
+    let packedCalls = 0;
+    const native = (consumer as unknown as { _client: { consume: (...args: unknown[]) => unknown } })._client;
+    const consume = native.consume.bind(native);
+    native.consume = (...args: unknown[]) => {
+      const callback = args[3] as (...results: unknown[]) => void;
+      args[3] = (...results: unknown[]) => {
+        if (results[3] !== undefined) packedCalls++;
+        callback(...results);
+      };
+      return consume(...args);
+    };
+    const eofs: unknown[] = [];
+    consumer.on("partition.eof", (eof) => eofs.push(eof));
+    consumer.setDefaultConsumeTimeout(2000);
+    consumer.assign(topics.map((topic) => ({ topic, partition: 0, offset: 0 })));
+    const batches: Message[][] = [];
+    let got = 0;
+    // Until every record and every partition's end are in (the end may come with the next call).
+    for (let call = 0; call < 20 && (got < count || eofs.length < topics.length); call++) {
+      const batch = await new Promise<Message[]>((resolve, reject) =>
+        consumer.consume(count, (error, messages) => (error ? reject(toError(error)) : resolve(messages))),
+      );
+      if (batch.length > 0) batches.push(batch);
+      got += batch.length;
+    }
+    return { batches, eofs, packedCalls };
+  } finally {
+    consumer.disconnect();
+  }
 }
 
 describe("the Kafka client's addon (deploy/binding)", () => {
@@ -187,73 +280,31 @@ describe("the Kafka client's addon (deploy/binding)", () => {
       );
     });
 
-    it("consumed records of two topics in one consume call, and end-of-partition events", async () => {
-      const consumer = await connect<KafkaConsumerClient>(
-        new KafkaConsumer(
-          {
-            "bootstrap.servers": bootstrap,
-            "group.id": "binding-test",
-            "enable.auto.commit": false,
-            "enable.partition.eof": true,
-          },
-          {},
-        ),
-      );
-      try {
-        const eofs: unknown[] = [];
-        consumer.on("partition.eof", (eof) => eofs.push(eof));
-        consumer.setDefaultConsumeTimeout(2000);
-        consumer.assign([
-          { topic: "binding-a", partition: 0, offset: 0 },
-          { topic: "binding-b", partition: 0, offset: 0 },
-        ]);
-        const batches: Message[][] = [];
-        let count = 0;
-        // Until every record and both partitions' end are in (the end may come with the next call).
-        for (let call = 0; call < 20 && (count < RECORDS.length || eofs.length < 2); call++) {
-          const batch = await new Promise<Message[]>((resolve, reject) =>
-            consumer.consume(RECORDS.length, (error, messages) =>
-              error ? reject(toError(error)) : resolve(messages),
-            ),
-          );
-          if (batch.length > 0) batches.push(batch);
-          count += batch.length;
-        }
+    for (const { name, topics, packed } of [
+      { name: "with headers in some records", topics: ["binding-a", "binding-b"], packed: false },
+      { name: "without headers (packed)", topics: ["binding-e", "binding-f"], packed: true },
+    ]) {
+      it(`consumed records of two topics in one consume call, and end-of-partition events: ${name}`, async () => {
+        const records = RECORDS.map((record, index) => ({ record, index })).filter(({ record }) =>
+          topics.includes(record.topic),
+        );
+        const { batches, eofs, packedCalls } = await consumeAll(bootstrap, topics, records.length);
         assert.ok(
           batches.some((batch) => new Set(batch.map((m) => m.topic)).size === 2),
           `a consume call returned both topics: ${JSON.stringify(batches.map((b) => b.map((m) => m.topic)))}`,
         );
+        // A batch comes packed when it has no record with headers (and the addon is patched).
+        if (packed) assert.equal(packedCalls, batches.length);
+        else assert.ok(packedCalls < batches.length, `${packedCalls} of ${batches.length} calls packed`);
 
         const consumed = batches.flat();
-        assert.equal(consumed.length, RECORDS.length);
-        for (const topic of ["binding-a", "binding-b"]) {
-          const produced = RECORDS.map((record, index) => ({ record, index })).filter(
-            (r) => r.record.topic === topic,
-          );
+        assert.equal(consumed.length, records.length);
+        for (const topic of topics) {
+          const produced = records.filter(({ record }) => record.topic === topic);
           const got = consumed.filter((m) => m.topic === topic);
           assert.equal(got.length, produced.length, topic);
           produced.forEach(({ record, index }, offset) => {
-            const message = got[offset]!;
-            const leaderEpoch = "leaderEpoch" in message;
-            assert.deepEqual(Object.keys(message), expectedKeys(record, leaderEpoch), `${topic} ${offset}`);
-            if (leaderEpoch)
-              assert.equal(typeof (message as { leaderEpoch?: unknown }).leaderEpoch, "number");
-            if (record.value === null) assert.equal(message.value, null);
-            else {
-              assert.ok(Buffer.isBuffer(message.value));
-              assert.deepEqual(message.value, Buffer.from(record.value));
-              // A buffer of its own, as before (no view on a shared block).
-              assert.equal(message.value.byteOffset, 0);
-              assert.equal(message.value.buffer.byteLength, Buffer.byteLength(record.value));
-            }
-            assert.equal(message.size, record.value === null ? 0 : Buffer.byteLength(record.value));
-            assert.deepEqual(message.key, record.key === null ? null : Buffer.from(record.key));
-            assert.equal(message.topic, topic);
-            assert.equal(message.offset, offset);
-            assert.equal(message.partition, 0);
-            assert.equal(message.timestamp, TIMESTAMP + index);
-            if (record.headers) assert.deepEqual(message.headers, record.headers);
-            else assert.equal(message.headers, undefined);
+            assertRecord(got[offset]!, record, { topic, offset, timestamp: TIMESTAMP + index });
           });
         }
 
@@ -261,15 +312,14 @@ describe("the Kafka client's addon (deploy/binding)", () => {
         const sorted = (eofs as { topic: string }[]).sort((x, y) => x.topic.localeCompare(y.topic));
         assert.deepEqual(
           sorted.filter((eof, i) => sorted.findIndex((e) => e.topic === eof.topic) === i),
-          [
-            { topic: "binding-a", offset: 3, partition: 0 },
-            { topic: "binding-b", offset: 2, partition: 0 },
-          ],
+          topics.map((topic) => ({
+            topic,
+            offset: records.filter(({ record }) => record.topic === topic).length,
+            partition: 0,
+          })),
         );
         for (const eof of sorted) assert.deepEqual(Object.keys(eof), ["topic", "offset", "partition"]);
-      } finally {
-        consumer.disconnect();
-      }
-    });
+      });
+    }
   });
 });
