@@ -183,15 +183,38 @@ function measured(records, calls, cpu0, t0, digest) {
   };
 }
 
-async function deliver(dir, bootstrap, total) {
+/** A connected producer of the package in `dir`, on the mock cluster, with `config` on top of the bench's own. */
+async function connectedProducer(dir, bootstrap, config) {
   const { Producer } = createRequire(path.join(dir, "package.json"))(dir);
   const producer = new Producer({
     "bootstrap.servers": bootstrap,
     dr_cb: true,
     "linger.ms": 5,
     "queue.buffering.max.messages": 100000,
+    ...config,
   });
   await new Promise((resolve, reject) => producer.connect({}, (e) => (e ? reject(e) : resolve())));
+  producer.setPollInterval(5);
+  return producer;
+}
+
+/** Produces `total` 8-byte values to `topic`, sleeping on a full queue; returns the CPU and clock at the start. */
+async function produceAll(producer, topic, total, timestamp) {
+  const value = Buffer.alloc(8, 7);
+  const started = { cpu0: process.threadCpuUsage(), t0: process.hrtime.bigint() };
+  for (let i = 0; i < total;) {
+    try {
+      producer.produce(topic, null, value, null, timestamp);
+      i++;
+    } catch {
+      await sleep(1); // queue full
+    }
+  }
+  return started;
+}
+
+async function deliver(dir, bootstrap, total) {
+  const producer = await connectedProducer(dir, bootstrap, {});
   let reported = 0;
   let digest = 0;
   let done;
@@ -201,18 +224,7 @@ async function deliver(dir, bootstrap, total) {
     digest = (digest + report.size + (report.key === null ? 1 : 0)) % 1_000_000_007;
     if (++reported === total) done();
   });
-  producer.setPollInterval(5);
-  const value = Buffer.alloc(8, 7);
-  const cpu0 = process.threadCpuUsage();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < total;) {
-    try {
-      producer.produce("deliver", null, value, null, 0);
-      i++;
-    } catch {
-      await sleep(1); // queue full
-    }
-  }
+  const { cpu0, t0 } = await produceAll(producer, "deliver", total, 0);
   await finished;
   const figures = measured(total, total, cpu0, t0, digest);
   producer.disconnect();
@@ -220,29 +232,11 @@ async function deliver(dir, bootstrap, total) {
 }
 
 async function produceOnly(dir, bootstrap, total) {
-  const { Producer } = createRequire(path.join(dir, "package.json"))(dir);
-  const producer = new Producer({
-    "bootstrap.servers": bootstrap,
-    "delivery.report.only.error": true,
-    dr_cb: true,
-    "linger.ms": 5,
-    "queue.buffering.max.messages": 100000,
-  });
-  await new Promise((resolve, reject) => producer.connect({}, (e) => (e ? reject(e) : resolve())));
+  // The producer service's settings: failure-only reports, no timestamp (librdkafka stamps the message).
+  const producer = await connectedProducer(dir, bootstrap, { "delivery.report.only.error": true });
   let failed = 0;
   producer.on("delivery-report", () => failed++);
-  producer.setPollInterval(5);
-  const value = Buffer.alloc(8, 7);
-  const cpu0 = process.threadCpuUsage();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < total;) {
-    try {
-      producer.produce("produce", null, value, null, null);
-      i++;
-    } catch {
-      await sleep(1); // queue full
-    }
-  }
+  const { cpu0, t0 } = await produceAll(producer, "produce", total, null);
   await new Promise((resolve, reject) => producer.flush(60000, (e) => (e ? reject(e) : resolve())));
   if (failed) throw new Error(`${failed} delivery failures`);
   const figures = measured(total, total, cpu0, t0, total);
