@@ -7,7 +7,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { forEachRecord } from "@kafka-fleet/audit";
 import { deserializeInt } from "@kafka-fleet/serde";
 
-import { DEFAULT_MAX_UNCOMMITTED } from "../../services/batch-consumer/src/config.ts";
 import type { LogLine, RunningChild } from "../helpers/child.ts";
 import { BOOTSTRAP, cluster, type AfterHook } from "../helpers/kafka.ts";
 import { committedBatches, isAlive, ownsPartitions, runPipeline, type Scenario } from "./pipeline.ts";
@@ -35,13 +34,19 @@ function zombieConsumer(guarantee: "at_least_once" | "exactly_once"): Scenario {
       const values = size === "full" ? 100_000 : 30_000;
       const batchSize = 500;
       const frozenMs = SESSION_TIMEOUT_MS + 6_000;
-      const bound = DEFAULT_MAX_UNCOMMITTED * batchSize;
+      // Set rather than the default (32), so that the bound stays a small share of the stream.
+      const uncommitted = 8;
+      const bound = uncommitted * batchSize;
       let outcome = "";
       let noticed = "";
       const report = await runPipeline(t, {
         values,
         consumers: 2,
-        env: { PROCESSING_GUARANTEE: guarantee, BATCH_SIZE: String(batchSize) },
+        env: {
+          PROCESSING_GUARANTEE: guarantee,
+          BATCH_SIZE: String(batchSize),
+          BATCH_MAX_UNCOMMITTED: String(uncommitted),
+        },
         // Paced so that values keep arriving through the freeze and after it.
         producerEnv: { PRODUCE_RATE: String(size === "full" ? 2000 : 1000) },
         async during({ consumers, produced }) {

@@ -10,7 +10,6 @@ import type { Message } from "@kafka-fleet/kafka";
 import { serializeInt } from "@kafka-fleet/serde";
 import { DeadLetterHeader } from "@kafka-fleet/worker";
 
-import { DEFAULT_MAX_UNCOMMITTED } from "../../services/batch-consumer/src/config.ts";
 import {
   BOOTSTRAP,
   cluster,
@@ -107,15 +106,20 @@ function consumerKills(guarantee: "at_least_once" | "exactly_once"): Scenario {
       const values = size === "full" ? 300_000 : 30_000;
       const kills = size === "full" ? 10 : 3;
       const batchSize = 500;
-      // A killed consumer may repeat every batch under way and not committed: at most this many.
-      const uncommitted = DEFAULT_MAX_UNCOMMITTED;
+      // A killed consumer may repeat every batch under way and not committed: at most this many. Set rather than
+      // the default (32), so that the bound stays a small share of the stream and a broken promise shows.
+      const uncommitted = 8;
       const bound = kills * uncommitted * batchSize;
       // Paced so the stream outlasts the kills: each costs a session timeout (10 s) before the group moves on.
       const rate = size === "full" ? 2000 : 700;
       const report = await runPipeline(t, {
         values,
         consumers: 2,
-        env: { PROCESSING_GUARANTEE: guarantee, BATCH_SIZE: String(batchSize) },
+        env: {
+          PROCESSING_GUARANTEE: guarantee,
+          BATCH_SIZE: String(batchSize),
+          BATCH_MAX_UNCOMMITTED: String(uncommitted),
+        },
         producerEnv: { PRODUCE_RATE: String(rate) },
         async during({ consumers, startConsumer, produced }) {
           await produced(0.05);

@@ -20,8 +20,11 @@ import { int64Values, type Deserializer } from "./record.ts";
 import { startKafkaClients, type KafkaClients } from "./start.ts";
 import { kafkaTransactions } from "./transactions.ts";
 
-/** The unordered single worker's output linger (see singleWorker). */
-const UNORDERED_OUTPUT_LINGER_MS = 20;
+/**
+ * The output linger of workers whose records do not wait for each other's results: the unordered single worker
+ * and the batch worker (see where each is used).
+ */
+const SHARED_OUTPUT_LINGER_MS = 20;
 
 interface WorkerSpecOf<Mode extends string, T> {
   /**
@@ -65,14 +68,17 @@ function batchWorker<T>(spec: BatchWorkerSpec<T>): ServiceDefinition<BatchWorker
       // Exactly-once commits each batch in its own transaction before the next one starts.
       const maxUncommitted = config.exactlyOnce ? 1 : config.maxUncommittedBatches;
       const loop = new BatchLoop({ rules: config.batch, maxUncommitted, logger, metrics, health });
-      // librdkafka's default linger (5 ms) for the results: with several batches under way, their results share
-      // requests; without it, each batch's few results made requests of their own that queued behind each
-      // other (measured at BATCH_SIZE 10: 70 ms per batch at linger 0, 19 ms at 5).
+      // The results of several batches under way share requests: at BATCH_SIZE 10 each batch's few results made
+      // requests of their own (one per partition leader), and on two cores the brokers' cost per request was the
+      // limit. Lingering 20 ms instead of librdkafka's 5 moved 1.8-2.5x as many records (b10 probe, 8 and 32
+      // batches under way). A handler that awaits its results resolves up to 20 ms later, and so does the commit.
+      // Exactly-once keeps 5 ms: each transaction waits for its own results before the next batch starts.
       const clients = await startKafkaClients(context, {
         service: spec.name,
         metrics,
         autoCommitStoredOffsets: false,
         transactional: config.exactlyOnce,
+        ...(config.exactlyOnce ? {} : { outputLingerMs: SHARED_OUTPUT_LINGER_MS }),
         onRevoke: loop.onRevoke,
       });
       logger.info({
@@ -119,7 +125,7 @@ function singleWorker<T>(spec: SingleWorkerSpec<T>): ServiceDefinition<SingleWor
         // results are keyed, so at 5 ms they made a request per broker every 5 ms, and that load delayed the
         // brokers' answers to our own fetches (1,000 msg/s: records reached the handler at p50 44 ms, 13-18 ms
         // at 20; `make bench`'s latency part).
-        outputLingerMs: config.ordering === "unordered" ? UNORDERED_OUTPUT_LINGER_MS : 0,
+        outputLingerMs: config.ordering === "unordered" ? SHARED_OUTPUT_LINGER_MS : 0,
         onRevoke: loop.onRevoke,
       });
       logger.info({
