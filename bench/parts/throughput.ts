@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 import {
+  commitCadence,
   THROUGHPUT_BATCH,
   startConsumer,
   startProducer,
@@ -34,6 +35,8 @@ export interface ThroughputResult {
   readonly round?: number;
   /** On a reported (median) run: msg/s of every round of this client, in round order. */
   readonly roundsMessagesPerSecond?: readonly number[];
+  /** A consumer's commit cadence as measured (its settings change between runs; the report states the run's). */
+  readonly commits?: string;
 }
 
 const POLL_MS = 200;
@@ -127,7 +130,13 @@ export async function measureConsumer(
   scratch: Scratch,
   reporter: Reporter,
 ): Promise<ThroughputResult> {
-  const base = { role: "consumer" as const, client, valueBytes: size, messages: count };
+  const base = {
+    role: "consumer" as const,
+    client,
+    valueBytes: size,
+    messages: count,
+    commits: commitCadence(client),
+  };
   // The services refuse to start without their dead-letter topic; it stays empty here.
   if (client.startsWith("kafka-fleet")) await scratch.dlqFor(topic);
   const resultsTopic = client === "kafka-fleet-b10" ? await scratch.topic("results-b10") : undefined;

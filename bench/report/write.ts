@@ -88,7 +88,7 @@ function throughputTable(results: readonly ThroughputResult[]): string {
             "",
             "",
             rounds(r),
-            r.role === "consumer" ? commitCadence(r.client) : "–",
+            r.role === "consumer" ? (r.commits ?? commitCadence(r.client)) : "–",
           ]
         : [
             r.role,
@@ -100,7 +100,7 @@ function throughputTable(results: readonly ThroughputResult[]): string {
             r.peakRssMiB.toFixed(0),
             ratio,
             rounds(r),
-            r.role === "consumer" ? commitCadence(r.client) : "–",
+            r.role === "consumer" ? (r.commits ?? commitCadence(r.client)) : "–",
           ];
     }),
   );
