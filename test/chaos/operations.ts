@@ -9,7 +9,7 @@ import { deserializeInt } from "@kafka-fleet/serde";
 
 import type { LogLine, RunningChild } from "../helpers/child.ts";
 import { BOOTSTRAP, cluster, type AfterHook } from "../helpers/kafka.ts";
-import { committedBatches, isAlive, ownsPartitions, runPipeline, type Scenario } from "./pipeline.ts";
+import { commitsLogged, isAlive, ownsPartitions, runPipeline, type Scenario } from "./pipeline.ts";
 
 /** Classic protocol's session timeout in the services (libs/kafka FleetConsumer): a silent member is gone after it. */
 const SESSION_TIMEOUT_MS = 10_000;
@@ -54,9 +54,9 @@ function zombieConsumer(guarantee: "at_least_once" | "exactly_once"): Scenario {
           const zombie = consumers.find((consumer) => isAlive(consumer) && ownsPartitions(consumer));
           const survivor = consumers.find((consumer) => consumer !== zombie);
           assert.ok(zombie && survivor, "two members, one of them with partitions");
-          const before = committedBatches(zombie);
+          const before = commitsLogged(zombie);
           // Holding a batch: it just committed one and is busy with the next ones.
-          await zombie.waitForEvent("batch.committed", 60_000, () => committedBatches(zombie) > before);
+          await zombie.waitForEvent("batch.committed", 60_000, () => commitsLogged(zombie) > before);
           const frozenAt = zombie.logs.length;
           const survivorAt = survivor.logs.length;
           zombie.signal("SIGSTOP");

@@ -51,7 +51,8 @@ export async function auditWhenComplete(
 
 export const isAlive = (running: RunningChild) =>
   running.child.exitCode === null && running.child.signalCode === null;
-export const committedBatches = (running: RunningChild) =>
+/** Commits a batch consumer has logged (one line may cover several batches). */
+export const commitsLogged = (running: RunningChild) =>
   running.logs.filter((line) => line.event === "batch.committed").length;
 /** Whether the consumer's latest rebalance left it with partitions. */
 export const ownsPartitions = (running: RunningChild) =>

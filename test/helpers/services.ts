@@ -55,6 +55,13 @@ export function metricValue(page: string, name: string, labels: Record<string, s
 }
 
 /** Waits for a running service's consumer to have partitions assigned. */
+/**
+ * Records a batch consumer has logged as committed so far. One `batch.committed` line may cover several batches
+ * (commits of batches that finish together are combined), so progress is counted in records, not lines.
+ */
+export const committedRecords = (running: RunningChild): number =>
+  running.logs.reduce((sum, line) => sum + (line.event === "batch.committed" ? Number(line.size) : 0), 0);
+
 export function waitForAssignment(running: RunningChild, timeoutMs = 60_000) {
   return running.waitForEvent("rebalance.assigned", timeoutMs, (line) => Number(line.owned) > 0);
 }
