@@ -33,31 +33,44 @@ import {
 import { writeReport, type BenchResults } from "./report/write.ts";
 import { checkTargets } from "./report/targets.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    smoke: { type: "boolean", default: false },
-    messages: { type: "string" },
-    "memory-messages": { type: "string" },
-    "memory-rate": { type: "string" },
-    "latency-seconds": { type: "string" },
-    rounds: { type: "string" },
-    "e2e-records": { type: "string" },
-    parts: { type: "string", default: "throughput,scale,latency,memory,ordering" },
-    clients: {
-      type: "string",
-      default:
-        "kafka-fleet,kafka-fleet-rare-commits,kafka-fleet-b10,java,kafkajs,ckjs-kafkajs,ckjs-bare,python",
-    },
-    sizes: { type: "string", default: "8,100" },
-    out: { type: "string" },
-    "batch-size": { type: "string" },
-    // Re-renders docs from a results.json (e.g. after editing bench/report/findings.md) without measuring.
-    "report-only": { type: "string" },
-    // Measures even though other kafka-fleet clients are running (their CPU use skews every figure).
-    "ignore-running": { type: "boolean", default: false },
-    "ignore-topics": { type: "boolean", default: false },
+const OPTIONS = {
+  smoke: { type: "boolean", default: false },
+  messages: { type: "string" },
+  "memory-messages": { type: "string" },
+  "memory-rate": { type: "string" },
+  "latency-seconds": { type: "string" },
+  rounds: { type: "string" },
+  "e2e-records": { type: "string" },
+  parts: { type: "string", default: "throughput,scale,latency,memory,ordering" },
+  clients: {
+    type: "string",
+    default:
+      "kafka-fleet,kafka-fleet-rare-commits,kafka-fleet-b10,java,kafkajs,ckjs-kafkajs,ckjs-bare,python",
   },
-});
+  sizes: { type: "string", default: "8,100" },
+  out: { type: "string" },
+  "batch-size": { type: "string" },
+  // Re-renders docs from a results.json (e.g. after editing bench/report/findings.md) without measuring.
+  "report-only": { type: "string" },
+  // Measures even though other kafka-fleet clients are running (their CPU use skews every figure).
+  "ignore-running": { type: "boolean", default: false },
+  "ignore-topics": { type: "boolean", default: false },
+} as const;
+
+/** The flags, or one line naming the bad one and the list of flags (exit 2): no stack trace for a typo. */
+function parseFlags() {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (error) {
+    const flags = Object.keys(OPTIONS).map((name) => `--${name}`);
+    process.stderr.write(
+      `bench: ${error instanceof Error ? error.message : String(error)}\nflags: ${flags.join(" ")}\n`,
+    );
+    process.exit(2);
+  }
+}
+
+const args = parseFlags();
 
 const smoke = args.smoke;
 const config = {
