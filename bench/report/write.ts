@@ -242,8 +242,8 @@ ${Object.entries(m)
   synchronous commit per batch. The KafkaJS API of the binding hands \`eachBatch\` at most 32 records by default
   (\`js.consumer.max.batch.size\`); it runs with ${batch} here. Each consumer row states how often it commits.
   kafka-fleet's batch consumer also runs with \`BATCH_SIZE=100000\` (10 commits in a million records, close to
-  Java's auto-commit every 5 s) and at its defaults (\`BATCH_SIZE=10\`, \`BATCH_MAX_UNCOMMITTED=8\`, publishing
-  its results to a results topic, over the first 100,000 records).
+  Java's auto-commit every 5 s) and at its defaults (\`BATCH_SIZE=10\`, the batches under way as its row states,
+  publishing its results to a results topic, over the first 100,000 records).
 - **Order and rounds.** Before anything is timed, 1,000,000 records go through the Java tools untimed, so no
   client meets freshly started brokers. The latency runs come next, while the brokers have little else to do;
   then every client runs once per round, each round starting with a different client
