@@ -9,7 +9,8 @@ import { deserializeInt } from "@kafka-fleet/serde";
 
 import type { LogLine, RunningChild } from "../helpers/child.ts";
 import { BOOTSTRAP, cluster, type AfterHook } from "../helpers/kafka.ts";
-import { commitsLogged, isAlive, ownsPartitions, runPipeline, type Scenario } from "./pipeline.ts";
+import { commitsLogged } from "../helpers/services.ts";
+import { CHAOS_MAX_UNCOMMITTED, isAlive, ownsPartitions, runPipeline, type Scenario } from "./pipeline.ts";
 
 /** Classic protocol's session timeout in the services (libs/kafka FleetConsumer): a silent member is gone after it. */
 const SESSION_TIMEOUT_MS = 10_000;
@@ -34,9 +35,7 @@ function zombieConsumer(guarantee: "at_least_once" | "exactly_once"): Scenario {
       const values = size === "full" ? 100_000 : 30_000;
       const batchSize = 500;
       const frozenMs = SESSION_TIMEOUT_MS + 6_000;
-      // Set rather than the default (32), so that the bound stays a small share of the stream.
-      const uncommitted = 8;
-      const bound = uncommitted * batchSize;
+      const bound = CHAOS_MAX_UNCOMMITTED * batchSize;
       let outcome = "";
       let noticed = "";
       const report = await runPipeline(t, {
@@ -45,7 +44,7 @@ function zombieConsumer(guarantee: "at_least_once" | "exactly_once"): Scenario {
         env: {
           PROCESSING_GUARANTEE: guarantee,
           BATCH_SIZE: String(batchSize),
-          BATCH_MAX_UNCOMMITTED: String(uncommitted),
+          BATCH_MAX_UNCOMMITTED: String(CHAOS_MAX_UNCOMMITTED),
         },
         // Paced so that values keep arriving through the freeze and after it.
         producerEnv: { PRODUCE_RATE: String(size === "full" ? 2000 : 1000) },

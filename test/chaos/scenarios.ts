@@ -20,11 +20,17 @@ import {
   testProducer,
   uniqueName,
 } from "../helpers/kafka.ts";
-import { committedRecords, startService, stopGracefully, waitForAssignment } from "../helpers/services.ts";
+import {
+  committedRecords,
+  commitsLogged,
+  startService,
+  stopGracefully,
+  waitForAssignment,
+} from "../helpers/services.ts";
 import { operationsScenarios } from "./operations.ts";
 import {
+  CHAOS_MAX_UNCOMMITTED,
   auditWhenComplete,
-  commitsLogged,
   isAlive,
   ownsPartitions,
   runPipeline,
@@ -106,9 +112,8 @@ function consumerKills(guarantee: "at_least_once" | "exactly_once"): Scenario {
       const values = size === "full" ? 300_000 : 30_000;
       const kills = size === "full" ? 10 : 3;
       const batchSize = 500;
-      // A killed consumer may repeat every batch under way and not committed: at most this many. Set rather than
-      // the default (32), so that the bound stays a small share of the stream and a broken promise shows.
-      const uncommitted = 8;
+      // A killed consumer may repeat every batch under way and not committed: at most this many.
+      const uncommitted = CHAOS_MAX_UNCOMMITTED;
       const bound = kills * uncommitted * batchSize;
       // Paced so the stream outlasts the kills: each costs a session timeout (10 s) before the group moves on.
       const rate = size === "full" ? 2000 : 700;

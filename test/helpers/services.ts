@@ -62,6 +62,10 @@ export function metricValue(page: string, name: string, labels: Record<string, s
 export const committedRecords = (running: RunningChild): number =>
   running.logs.reduce((sum, line) => sum + (line.event === "batch.committed" ? Number(line.size) : 0), 0);
 
+/** Commits a batch consumer has logged (one line may cover several batches). */
+export const commitsLogged = (running: RunningChild): number =>
+  running.logs.filter((line) => line.event === "batch.committed").length;
+
 export function waitForAssignment(running: RunningChild, timeoutMs = 60_000) {
   return running.waitForEvent("rebalance.assigned", timeoutMs, (line) => Number(line.owned) > 0);
 }
