@@ -36,6 +36,7 @@ export {
   type OutgoingMessage,
 } from "./producer.ts";
 export {
+  ConsumerGroupStates,
   ErrorCodes,
   KafkaConsumer,
   librdkafkaVersion,
