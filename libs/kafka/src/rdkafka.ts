@@ -7,7 +7,8 @@ import type {
   TopicPartitionOffset,
 } from "@confluentinc/kafka-javascript";
 
-export const { AdminClient, KafkaConsumer, Producer, CODES, ConsumerGroupStates, librdkafkaVersion } = rdkafka;
+export const { AdminClient, KafkaConsumer, Producer, CODES, ConsumerGroupStates, librdkafkaVersion } =
+  rdkafka;
 export type {
   ConsumerGlobalConfig,
   GroupDescription,
