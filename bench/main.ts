@@ -19,7 +19,12 @@ import { Scratch, TopicCounter, strayTopics } from "./lib/kafka.ts";
 import { killAll, runningClients } from "./lib/process.ts";
 import { Reporter } from "./lib/reporter.ts";
 import { medianLatency, medianRuns, rotate } from "./lib/rounds.ts";
-import { measureJavaLatency, measureServiceLatency, type LatencyResult } from "./parts/latency.ts";
+import {
+  measureClientRelayLatency,
+  measureJavaLatency,
+  measureServiceLatency,
+  type LatencyResult,
+} from "./parts/latency.ts";
 import { measureMemory, type MemoryResult } from "./parts/memory.ts";
 import { defaultOrderingOptions, measureOrdering } from "./parts/ordering.ts";
 import {
@@ -166,25 +171,24 @@ async function main(): Promise<void> {
     // Latency first: it is the figure most easily spoiled by a busy machine, and the throughput rounds leave
     // gigabytes of fresh log segments behind for the brokers and the page cache to deal with.
     if (config.parts.has("latency")) {
-      // The target's pair (Kafka's tool and the single consumer at 1k msg/s) runs in rounds, alternating which
-      // goes first: a tail percentile on two shared cores moves by 10× from one minute to the next.
+      // The target's pair (Kafka's tool and the single consumer at 1k msg/s), and the client alone doing the single
+      // consumer's work at the same rate, run in rounds, each round starting with another of them: a tail
+      // percentile on two shared cores moves by 10× from one minute to the next.
       const pair: LatencyResult[] = [];
+      const rate = 1_000;
       for (let round = 1; round <= config.rounds; round += 1) {
-        for (const which of round % 2 === 1 ? ["java", "single"] : ["single", "java"]) {
+        for (const which of rotate(["java", "single", "relay"] as const, round - 1)) {
+          const label = `round ${round}/${config.rounds}: latency of`;
+          let result: LatencyResult;
           if (which === "java") {
+            reporter.step(`${label} EndToEndLatency, ${config.e2eRecords} records one at a time`);
+            result = await measureJavaLatency(config.e2eRecords, scratch);
+          } else if (which === "single") {
             reporter.step(
-              `round ${round}/${config.rounds}: latency of EndToEndLatency, ${config.e2eRecords} records one at a time`,
-            );
-            const java = await measureJavaLatency(config.e2eRecords, scratch);
-            reporter.step(describeLatency(java));
-            pair.push({ ...java, round });
-          } else {
-            const rate = 1_000;
-            reporter.step(
-              `round ${round}/${config.rounds}: latency of single-consumer (ORDERING=unordered) at ${rate} msg/s for ${config.latencySeconds} s`,
+              `${label} single-consumer (ORDERING=unordered) at ${rate} msg/s for ${config.latencySeconds} s`,
             );
             // As `make up` runs it: the fleet's values have no key and no order to keep between them.
-            const single = await measureServiceLatency(
+            result = await measureServiceLatency(
               "single-consumer",
               rate,
               config.latencySeconds,
@@ -193,9 +197,14 @@ async function main(): Promise<void> {
               reporter,
               "unordered",
             );
-            reporter.step(describeLatency(single));
-            pair.push({ ...single, round });
+          } else {
+            reporter.step(
+              `${label} the client alone relaying values at ${rate} msg/s for ${config.latencySeconds} s`,
+            );
+            result = await measureClientRelayLatency(rate, config.latencySeconds, scratch, counter, reporter);
           }
+          reporter.step(describeLatency(result));
+          pair.push({ ...result, round });
         }
       }
       latency.push(...medianLatency(pair));

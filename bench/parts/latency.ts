@@ -3,12 +3,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { REPO_ROOT, startService } from "../lib/clients.ts";
 import type { Scratch, TopicCounter } from "../lib/kafka.ts";
 import { BOOTSTRAP, readTimestamps } from "../lib/kafka.ts";
-import { jsonLine, startMeasured } from "../lib/process.ts";
+import { jsonLine, startMeasured, type Measured } from "../lib/process.ts";
 import type { Reporter } from "../lib/reporter.ts";
 import { histogramQuantileBound, percentiles, type Percentiles } from "../lib/stats.ts";
 
 export interface LatencyResult {
-  readonly client: "single-consumer" | "batch-consumer" | "java-EndToEndLatency";
+  readonly client: "single-consumer" | "batch-consumer" | "java-EndToEndLatency" | "ckjs-relay";
   /** Messages per second offered by the producer; 0 for the Java tool (one message at a time, ping-pong). */
   readonly rate: number;
   /** The single consumer's ORDERING for this run. */
@@ -52,28 +52,99 @@ export async function measureServiceLatency(
   reporter: Reporter,
   ordering?: "key" | "unordered",
 ): Promise<LatencyResult> {
+  const result = await measureRelayedLatency(
+    role,
+    (input, results, group) => {
+      // Default settings: BATCH_SIZE 10 / BATCH_MAX_WAIT_MS 1000, MAX_IN_FLIGHT 1000.
+      const consumer = startService(role, {
+        KAFKA_TOPIC: input,
+        RESULTS_TOPIC: results,
+        CONSUMER_GROUP: group,
+        ...(ordering === undefined ? {} : { ORDERING: ordering }),
+      });
+      const ready = (async () => {
+        const port = await consumer.waitForLine((line) => {
+          const event = jsonLine(line);
+          return event?.event === "service.started" ? Number(event.metricsPort) : undefined;
+        }, 60_000);
+        await consumer.waitForLine((line) => {
+          const event = jsonLine(line);
+          return event?.event === "rebalance.assigned" && Number(event.owned) === 6 ? true : undefined;
+        }, 60_000);
+        return port;
+      })();
+      return { consumer, ready };
+    },
+    { rate, seconds, scratch, counter, reporter },
+  );
+  return { ...result, ...(ordering === undefined ? {} : { ordering }) };
+}
+
+/**
+ * The same measurement with the single consumer's work done by the client binding alone (bench/clients/
+ * ckjs-relay.ts): what the client and the cluster allow at this rate at this moment, the peer that tells the
+ * service's own share of the single consumer's latency.
+ */
+export function measureClientRelayLatency(
+  rate: number,
+  seconds: number,
+  scratch: Scratch,
+  counter: TopicCounter,
+  reporter: Reporter,
+): Promise<LatencyResult> {
+  return measureRelayedLatency(
+    "ckjs-relay",
+    (input, results, group) => {
+      const consumer = startMeasured("ckjs-relay", process.execPath, [
+        "--import",
+        "tsx",
+        `${REPO_ROOT}bench/clients/ckjs-relay.ts`,
+        ...["--brokers", BOOTSTRAP.join(","), "--topic", input, "--results", results, "--group", group],
+      ]);
+      const ready = consumer
+        .waitForLine((line) => (jsonLine(line)?.event === "ready" ? true : undefined), 60_000)
+        .then(() => undefined);
+      return { consumer, ready };
+    },
+    { rate, seconds, scratch, counter, reporter },
+  );
+}
+
+/**
+ * The producer service writes `rate` values a second for `seconds` to a fresh topic; `start` launches what reads
+ * them and publishes one result per value. Resolves its `ready` once it owns every partition (with its metrics
+ * port, if it has one).
+ */
+async function measureRelayedLatency(
+  client: "single-consumer" | "batch-consumer" | "ckjs-relay",
+  start: (
+    input: string,
+    results: string,
+    group: string,
+  ) => { consumer: Measured; ready: Promise<number | undefined> },
+  {
+    rate,
+    seconds,
+    scratch,
+    counter,
+    reporter,
+  }: {
+    rate: number;
+    seconds: number;
+    scratch: Scratch;
+    counter: TopicCounter;
+    reporter: Reporter;
+  },
+): Promise<LatencyResult> {
   const messages = rate * seconds;
-  const input = await scratch.topic(`lat-${role}-${rate}`);
+  const input = await scratch.topic(`lat-${client}-${rate}`);
   await scratch.dlqFor(input);
-  const results = await scratch.topic(`lat-${role}-${rate}-results`);
-  // Default settings: BATCH_SIZE 10 / BATCH_MAX_WAIT_MS 1000, MAX_IN_FLIGHT 1000.
-  const consumer = startService(role, {
-    KAFKA_TOPIC: input,
-    RESULTS_TOPIC: results,
-    CONSUMER_GROUP: scratch.group(role),
-    ...(ordering === undefined ? {} : { ORDERING: ordering }),
-  });
+  const results = await scratch.topic(`lat-${client}-${rate}-results`);
+  const { consumer, ready } = start(input, results, scratch.group(client));
   let error: string | undefined;
   let histogramP99BoundSeconds: number | undefined;
   try {
-    const port = await consumer.waitForLine((line) => {
-      const event = jsonLine(line);
-      return event?.event === "service.started" ? Number(event.metricsPort) : undefined;
-    }, 60_000);
-    await consumer.waitForLine((line) => {
-      const event = jsonLine(line);
-      return event?.event === "rebalance.assigned" && Number(event.owned) === 6 ? true : undefined;
-    }, 60_000);
+    const port = await ready;
     const producer = startService("producer", {
       KAFKA_TOPIC: input,
       PRODUCE_FROM: "0",
@@ -86,14 +157,16 @@ export async function measureServiceLatency(
     let processed = 0;
     while (Date.now() < deadline) {
       processed = await counter.count(results);
-      reporter.progress(`${role} at ${rate} msg/s`, processed, messages);
+      reporter.progress(`${client} at ${rate} msg/s`, processed, messages);
       if (processed >= messages) break;
       await sleep(500);
     }
     const code = await producer.exited;
     if (code !== 0) error = `producer exited ${code}: ${producer.stderrTail()}`;
-    const page = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    histogramP99BoundSeconds = histogramQuantileBound(page, "kafka_fleet_end_to_end_latency_seconds", 0.99);
+    if (port !== undefined) {
+      const page = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      histogramP99BoundSeconds = histogramQuantileBound(page, "kafka_fleet_end_to_end_latency_seconds", 0.99);
+    }
   } catch (failure) {
     error = String(failure);
   } finally {
@@ -115,9 +188,8 @@ export async function measureServiceLatency(
     else if (value >= warmup) latencies.push(doneAt - sentAt);
   }
   return {
-    client: role,
+    client,
     rate,
-    ...(ordering === undefined ? {} : { ordering }),
     messages,
     latencyMs: percentiles(latencies),
     missing: missing + (messages - sent.size),

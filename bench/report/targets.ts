@@ -128,6 +128,17 @@ export function checkTargets(
     detail: single && java ? `${single.latencyMs.p99} vs ${java.latencyMs.p99} ms` : "not measured",
   });
 
+  // Not a target: the single consumer over the client alone doing its work at the same rate in the same rounds
+  // (bench/clients/ckjs-relay.ts), i.e. the service's own share of its latency.
+  const relay = latency.find((r) => r.client === "ckjs-relay" && !r.error);
+  checks.push({
+    target: "single-consumer e2e p99 at 1k msg/s vs the client alone relaying at the same rate",
+    ratio: single && relay ? single.latencyMs.p99 / relay.latencyMs.p99 : undefined,
+    bar: "context",
+    met: undefined,
+    detail: single && relay ? `${single.latencyMs.p99} vs ${relay.latencyMs.p99} ms` : "not measured",
+  });
+
   for (const service of memory) {
     checks.push({
       target: `${service.role} RSS growth after warm-up`,
