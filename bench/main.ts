@@ -22,6 +22,7 @@ import { medianLatency, medianRuns, rotate } from "./lib/rounds.ts";
 import {
   measureClientRelayLatency,
   measureJavaLatency,
+  measureJavaPacedLatency,
   measureServiceLatency,
   type LatencyResult,
 } from "./parts/latency.ts";
@@ -171,13 +172,14 @@ async function main(): Promise<void> {
     // Latency first: it is the figure most easily spoiled by a busy machine, and the throughput rounds leave
     // gigabytes of fresh log segments behind for the brokers and the page cache to deal with.
     if (config.parts.has("latency")) {
-      // The target's pair (Kafka's tool and the single consumer at 1k msg/s), and the client alone doing the single
-      // consumer's work at the same rate, run in rounds, each round starting with another of them: a tail
-      // percentile on two shared cores moves by 10× from one minute to the next.
+      // The target's pair (Kafka's tool and the single consumer at 1k msg/s), the client alone doing the single
+      // consumer's work at the same rate, and Kafka's Java client sending and receiving that stream run in rounds,
+      // each round starting with another of them: a tail percentile on two shared cores moves by 10× from one
+      // minute to the next.
       const pair: LatencyResult[] = [];
       const rate = 1_000;
       for (let round = 1; round <= config.rounds; round += 1) {
-        for (const which of rotate(["java", "single", "relay"] as const, round - 1)) {
+        for (const which of rotate(["java", "single", "relay", "java-paced"] as const, round - 1)) {
           const label = `round ${round}/${config.rounds}: latency of`;
           let result: LatencyResult;
           if (which === "java") {
@@ -197,11 +199,14 @@ async function main(): Promise<void> {
               reporter,
               "unordered",
             );
-          } else {
+          } else if (which === "relay") {
             reporter.step(
               `${label} the client alone relaying values at ${rate} msg/s for ${config.latencySeconds} s`,
             );
             result = await measureClientRelayLatency(rate, config.latencySeconds, scratch, counter, reporter);
+          } else {
+            reporter.step(`${label} Kafka's Java client at ${rate} msg/s for ${config.latencySeconds} s`);
+            result = await measureJavaPacedLatency(rate, config.latencySeconds, scratch);
           }
           reporter.step(describeLatency(result));
           pair.push({ ...result, round });

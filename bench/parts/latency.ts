@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { REPO_ROOT, startService } from "../lib/clients.ts";
@@ -8,7 +11,8 @@ import type { Reporter } from "../lib/reporter.ts";
 import { histogramQuantileBound, percentiles, type Percentiles } from "../lib/stats.ts";
 
 export interface LatencyResult {
-  readonly client: "single-consumer" | "batch-consumer" | "java-EndToEndLatency" | "ckjs-relay";
+  readonly client:
+    "single-consumer" | "batch-consumer" | "java-EndToEndLatency" | "ckjs-relay" | "java-paced";
   /** Messages per second offered by the producer; 0 for the Java tool (one message at a time, ping-pong). */
   readonly rate: number;
   /** The single consumer's ORDERING for this run. */
@@ -176,26 +180,81 @@ async function measureRelayedLatency(
     readTimestamps(input, messages),
     readTimestamps(results, messages),
   ]);
-  // A run shorter than twice the warm-up (the smoke run) keeps its second half.
-  const warmup = BigInt(
-    Math.floor(Math.min(messages / 2, Math.max(rate * WARMUP_SECONDS, messages * WARMUP_MIN_SHARE))),
-  );
-  const latencies: number[] = [];
-  let missing = 0;
+  const latencyByValue = new Map<bigint, number>();
   for (const [value, sentAt] of sent) {
     const doneAt = processed.get(value);
-    if (doneAt === undefined) missing += 1;
-    else if (value >= warmup) latencies.push(doneAt - sentAt);
+    if (doneAt !== undefined) latencyByValue.set(value, doneAt - sentAt);
   }
   return {
     client,
     rate,
     messages,
-    latencyMs: percentiles(latencies),
-    missing: missing + (messages - sent.size),
+    ...afterWarmup(latencyByValue, rate, messages),
     ...(histogramP99BoundSeconds === undefined ? {} : { histogramP99BoundSeconds }),
     ...(error === undefined ? {} : { error }),
   };
+}
+
+/**
+ * Percentiles over the values sent after the warm-up, and how many of the `messages` values have no latency
+ * (never sent, or never processed).
+ */
+function afterWarmup(
+  latencyByValue: ReadonlyMap<bigint, number>,
+  rate: number,
+  messages: number,
+): Pick<LatencyResult, "latencyMs" | "missing"> {
+  // A run shorter than twice the warm-up (the smoke run) keeps its second half.
+  const warmup = BigInt(
+    Math.floor(Math.min(messages / 2, Math.max(rate * WARMUP_SECONDS, messages * WARMUP_MIN_SHARE))),
+  );
+  const latencies: number[] = [];
+  for (const [value, ms] of latencyByValue) if (value >= warmup) latencies.push(ms);
+  return { latencyMs: percentiles(latencies), missing: messages - latencyByValue.size };
+}
+
+/**
+ * Kafka's own Java client sending and receiving a paced stream at `rate` (bench/clients/JavaPacedLatency.java):
+ * what the cluster and Kafka's reference client allow for the traffic the single consumer sees, with the same
+ * 20 ms linger as the paced producer service. Latency per value = the time its consumer's poll() returned it − its
+ * CreateTime; warm-up and percentiles as for the services.
+ */
+export async function measureJavaPacedLatency(
+  rate: number,
+  seconds: number,
+  scratch: Scratch,
+): Promise<LatencyResult> {
+  const messages = rate * seconds;
+  const topic = await scratch.topic(`lat-java-paced-${rate}`);
+  const dir = await mkdtemp(join(tmpdir(), "kafka-fleet-bench-"));
+  const out = join(dir, "latencies.csv");
+  try {
+    const client = startMeasured("java-paced", "java", [
+      "-Xmx512M",
+      "-cp",
+      `${REPO_ROOT}.run/kafka-jars/*`,
+      `${REPO_ROOT}bench/clients/JavaPacedLatency.java`,
+      ...["--bootstrap-server", BOOTSTRAP.join(","), "--topic", topic],
+      ...["--rate", String(rate), "--seconds", String(seconds), "--linger-ms", "20", "--out", out],
+    ]);
+    const code = await client.exited;
+    const latencyByValue = new Map<bigint, number>();
+    if (code === 0) {
+      for (const line of (await readFile(out, "utf8")).split("\n")) {
+        const [value, ms] = line.split(",");
+        if (value && ms) latencyByValue.set(BigInt(value), Number(ms));
+      }
+    }
+    return {
+      client: "java-paced",
+      rate,
+      messages,
+      ...afterWarmup(latencyByValue, rate, messages),
+      ...(code === 0 ? {} : { error: `exit ${code}: ${client.stderrTail()}` }),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /**

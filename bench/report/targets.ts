@@ -139,6 +139,25 @@ export function checkTargets(
     detail: single && relay ? `${single.latencyMs.p99} vs ${relay.latencyMs.p99} ms` : "not measured",
   });
 
+  // Not targets: the same stream through Kafka's own Java client (bench/clients/JavaPacedLatency.java), against the
+  // single consumer and against the tool. The second row says whether the bar above is within reach of Kafka's
+  // reference client at this rate on this machine at all.
+  const javaPaced = latency.find((r) => r.client === "java-paced" && !r.error);
+  checks.push({
+    target: "single-consumer e2e p99 at 1k msg/s vs Kafka's Java client at the same rate",
+    ratio: single && javaPaced ? single.latencyMs.p99 / javaPaced.latencyMs.p99 : undefined,
+    bar: "context",
+    met: undefined,
+    detail: single && javaPaced ? `${single.latencyMs.p99} vs ${javaPaced.latencyMs.p99} ms` : "not measured",
+  });
+  checks.push({
+    target: "Kafka's Java client e2e p99 at 1k msg/s vs EndToEndLatency",
+    ratio: javaPaced && java ? javaPaced.latencyMs.p99 / java.latencyMs.p99 : undefined,
+    bar: "context",
+    met: undefined,
+    detail: javaPaced && java ? `${javaPaced.latencyMs.p99} vs ${java.latencyMs.p99} ms` : "not measured",
+  });
+
   for (const service of memory) {
     checks.push({
       target: `${service.role} RSS growth after warm-up`,

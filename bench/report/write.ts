@@ -279,13 +279,16 @@ ${Object.entries(m)
   the services' (at 1,000 msg/s a 200 ms stall is 200 values, 2 % of a 10,000-value run). The single consumer
   runs with \`ORDERING=unordered\`, as \`make up\` runs it (the fleet's values have no key and no order to
   keep), and once more at its default \`ORDERING=key\`, where such values wait for each other within their
-  partition. The pair the target compares (EndToEndLatency and the unordered single consumer at 1k msg/s)
-  and \`ckjs-relay\`, the client binding alone doing the single consumer's work (consume(64), one keyed result
-  per value with the same 20 ms linger, nothing else; bench/clients/ckjs-relay.ts) fed by the same producer
-  service at the same rate, run in ${typeof c.rounds === "number" ? c.rounds : 1} round(s), each round starting
-  with the next of the three; each row is the median round by p99, and the last column lists every round's
-  p99. The relay is exposed to the cluster's stalls as the single consumer is, so the single consumer's p99
-  over the relay's is the service's own share.
+  partition. The pair the target compares (EndToEndLatency and the unordered single consumer at 1k msg/s) runs
+  in ${typeof c.rounds === "number" ? c.rounds : 1} round(s) with two peers at the same rate, each round starting
+  with the next of the four; each row is the median round by p99, and the last column lists every round's p99.
+  \`ckjs-relay\` is the client binding alone doing the single consumer's work (consume(64), one keyed result
+  per value with the same 20 ms linger, nothing else; bench/clients/ckjs-relay.ts), fed by the same producer
+  service: the single consumer's p99 over the relay's is the service's own share. \`java-paced\` is Kafka's
+  own Java client on both ends of the same stream (bench/clients/JavaPacedLatency.java: acks=all, idempotent,
+  linger.ms 20 as the producer service's, keyless values paced per record; latency = when its consumer's
+  poll() returned a value − the value's CreateTime): what Kafka's reference client allows for this traffic on
+  this machine, where EndToEndLatency measures one record at a time.
 - **Memory.** The producer writes ${fmt(Number(c.memoryMessages))} values at ${fmt(Number(c.memoryRate))} msg/s (a rate both
   consumers sustain, so neither fills librdkafka's pre-fetch queue by lagging) while the batch
   consumer (\`BATCH_SIZE=${batch}\`) and the single consumer (defaults) read them; RSS is sampled every
