@@ -128,35 +128,25 @@ export function checkTargets(
     detail: single && java ? `${single.latencyMs.p99} vs ${java.latencyMs.p99} ms` : "not measured",
   });
 
-  // Not a target: the single consumer over the client alone doing its work at the same rate in the same rounds
-  // (bench/clients/ckjs-relay.ts), i.e. the service's own share of its latency.
+  // Not targets. The single consumer over the client alone doing its work at the same rate in the same rounds
+  // (bench/clients/ckjs-relay.ts): the service's own share of its latency. The same stream through Kafka's own
+  // Java client (bench/clients/JavaPacedLatency.java), against the single consumer and against the tool: whether
+  // the bar above is within reach of Kafka's reference client at this rate on this machine at all.
   const relay = latency.find((r) => r.client === "ckjs-relay" && !r.error);
-  checks.push({
-    target: "single-consumer e2e p99 at 1k msg/s vs the client alone relaying at the same rate",
-    ratio: single && relay ? single.latencyMs.p99 / relay.latencyMs.p99 : undefined,
-    bar: "context",
-    met: undefined,
-    detail: single && relay ? `${single.latencyMs.p99} vs ${relay.latencyMs.p99} ms` : "not measured",
-  });
-
-  // Not targets: the same stream through Kafka's own Java client (bench/clients/JavaPacedLatency.java), against the
-  // single consumer and against the tool. The second row says whether the bar above is within reach of Kafka's
-  // reference client at this rate on this machine at all.
   const javaPaced = latency.find((r) => r.client === "java-paced" && !r.error);
-  checks.push({
-    target: "single-consumer e2e p99 at 1k msg/s vs Kafka's Java client at the same rate",
-    ratio: single && javaPaced ? single.latencyMs.p99 / javaPaced.latencyMs.p99 : undefined,
-    bar: "context",
-    met: undefined,
-    detail: single && javaPaced ? `${single.latencyMs.p99} vs ${javaPaced.latencyMs.p99} ms` : "not measured",
-  });
-  checks.push({
-    target: "Kafka's Java client e2e p99 at 1k msg/s vs EndToEndLatency",
-    ratio: javaPaced && java ? javaPaced.latencyMs.p99 / java.latencyMs.p99 : undefined,
-    bar: "context",
-    met: undefined,
-    detail: javaPaced && java ? `${javaPaced.latencyMs.p99} vs ${java.latencyMs.p99} ms` : "not measured",
-  });
+  checks.push(
+    p99Context(
+      "single-consumer e2e p99 at 1k msg/s vs the client alone relaying at the same rate",
+      single,
+      relay,
+    ),
+    p99Context(
+      "single-consumer e2e p99 at 1k msg/s vs Kafka's Java client at the same rate",
+      single,
+      javaPaced,
+    ),
+    p99Context("Kafka's Java client e2e p99 at 1k msg/s vs EndToEndLatency", javaPaced, java),
+  );
 
   for (const service of memory) {
     checks.push({
@@ -168,6 +158,17 @@ export function checkTargets(
     });
   }
   return checks;
+}
+
+/** A row without a bar: `of`'s p99 over `over`'s. */
+function p99Context(target: string, of?: LatencyResult, over?: LatencyResult): TargetCheck {
+  return {
+    target,
+    ratio: of && over ? of.latencyMs.p99 / over.latencyMs.p99 : undefined,
+    bar: "context",
+    met: undefined,
+    detail: of && over ? `${of.latencyMs.p99} vs ${over.latencyMs.p99} ms` : "not measured",
+  };
 }
 
 export function fmt(value: number): string {
