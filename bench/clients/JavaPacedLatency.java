@@ -2,20 +2,21 @@
  * Kafka's own Java client at the single consumer's offered rate: the peer that tells what the cluster and Kafka's
  * reference client allow for a paced stream, where EndToEndLatency measures a ping-pong of one record at a time.
  *
- * One process, two threads: a producer with the Java client's defaults (acks=all, idempotent, linger.ms 5) sends
- * the values 0..rate*seconds-1 as 8-byte big-endian int64, keyless, paced per record as the producer service paces
+ * One process, two threads: a producer with the Java client's defaults (acks=all, idempotent) and the linger.ms
+ * given (the bench gives the producer service's 20; Java's default is 5) sends the values 0..rate*seconds-1 as 8-byte big-endian int64, keyless, paced per record as the producer service paces
  * them; a consumer assigned every partition of the fresh topic notes, for each value, the wall-clock time its
  * poll() returned it minus the record's CreateTime (set by send(), same machine clock). Writes "value,latencyMs"
  * lines to --out; the harness applies the same warm-up and percentiles as to the services.
  *
  * Run with the source launcher: java -cp '.run/kafka-jars/*' bench/clients/JavaPacedLatency.java --bootstrap-server
- * HOSTS --topic T --rate R --seconds S --out FILE
+ * HOSTS --topic T --rate R --seconds S --out FILE [--linger-ms MS]
  */
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,13 @@ public class JavaPacedLatency {
   public static void main(String[] argv) throws Exception {
     Map<String, String> args = new HashMap<>();
     for (int i = 0; i + 1 < argv.length; i += 2) args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
+    for (String required : List.of("bootstrap-server", "topic", "rate", "seconds", "out")) {
+      if (!args.containsKey(required)) {
+        System.err.println("missing --" + required + "; usage: --bootstrap-server HOSTS --topic T --rate R"
+            + " --seconds S --out FILE [--linger-ms MS]");
+        System.exit(2);
+      }
+    }
     String bootstrap = args.get("bootstrap-server");
     String topic = args.get("topic");
     int rate = Integer.parseInt(args.get("rate"));
@@ -50,7 +58,7 @@ public class JavaPacedLatency {
     consumerProps.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     consumerProps.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     long[] latencies = new long[total];
-    java.util.Arrays.fill(latencies, -1);
+    Arrays.fill(latencies, -1);
     AtomicLong received = new AtomicLong();
     AtomicReference<Throwable> consumerFailure = new AtomicReference<>();
     // Set once the producer has flushed; the reader then gives the last values 30 s (interrupting poll() would throw).
