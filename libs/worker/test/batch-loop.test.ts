@@ -28,6 +28,7 @@ function batchLoop(options: {
   const loop = new BatchLoop({
     rules: { maxSize: options.maxSize ?? 5, maxWaitMs: options.maxWaitMs ?? 20 },
     maxUncommitted: options.maxUncommitted ?? 2,
+    commitRetryMs: 5,
     logger: parts.logger,
     metrics: parts.metrics,
     health: parts.health,
@@ -141,24 +142,76 @@ describe("BatchLoop", () => {
     assert.equal(gone?.droppedRecords, 3);
   });
 
-  it("keeps the offsets of a refused commit and sends them with the next one, processing nothing twice", async () => {
+  it("keeps the offsets of a refused commit and retries them without waiting for another batch, processing nothing twice", async () => {
     const { calls, handle, seen } = recorder();
     const worker = batchLoop({ handle, maxSize: 3, maxUncommitted: 1 });
     worker.consumer.refuseCommits = 1;
     worker.consumer.push(...range(0, 0, 3));
     await until("the commit is refused", () => worker.eventsNamed("batch.commit_deferred").length === 1);
-    assert.equal(worker.consumer.committedOffset(0), undefined);
+    await until("the retried commit", () => worker.consumer.committedOffset(0) === 3);
     worker.consumer.push(...range(0, 3, 6));
     await until("the next commit", () => worker.consumer.committedOffset(0) === 6);
     await worker.stop();
     assert.deepEqual(seen(), [0, 1, 2, 3, 4, 5]);
     assert.equal(calls.length, 2);
-    const committed = worker.eventsNamed("batch.committed");
-    assert.equal(
-      committed.at(-1)?.batches,
-      2,
-      "the deferred batch is reported with the commit that carried it",
+    assert.deepEqual(
+      worker.eventsNamed("batch.committed").map((event) => event.offsets),
+      ["0:3", "0:6"],
+      "each batch reported once, with the commit that carried it",
     );
+  });
+
+  it("reports a refused batch once, whichever commit carries it", async () => {
+    const { handle, seen } = recorder();
+    const worker = batchLoop({ handle, maxSize: 3, maxUncommitted: 2 });
+    worker.consumer.refuseCommits = 1;
+    worker.consumer.push(...range(0, 0, 6));
+    await until("both batches committed", () => worker.consumer.committedOffset(0) === 6);
+    await worker.stop();
+    assert.deepEqual(seen(), [0, 1, 2, 3, 4, 5]);
+    const batches = worker
+      .eventsNamed("batch.committed")
+      .reduce((sum, event) => sum + Number(event.batches), 0);
+    assert.equal(batches, 2, "the refused batch is reported once, by the commit that carried it");
+  });
+
+  it("while commits are refused, stops at BATCH_MAX_UNCOMMITTED batches and goes on once a retried commit is accepted", async () => {
+    const { calls, handle, seen } = recorder();
+    const worker = batchLoop({ handle, maxSize: 3, maxUncommitted: 2 });
+    // The group's coordinator is gone for a long stretch: every commit is refused, however often it is tried.
+    worker.consumer.refuseCommits = Number.MAX_SAFE_INTEGER;
+    worker.consumer.push(...range(0, 0, 30));
+    await until("commits refused again and again", () => worker.consumer.refused >= 20);
+    assert.equal(calls.length, 2, "no batch starts past the bound while its predecessors are uncommitted");
+    assert.equal(worker.consumer.committedOffset(0), undefined);
+    // The coordinator is back: the retried commit goes through and the loop carries on.
+    worker.consumer.refuseCommits = 0;
+    await until("every record committed", () => worker.consumer.committedOffset(0) === 30);
+    await worker.stop();
+    assert.deepEqual(
+      seen(),
+      Array.from({ length: 30 }, (_, i) => i),
+      "each record processed once",
+    );
+  });
+
+  it("forgets a refused commit whose partitions were lost, and takes new batches again", async () => {
+    const { calls, handle } = recorder();
+    const worker = batchLoop({ handle, maxSize: 3, maxUncommitted: 1 });
+    worker.consumer.refuseCommits = Number.MAX_SAFE_INTEGER;
+    worker.consumer.push(...range(0, 0, 3));
+    await until("the commit is refused", () => worker.consumer.refused >= 2);
+    // The session expired meanwhile: partition 0 went to another member, which redoes the batch.
+    await worker.consumer.revoke([0], true);
+    worker.consumer.refuseCommits = 0;
+    worker.consumer.push(...range(1, 0, 3));
+    await until("partition 1's batch committed", () => worker.consumer.committedOffset(1) === 3);
+    await worker.stop();
+    assert.equal(worker.consumer.committedOffset(0), undefined);
+    assert.deepEqual(calls, [
+      [0, 1, 2],
+      [0, 1, 2],
+    ]);
   });
 
   it("retries a refused commit once more when stopping", async () => {

@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 
 import type { TopicPartition } from "@kafka-fleet/kafka";
 import {
@@ -36,6 +37,11 @@ import type { ConsumerPort, TransactionPort } from "./consumer-port.ts";
 const IDLE_POLL_MS = 200;
 /** Records per batch whose end-to-end latency is observed, evenly spaced: a histogram needs no more. */
 const LATENCY_SAMPLES = 16;
+/**
+ * Pause before a refused commit is tried again when no newer batch is ready to carry it. Each attempt already
+ * waits inside librdkafka while the group has no coordinator, so this only spaces out quick refusals.
+ */
+const COMMIT_RETRY_MS = 500;
 
 /** What the log and the metrics say about a batch once it is committed. */
 interface BatchInfo {
@@ -49,9 +55,12 @@ export interface BatchLoopOptions {
   /**
    * Batches that may be under way and not committed at once (BATCH_MAX_UNCOMMITTED): batch N+1 is processed
    * while batch N's results are acknowledged and its offsets committed. 1 = each batch is committed before the
-   * next one is processed. A crash may repeat this many batches.
+   * next one is processed. A crash may repeat this many batches. A batch whose commit was refused still counts:
+   * at the bound no new batch starts until a commit goes through.
    */
   readonly maxUncommitted: number;
+  /** Pause before retrying a refused commit that no newer batch carries (default COMMIT_RETRY_MS). */
+  readonly commitRetryMs?: number;
   readonly logger: Logger;
   readonly metrics: ConsumerMetrics & BatchMetrics;
   readonly health: Health;
@@ -69,8 +78,15 @@ export class BatchLoop {
   readonly #batch: BatchAccumulator<ConsumedMessage>;
   readonly #pipeline = new BatchPipeline<BatchInfo>();
   readonly #pending = new PendingCommits();
-  /** Batches processed whose commit was refused (e.g. mid-rebalance): they are logged with the next commit. */
+  /**
+   * Batches processed whose commit was refused (the coordinator moving, a rebalance): their offsets stay pending
+   * and they count against maxUncommitted until a commit carries them (or their partitions are gone).
+   */
   #deferred: BatchInfo[] = [];
+  /** Commits run one at a time: the commit loop, its retries and the last try when stopping. */
+  #commitChain: Promise<unknown> = Promise.resolve();
+  /** Set once run() is over: a refused commit is not retried after that. */
+  #finished = false;
   /** Partitions being revoked: still ours to commit until the revocation is done. */
   readonly #revoking = new Set<string>();
   #consumer: ConsumerPort | undefined;
@@ -130,10 +146,19 @@ export class BatchLoop {
       this.#accept(last);
       await this.#dispatch("stopping");
     }
-    await this.#allCommitted();
-    if (this.#failure !== undefined) throw this.#failure;
-    // A commit refused on the way (a rebalance) still has its offsets pending: one more try.
-    await this.#commitPending([]);
+    try {
+      await this.#allCommitted();
+      if (this.#failure !== undefined) throw this.#failure;
+      // A commit refused on the way (a rebalance) still has its offsets pending: one more try.
+      await this.#commitPending([]);
+    } finally {
+      this.#finished = true;
+    }
+  }
+
+  /** Batches processed or under way whose offsets are not committed: what a crash now would repeat. */
+  get #uncommitted(): number {
+    return this.#pipeline.uncommitted + this.#deferred.length;
   }
 
   #fetch(max: number, timeoutMs: number): Promise<readonly ConsumedMessage[]> {
@@ -218,7 +243,9 @@ export class BatchLoop {
         if (messages.length > 0) await this.#processInTransaction(this.#transactions, messages, batch);
         return;
       }
-      while (this.#pipeline.uncommitted >= this.#options.maxUncommitted && this.#failure === undefined) {
+      // Refused commits count too: while the group has no coordinator, processing stops at the bound instead of
+      // piling up batches that a lost session would make another member redo.
+      while (this.#uncommitted >= this.#options.maxUncommitted && this.#failure === undefined) {
         await this.#changed.promise;
       }
       const messages = this.#batch.take();
@@ -241,7 +268,10 @@ export class BatchLoop {
     });
   }
 
-  /** Commits processed batches, oldest first, one commit at a time (several batches at once if they are ready). */
+  /**
+   * Commits processed batches, oldest first, one commit at a time (several batches at once if they are ready).
+   * A refused commit is carried by the next one, or tried again after a pause when no newer batch is ready.
+   */
   #startCommits(): void {
     if (this.#committing) return;
     this.#committing = true;
@@ -249,14 +279,19 @@ export class BatchLoop {
       try {
         for (;;) {
           const taken = this.#pipeline.takeCommittable();
-          if (taken === undefined || taken === "failed") {
+          if (taken === "failed" || (taken === undefined && !this.#shouldRetryCommit())) {
             // Decided in the same turn as the check: a batch finishing now starts a new loop.
             this.#committing = false;
             return;
           }
-          this.#pending.add(taken.offsets);
-          await this.#commitPending(taken.batches);
-          this.#pipeline.commitAnswered(taken.batches.length);
+          if (taken === undefined) {
+            await sleep(this.#options.commitRetryMs ?? COMMIT_RETRY_MS);
+            await this.#commitPending([]);
+          } else {
+            this.#pending.add(taken.offsets);
+            await this.#commitPending(taken.batches);
+            this.#pipeline.commitAnswered(taken.batches.length);
+          }
           this.#notifyChange();
         }
       } catch (error) {
@@ -266,6 +301,10 @@ export class BatchLoop {
         this.#notifyChange();
       }
     })();
+  }
+
+  #shouldRetryCommit(): boolean {
+    return this.#deferred.length > 0 && !this.#finished && this.#failure === undefined;
   }
 
   /** Resolves once nothing is under way and uncommitted (or a batch failed). */
@@ -362,7 +401,13 @@ export class BatchLoop {
   }
 
   /** Commits what is pending for partitions we own (or are revoking); logs `batches` once it is committed. */
-  async #commitPending(batches: readonly BatchInfo[]): Promise<void> {
+  #commitPending(batches: readonly BatchInfo[]): Promise<void> {
+    const next = this.#commitChain.then(() => this.#commitPendingNow(batches));
+    this.#commitChain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #commitPendingNow(batches: readonly BatchInfo[]): Promise<void> {
     const consumer = this.#consumer;
     if (consumer === undefined) return;
     const { logger, metrics } = this.#options;
@@ -373,12 +418,16 @@ export class BatchLoop {
     const offsets = this.#pending.select(ours);
     const described = offsets.map(({ partition, offset }) => `${partition}:${offset}`).join(",");
     const covered = [...this.#deferred, ...batches];
-    if (offsets.length === 0) return;
+    if (offsets.length === 0) {
+      // Every partition they covered is gone: another member owns their records now, nothing is left to commit.
+      this.#deferred = [];
+      return;
+    }
     try {
       await consumer.commitInBackground(offsets);
     } catch (error) {
-      // Typically a rebalance under way. The offsets stay pending and go out with the next commit; the batch is
-      // not processed again unless its partition moves before then.
+      // The group has no coordinator for now, or a rebalance is under way. The offsets stay pending and go out
+      // with the next commit; the batches are not processed again unless their partitions move before then.
       this.#deferred = covered;
       logger.warn({ event: "batch.commit_deferred", offsets: described, ...describeError(error) });
       return;
