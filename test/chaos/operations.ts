@@ -9,11 +9,11 @@ import { deserializeInt } from "@kafka-fleet/serde";
 
 import type { LogLine, RunningChild } from "../helpers/child.ts";
 import { BOOTSTRAP, cluster, type AfterHook } from "../helpers/kafka.ts";
-import { commitsLogged } from "../helpers/services.ts";
+import { CRASH_TEST_SESSION, commitsLogged } from "../helpers/services.ts";
 import { CHAOS_MAX_UNCOMMITTED, isAlive, ownsPartitions, runPipeline, type Scenario } from "./pipeline.ts";
 
-/** Classic protocol's session timeout in the services (libs/kafka FleetConsumer): a silent member is gone after it. */
-const SESSION_TIMEOUT_MS = 10_000;
+/** The session the frozen consumer is given (CRASH_TEST_SESSION): a silent member is gone after it. */
+const SESSION_TIMEOUT_MS = Number(CRASH_TEST_SESSION.KAFKA_CLIENT_SESSION_TIMEOUT_MS);
 
 const logsSince = (running: RunningChild, from: number) => running.logs.slice(from);
 const saidAfter = (
@@ -45,6 +45,7 @@ function zombieConsumer(guarantee: "at_least_once" | "exactly_once"): Scenario {
           PROCESSING_GUARANTEE: guarantee,
           BATCH_SIZE: String(batchSize),
           BATCH_MAX_UNCOMMITTED: String(CHAOS_MAX_UNCOMMITTED),
+          ...CRASH_TEST_SESSION,
         },
         // Paced so that values keep arriving through the freeze and after it.
         producerEnv: { PRODUCE_RATE: String(size === "full" ? 2000 : 1000) },

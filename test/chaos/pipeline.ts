@@ -64,6 +64,8 @@ export const ownsPartitions = (running: RunningChild) =>
 export interface Pipeline {
   readonly input: string;
   readonly results: string;
+  /** The batch consumers' group. */
+  readonly group: string;
   readonly consumers: RunningChild[];
   readonly producer: RunningChild;
   readonly startConsumer: () => RunningChild;
@@ -118,7 +120,7 @@ export async function runPipeline(
       600_000,
       (line) => Number(line.acknowledged) >= fraction * options.values,
     );
-  await options.during({ input, results, consumers, producer, startConsumer, produced });
+  await options.during({ input, results, group, consumers, producer, startConsumer, produced });
 
   assert.equal((await producer.exited).code, 0, `producer: ${producer.stderr()}`);
   // read_committed, as exactly-once readers must read; for at-least-once results it changes nothing.

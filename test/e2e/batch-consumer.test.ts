@@ -17,6 +17,7 @@ import {
   uniqueName,
 } from "../helpers/kafka.ts";
 import {
+  CRASH_TEST_SESSION,
   committedRecords,
   startService,
   stopGracefully,
@@ -72,7 +73,13 @@ describe("the batch consumer", () => {
     deleteGroupAfter(t, group);
     const admin = testAdmin(t);
     await produceValues(await testProducer(t), input, 0n, 10n);
-    const env = { KAFKA_TOPIC: input, RESULTS_TOPIC: results, CONSUMER_GROUP: group, BATCH_SIZE: "10" };
+    const env = {
+      KAFKA_TOPIC: input,
+      RESULTS_TOPIC: results,
+      CONSUMER_GROUP: group,
+      BATCH_SIZE: "10",
+      ...CRASH_TEST_SESSION,
+    };
 
     const doomed = startService(t, stallingConsumer, env);
     const processed = await doomed.waitForEvent("test.batch_processed");

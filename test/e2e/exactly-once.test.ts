@@ -16,7 +16,13 @@ import {
   testProducer,
   uniqueName,
 } from "../helpers/kafka.ts";
-import { metricsOf, startService, stopGracefully, waitForRecords } from "../helpers/services.ts";
+import {
+  CRASH_TEST_SESSION,
+  metricsOf,
+  startService,
+  stopGracefully,
+  waitForRecords,
+} from "../helpers/services.ts";
 
 const stallingConsumer = {
   path: fileURLToPath(new URL("./fixtures/stalling-batch-consumer.ts", import.meta.url)),
@@ -39,6 +45,7 @@ describe("exactly-once batches", () => {
       CONSUMER_GROUP: group,
       BATCH_SIZE: "100",
       PROCESSING_GUARANTEE: "exactly_once",
+      ...CRASH_TEST_SESSION,
     };
 
     const doomed = startService(t, stallingConsumer, env);

@@ -17,6 +17,8 @@ import {
 
 /** How long the read-back that confirms a commit may take before the commit counts as failed (and is retried). */
 const COMMIT_READ_BACK_TIMEOUT_MS = 30_000;
+/** Classic protocol's session.timeout.ms unless KAFKA_CLIENT_SESSION_TIMEOUT_MS says otherwise (see its use). */
+const SESSION_TIMEOUT_MS = 45_000;
 
 export interface FleetConsumerOptions {
   readonly identity: ClientIdentity;
@@ -68,8 +70,11 @@ export class FleetConsumer {
           { "group.protocol": "consumer" }
         : {
             "partition.assignment.strategy": "cooperative-sticky",
-            // A dead member's partitions move after this; Kafka's 45 s default makes fail-over needlessly slow.
-            "session.timeout.ms": 10_000,
+            // Kafka's default, kept on purpose: a session must outlive the group coordinator's move when its broker
+            // dies (the broker fenced after broker.session.timeout.ms, 9 s by default, then the coordinator
+            // reloaded elsewhere), or every member drops its assignment and the uncommitted batches are redone.
+            // The price: a crashed member's partitions wait up to this long (docs/reliability.md).
+            "session.timeout.ms": SESSION_TIMEOUT_MS,
           }),
       "enable.auto.commit": options.autoCommitStoredOffsets,
       // Offsets are stored by us after processing, never by librdkafka when it hands a record over.
