@@ -84,7 +84,7 @@ export class BatchLoop {
    */
   #deferred: BatchInfo[] = [];
   /** Commits run one at a time: the commit loop, its retries and the last try when stopping. */
-  #commitChain: Promise<unknown> = Promise.resolve();
+  readonly #commits = new Serial();
   /** Set once run() is over: a refused commit is not retried after that. */
   #finished = false;
   /** Partitions being revoked: still ours to commit until the revocation is done. */
@@ -94,7 +94,8 @@ export class BatchLoop {
   #transactions: TransactionPort | undefined;
   /** Exactly-once: where the records a handler keeps rejecting go, each in a transaction of its own. */
   #deadLetters: DeadLetterSink | undefined;
-  #exclusive: Promise<unknown> = Promise.resolve();
+  /** Dispatches and revocations, one at a time, in the order they were asked for. */
+  readonly #exclusive = new Serial();
   #committing = false;
   #failure: Error | undefined;
   #changed = Promise.withResolvers<void>();
@@ -214,7 +215,7 @@ export class BatchLoop {
     // Lost partitions may belong to another member already: our commit would be refused, so their records in
     // hand are dropped unprocessed and come back to the new owner. Nothing is lost either way. After the batch
     // being handed over (an exactly-once transaction is finished first, as before).
-    await this.#runExclusive(() => {
+    await this.#exclusive.run(() => {
       const dropped = this.#batch.drop(isGone);
       const uncommitted = this.#pending.drop(isGone);
       if (dropped > 0 || uncommitted.length > 0) {
@@ -234,7 +235,7 @@ export class BatchLoop {
    * Serialised, so batches start in the order they were filled.
    */
   #dispatch(reason: string): Promise<void> {
-    return this.#runExclusive(async () => {
+    return this.#exclusive.run(async () => {
       const consumer = this.#consumer;
       if (consumer === undefined) return;
       if (this.#transactions !== undefined) {
@@ -286,7 +287,7 @@ export class BatchLoop {
           }
           if (taken === undefined) {
             await sleep(this.#options.commitRetryMs ?? COMMIT_RETRY_MS);
-            await this.#commitPending([]);
+            if (this.#shouldRetryCommit()) await this.#commitPending([]);
           } else {
             this.#pending.add(taken.offsets);
             await this.#commitPending(taken.batches);
@@ -402,9 +403,7 @@ export class BatchLoop {
 
   /** Commits what is pending for partitions we own (or are revoking); logs `batches` once it is committed. */
   #commitPending(batches: readonly BatchInfo[]): Promise<void> {
-    const next = this.#commitChain.then(() => this.#commitPendingNow(batches));
-    this.#commitChain = next.catch(() => undefined);
-    return next;
+    return this.#commits.run(() => this.#commitPendingNow(batches));
   }
 
   async #commitPendingNow(batches: readonly BatchInfo[]): Promise<void> {
@@ -449,11 +448,16 @@ export class BatchLoop {
       offsets: described,
     });
   }
+}
 
-  #runExclusive(work: () => Promise<void>): Promise<void> {
-    const next = this.#exclusive.then(work);
+/** Runs async steps one after another, in the order they were asked for. */
+class Serial {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run(work: () => Promise<void>): Promise<void> {
+    const next = this.#tail.then(work);
     // The chain must survive a failed step; the failure itself goes to this step's caller.
-    this.#exclusive = next.catch(() => undefined);
+    this.#tail = next.catch(() => undefined);
     return next;
   }
 }
