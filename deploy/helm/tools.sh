@@ -8,7 +8,7 @@
 # Why not the usual downloads: only package registries are reachable from here and from CI (no GitHub releases, no
 # schema URLs), and the Go proxy serves all of the above.
 #
-#   bash deploy/helm/tools.sh helm|validate|crds   prints the path(s), building what is missing
+#   bash deploy/helm/tools.sh helm|validate|crds|go   prints the path(s), building or fetching what is missing
 set -euo pipefail
 
 HELM_VERSION=v4.3.2
@@ -100,5 +100,6 @@ case ${1:-} in
   helm) helm_path ;;
   validate) validate_path ;;
   crds) crd_paths ;;
-  *) die "usage: tools.sh helm|validate|crds" ;;
+  go) go_cmd ;;
+  *) die "usage: tools.sh helm|validate|crds|go" ;;
 esac

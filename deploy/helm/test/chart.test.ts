@@ -149,7 +149,10 @@ describe("the Helm chart", () => {
   });
 
   it("runs a range producer (PRODUCE_TO) as a Job, the endless one as a Deployment", () => {
-    assert.equal(fleetWorkloads(renders.get("hpa-values.yaml")!).get("producer")!.kind, "Job");
+    const rangeProducer = fleetWorkloads(renders.get("hpa-values.yaml")!).get("producer")!;
+    assert.equal(rangeProducer.kind, "Job");
+    // Helm reads a values file's numbers as float64; the chart prints them as the integers they are.
+    assert.equal(valueOf(rangeProducer, "PRODUCE_TO")?.value, "10000000");
     assert.equal(fleetWorkloads(renders.get("dev-values.yaml")!).get("producer")!.kind, "Deployment");
   });
 

@@ -87,3 +87,16 @@ batch-consumer: batchConsumer
 {{- define "kf.autoscaled" -}}
 {{- if and .values.autoscaling (or .values.autoscaling.keda.enabled .values.autoscaling.hpa.enabled) -}}true{{- end -}}
 {{- end -}}
+
+{{/*
+A variable's value as the service reads it. Helm reads numbers of a values file as float64, which print as
+1.2e+06: an integral one is printed as an integer. Integers beyond 2^53 (a PRODUCE_FROM near the int64 limit)
+must be quoted in the values to keep every digit.
+*/}}
+{{- define "kf.envValue" -}}
+{{- if and (kindIs "float64" .) (eq (float64 (int64 .)) .) -}}
+{{- int64 . -}}
+{{- else -}}
+{{- toString . -}}
+{{- end -}}
+{{- end -}}
