@@ -60,8 +60,9 @@ test-integration: setup ## integration and end-to-end tests (starts the local cl
 	bash test/with-cluster.sh npm run --silent test:integration
 test-compose: setup ## make up and the scale command for real (Docker, or podman here), a range audited, down -v
 	npm run --silent test:compose
-lint: setup ## typecheck, eslint, prettier, circular imports
+lint: setup ## typecheck, eslint, prettier, circular imports; the Helm chart linted, rendered and validated
 	npm run --silent lint
+	bash deploy/helm/check.sh
 format: setup ## rewrite files with prettier
 	npm run --silent format
 chaos: setup ## the fault-injection suite at full size; writes docs/reliability.md (ONLY=2,8: just those scenarios)

@@ -21,6 +21,9 @@ command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
 command -v mvn >/dev/null 2>&1 || packages+=(maven)
 # Tests and tools: kcat to poke at the cluster by hand, promtool/prometheus and docker-compose for the deployment checks.
 packages+=(kcat prometheus docker-compose)
+# The Helm chart's checks (deploy/helm/tools.sh): curl fetches the Go toolchain from the Go module proxy where no
+# recent go is installed.
+packages+=(curl ca-certificates)
 
 missing=()
 for pkg in "${packages[@]}"; do

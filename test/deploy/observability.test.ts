@@ -194,7 +194,7 @@ describe("the local fleet, scraped by a real Prometheus", () => {
       const exported = new Set<string>();
       for (const role of APP_SERVICES) {
         const { address } = fleet.find((i) => i.role === role)!;
-        // Ready = connected (and, for a consumer, assigned): every metric of the service is registered by then.
+        // Ready = connected (for a consumer, a member of its group): every metric is registered by then.
         await eventually(
           `${role} ready`,
           async () => ((await fetch(`http://${address}/readyz`)).ok ? true : undefined),

@@ -3,6 +3,7 @@ import { baseClientConfig } from "./client-config.ts";
 import { connectClient, throttledClientErrorLog } from "./connect.ts";
 import { KafkaError, KafkaErrorCode } from "./errors.ts";
 import type { ConsumerHealth, ConsumerInstruments, KafkaLogger } from "./instruments.ts";
+import { joining, membershipAfter, type Membership, type RebalanceOutcome } from "./membership.ts";
 import {
   ErrorCodes,
   KafkaConsumer,
@@ -57,10 +58,13 @@ export class FleetConsumer {
   /** Partitions owned, by topic: asked once per record, so no key is built per call. */
   readonly #owned = new Map<string, Set<number>>();
   #rebalances: Promise<void> = Promise.resolve();
+  /** What /readyz says: a member of the group (partitions or not), from the rebalance events. */
+  #membership: Membership;
   #closing: Promise<void> | undefined;
 
   private constructor(options: FleetConsumerOptions) {
     this.#options = options;
+    this.#membership = joining(options.groupId);
     this.#client = new KafkaConsumer({
       ...baseClientConfig(options.identity, options.groupId),
       "group.id": options.groupId,
@@ -225,7 +229,10 @@ export class FleetConsumer {
     return new KafkaError(KafkaErrorCode.commitFailed, `commit failed: ${reason}`, { cause });
   }
 
-  /** Leaves the group (revoking, and so finishing, what we own) and closes. Idempotent. */
+  /**
+   * Revokes (and so finishes) what we own, leaves the group and closes. Idempotent. A static member
+   * (group.instance.id) does not leave: its partitions wait for it until its session times out.
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await new Promise<void>((resolve) => this.#client.disconnect(() => resolve()));
@@ -244,10 +251,12 @@ export class FleetConsumer {
   async #handleRebalance(error: LibrdKafkaError, assignment: TopicPartition[]): Promise<void> {
     const { logger, metrics, health } = this.#options;
     const partitions = assignment.map(({ topic, partition }) => ({ topic, partition }));
+    let outcome: RebalanceOutcome = "error";
     try {
       if (error.code === ErrorCodes.ERR__ASSIGN_PARTITIONS) {
         this.#own(partitions);
         this.#client.incrementalAssign(partitions);
+        outcome = "assigned";
         metrics.rebalances.inc({ kind: "assigned" });
         logger.info({
           event: "rebalance.assigned",
@@ -256,6 +265,7 @@ export class FleetConsumer {
         });
       } else if (error.code === ErrorCodes.ERR__REVOKE_PARTITIONS) {
         const lost = this.#client.assignmentLost();
+        outcome = lost ? "lost" : "revoked";
         // Stop accepting their records at once; records already in hand are finished by onRevoke.
         this.#disown(partitions);
         try {
@@ -280,7 +290,12 @@ export class FleetConsumer {
       logger.error({ event: "rebalance.failed", err: failure }, "handling a rebalance failed");
     }
     const owned = this.ownedPartitions;
-    health.setReady(owned > 0, owned > 0 ? `assigned ${owned} partitions` : "no partitions assigned");
+    this.#membership = membershipAfter(outcome, {
+      groupId: this.#options.groupId,
+      owned,
+      previous: this.#membership,
+    });
+    health.setReady(this.#membership.member, this.#membership.reason);
     health.expectBeats(owned > 0);
   }
 

@@ -39,8 +39,9 @@ export interface ConsumerInstruments {
 }
 
 /**
- * Where a consumer reports readiness (partitions assigned) and whether its poll loop should be beating now (only
- * while it owns partitions). The beats themselves come from the loop that polls, not from this library.
+ * Where a consumer reports readiness (a member of its group, with or without partitions) and whether its poll loop
+ * should be beating now (only while it owns partitions). The beats themselves come from the loop that polls, not
+ * from this library.
  */
 export interface ConsumerHealth {
   setReady(ready: boolean, reason: string): void;

@@ -76,6 +76,17 @@ export const env = {
       .trim()
       .regex(TOPIC_NAME, "expected a Kafka topic name: 1-249 characters of a-z A-Z 0-9 . _ -")
       .refine((name) => name !== "." && name !== "..", { message: 'a topic cannot be named "." or ".."' }),
+
+  /**
+   * A static member's id (group.instance.id), under the rules Kafka checks it by (those of a topic name), so that a
+   * bad one exits 2 naming the variable instead of failing the join. One per replica: a pod's name fits.
+   */
+  groupInstanceId: () =>
+    z
+      .string()
+      .trim()
+      .regex(TOPIC_NAME, "expected 1-249 characters of a-z A-Z 0-9 . _ - (e.g. the pod's name)")
+      .refine((id) => id !== "." && id !== "..", { message: 'a group instance id cannot be "." or ".."' }),
 };
 
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+(%[\w.-]+)?\]|[^\s:,[\]]+):\d{1,5}$/;
@@ -224,6 +235,18 @@ const RESERVED_CLIENT_PROPERTIES = new Set([
 ]);
 
 /**
+ * Properties a variable of kafka-fleet's own sets, with why the KAFKA_CLIENT_ form is refused. group.instance.id
+ * would be the same for every replica given the same environment, and two live members with one id fence each
+ * other out of the group in turn; GROUP_INSTANCE_ID is set per replica (the chart takes the pod's name).
+ */
+const CLIENT_PROPERTIES_WITH_THEIR_OWN_VARIABLE = new Map([
+  [
+    "group.instance.id",
+    "every replica would get the same id and fence the others out of the group: set GROUP_INSTANCE_ID, one per replica (e.g. the pod's name)",
+  ],
+]);
+
+/**
  * Names (variables or librdkafka properties) whose values must never reach a log line or an error message.
  * sasl.oauthbearer.config counts: it can carry an OIDC client secret.
  */
@@ -251,6 +274,8 @@ function clientPropertiesFrom(vars: Record<string, unknown>): Record<string, str
     const property = clientPropertyName(variable);
     if (property === "")
       problems.push(`${variable}: expected KAFKA_CLIENT_<PROPERTY>, e.g. KAFKA_CLIENT_SECURITY_PROTOCOL`);
+    else if (CLIENT_PROPERTIES_WITH_THEIR_OWN_VARIABLE.has(property))
+      problems.push(`${variable}: ${CLIENT_PROPERTIES_WITH_THEIR_OWN_VARIABLE.get(property)}`);
     else if (RESERVED_CLIENT_PROPERTIES.has(property))
       problems.push(
         `${variable}: ${property} is set by kafka-fleet itself (its delivery promises depend on it)`,

@@ -1,7 +1,9 @@
 /**
- * What /healthz and /readyz report. A service marks itself ready once connected (and, for a consumer, assigned),
- * and beats from its poll loop: a loop that stops beating while it is expected to is "stalled", and a stalled
- * process answers 503 on /healthz so an orchestrator restarts it.
+ * What /healthz and /readyz report. A service marks itself ready once connected (and, for a consumer, once it is a
+ * member of its group, with or without partitions: a replica beyond the partition count is a ready standby, and
+ * how many partitions a member owns is a metric, not its readiness), and beats from its poll loop: a loop that
+ * stops beating while it is expected to is "stalled". A stalled process answers 503 on /healthz so an
+ * orchestrator restarts it, and on /readyz too, since it does no work.
  */
 export class Health {
   #ready = false;
@@ -40,6 +42,8 @@ export class Health {
   }
 
   readiness(): { ok: boolean; detail: string } {
-    return { ok: this.#ready, detail: this.#reason };
+    if (!this.#ready) return { ok: false, detail: this.#reason };
+    const live = this.liveness();
+    return live.ok ? { ok: true, detail: this.#reason } : live;
   }
 }

@@ -100,6 +100,9 @@ export async function startKafkaClients(
     connectTimeoutMs: config.connectTimeoutMs,
     autoCommitStoredOffsets: options.autoCommitStoredOffsets,
     onRevoke: options.onRevoke,
+    ...(config.groupInstanceId === undefined
+      ? {}
+      : { config: { "group.instance.id": config.groupInstanceId } }),
   });
   context.onStop("consumer", () => consumer.close());
   return { consumer, deadLetters, output };

@@ -38,6 +38,32 @@ describe("batch-consumer configuration", () => {
     assert.equal(config.resultsTopic, "out");
   });
 
+  it("reads GROUP_INSTANCE_ID (static membership), unset by default, and refuses an id Kafka would", () => {
+    assert.equal(loadBatchConsumerConfig({}).groupInstanceId, undefined);
+    assert.equal(
+      loadBatchConsumerConfig({ GROUP_INSTANCE_ID: "fleet-batch-consumer-2" }).groupInstanceId,
+      "fleet-batch-consumer-2",
+    );
+    for (const bad of ["a b", "..", "x".repeat(250)]) {
+      assert.throws(
+        () => loadBatchConsumerConfig({ GROUP_INSTANCE_ID: bad }),
+        (error: unknown) => error instanceof ConfigError && /\bGROUP_INSTANCE_ID=/.test(error.message),
+        bad,
+      );
+    }
+  });
+
+  it("refuses KAFKA_CLIENT_GROUP_INSTANCE_ID (one id for every replica), pointing at GROUP_INSTANCE_ID", () => {
+    assert.throws(
+      () => loadBatchConsumerConfig({ KAFKA_CLIENT_GROUP_INSTANCE_ID: "fleet-1" }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /KAFKA_CLIENT_GROUP_INSTANCE_ID: every replica would get the same id .*GROUP_INSTANCE_ID/.test(
+          error.message,
+        ),
+    );
+  });
+
   it("refuses exactly_once without a results topic, naming both variables", () => {
     assert.throws(
       () => loadBatchConsumerConfig({ PROCESSING_GUARANTEE: "exactly_once" }),
