@@ -10,11 +10,11 @@ export function readRepoFile(path: string): string {
   return readFileSync(`${REPO_ROOT}${path}`, "utf8");
 }
 
-/** Repository files matching `patterns` (globs relative to the root), sorted, node_modules left out. */
+/** Repository files matching `patterns` (globs relative to the root), sorted; dependencies, git and run state left out. */
 export function repoFiles(...patterns: string[]): string[] {
   return globSync(patterns, {
     cwd: REPO_ROOT,
-    exclude: (path) => path.includes("node_modules") || path.startsWith(".run") || path.startsWith(".tools"),
+    exclude: (path) => path.includes("node_modules") || /^\.(git|run|tools)(\/|$)/.test(path),
   }).sort();
 }
 
