@@ -16,7 +16,7 @@ import {
   toolVariablesInCode,
   variableCandidatesInCode,
 } from "./code-facts.ts";
-import { codeSpans, tableAfter } from "./markdown.ts";
+import { codeSpans, sectionAfter, tableAfter } from "./markdown.ts";
 
 const DESIGN = "docs/design.md";
 const design = readRepoFile(DESIGN);
@@ -171,4 +171,39 @@ describe(`${DESIGN}: metrics, log events and make targets`, () => {
     const inDoc = namesIn("Make targets").map((span) => span.replace(/^make /, ""));
     assert.deepEqual(sorted(inDoc), sorted(makeTargets()));
   });
+});
+
+// ---- command-line tools -----------------------------------------------------------------------------------
+
+const TOOLS = ["audit", "watch", "labs", "chaos", "bench", "rebalance pause"];
+
+/** The flags a tool's parseArgs accepts: the keys of its options, each `name: { type: ... }`. */
+function flagsParsedBy(source: string): string[] {
+  const text = readRepoFile(source);
+  return [...text.matchAll(/(?:^|[{,])\s*"?([a-z][a-z0-9-]*)"?:\s*\{\s*type:\s*"(?:string|boolean)"/gm)].map(
+    (match) => `--${match[1]}`,
+  );
+}
+
+describe(`${DESIGN}: command-line tools`, () => {
+  for (const tool of TOOLS) {
+    it(`lists exactly the flags of ${tool}`, () => {
+      // The section names the tool's source file in a code span; `node --import tsx` is how it is run, not a flag.
+      const spans = codeSpans(sectionAfter(design, tool)).map((span) =>
+        span.replace("node --import tsx", ""),
+      );
+      const source = spans.map((span) => /[\w./-]+\.ts\b/.exec(span)?.[0]).find((path) => path !== undefined);
+      assert.ok(source, `the "${tool}" section of ${DESIGN} names the tool's source file`);
+      const inCode = flagsParsedBy(source);
+      const inDoc = spans.flatMap((span) =>
+        [...span.matchAll(/(?<![\w-])--[a-z][a-z0-9-]*/g)].map((match) => match[0]),
+      );
+      assert.ok(inCode.length > 0, `found no options in ${source}: does it still use parseArgs?`);
+      assert.deepEqual(
+        { parsedButUndocumented: minus(inCode, inDoc), documentedButNotParsed: minus(inDoc, inCode) },
+        { parsedButUndocumented: [], documentedButNotParsed: [] },
+        source,
+      );
+    });
+  }
 });

@@ -25,6 +25,18 @@ export function tableAfter(markdown: string, heading: string): string[][] {
   return rows.slice(2);
 }
 
+/** The text under the heading named `heading` (any level), up to the next heading; throws when there is none. */
+export function sectionAfter(markdown: string, heading: string): string {
+  const lines = markdown.split("\n");
+  const start = lines.findIndex(
+    (line) => /^#{1,6} /.test(line) && line.replace(/^#+ /, "").trim() === heading,
+  );
+  if (start === -1) throw new Error(`no heading "${heading}"`);
+  const rest = lines.slice(start + 1);
+  const end = rest.findIndex((line) => /^#{1,6} /.test(line));
+  return rest.slice(0, end === -1 ? undefined : end).join("\n");
+}
+
 /** A table row's cells; `\|` inside a cell is a literal bar, not a separator. */
 function cells(line: string): string[] {
   return line
