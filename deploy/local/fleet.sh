@@ -13,7 +13,7 @@
 #
 # Environment: BATCH_CONSUMERS (1), PRODUCE_RATE (1000 here, so a demo does not fill the disk), ORDERING (unordered
 # here, for the single consumer: the demo's values have no key), and any variable
-# of the interface contract (KAFKA_TOPIC, BATCH_SIZE, RESULTS_TOPIC, ...), passed on to the services.
+# of docs/design.md (KAFKA_TOPIC, BATCH_SIZE, RESULTS_TOPIC, ...), passed on to the services.
 # PROMETHEUS=1 also starts a Prometheus (the Debian package's binary) on 127.0.0.1:PROMETHEUS_PORT (9090) that
 # scrapes every instance: deploy/prometheus/prometheus.local.yml, the Compose scrape job with file-based discovery;
 # config, targets and data under .run/prometheus.

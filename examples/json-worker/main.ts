@@ -3,6 +3,10 @@
 // validation is reported as unrecoverable (a dead letter at once, no retries), and the rest of its batch goes on.
 //
 //   KAFKA_TOPIC=orders RESULTS_TOPIC=orders.totals node --import tsx examples/json-worker/main.ts
+//
+// Its three topics must exist first, the dead-letter topic too (DLQ_TOPIC, by default orders.dlq): the worker
+// checks them at start and exits 1 naming a missing one. On the local cluster:
+//   for t in orders orders.totals orders.dlq; do bash deploy/local/cluster.sh topic "$t"; done
 import { runService } from "@kafka-fleet/service";
 import { UnrecoverableError, defineWorker, type RecordFailure } from "@kafka-fleet/worker";
 

@@ -92,7 +92,7 @@ describe("the Kafka nodes", () => {
     }
   });
 
-  it("replicate as DESIGN.md says, with auto-create off", () => {
+  it("replicate as docs/design.md says, with auto-create off", () => {
     for (const [name, s] of brokers()) {
       const env = envOf(s);
       assert.deepEqual(

@@ -14,7 +14,7 @@ export const repoPath = (...parts: string[]) => join(REPO_ROOT, ...parts);
 /** The three app services: compose service name = Dockerfile target = folder under services/. */
 export const APP_SERVICES = ["producer", "single-consumer", "batch-consumer"] as const;
 
-/** The environment variables of DESIGN.md's interface contract: the only ones the app services may be given. */
+/** The variables Compose may give the app services: a subset of docs/design.md's service environment. */
 export const CONTRACT_ENV = [
   "KAFKA_BOOTSTRAP_SERVERS",
   "KAFKA_TOPIC",

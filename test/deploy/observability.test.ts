@@ -212,7 +212,7 @@ describe("the local fleet, scraped by a real Prometheus", () => {
       assert.deepEqual(
         CONTRACT_METRICS.filter((name) => !exported.has(name)),
         [],
-        "every metric of the interface contract is exported by some service",
+        "every metric of docs/design.md is exported by some service",
       );
     });
 

@@ -26,7 +26,7 @@ export interface TopicSpec {
   readonly config?: Readonly<Record<string, string>>;
 }
 
-/** The topic layout of the interface contract: 6 partitions, RF 3, min.insync.replicas 2. */
+/** The topic layout of the contract (docs/design.md, Topics): 6 partitions, RF 3, min.insync.replicas 2. */
 export function defaultTopicSpec(topic: string, partitions = 6): TopicSpec {
   return { topic, partitions, replicationFactor: 3, minInsyncReplicas: 2 };
 }

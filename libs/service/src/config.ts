@@ -93,7 +93,7 @@ const HOST_PORT = /^(\[[0-9A-Fa-f:.]+(%[\w.-]+)?\]|[^\s:,[\]]+):\d{1,5}$/;
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
 /**
- * Variables every service reads, with the defaults of the interface contract. Loose, so that the KAFKA_CLIENT_*
+ * Variables every service reads, with the defaults of docs/design.md. Loose, so that the KAFKA_CLIENT_*
  * variables (any number of them, named by the user) reach toCommonConfig.
  */
 export const commonEnvSchema = z.looseObject({

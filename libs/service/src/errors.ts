@@ -62,7 +62,7 @@ export function describeError(error: unknown): { code: string; message: string }
 /**
  * What a person can do about a failure, by its code. Libraries (libs/kafka) state what happened and the facts
  * (which brokers, which topic); this shell owns the environment variables and knows the local deploy commands,
- * so it names them. Keys are the libraries' stable codes, which are part of the interface contract.
+ * so it names them. Keys are the libraries' stable codes, which are part of the contract (docs/design.md).
  */
 const FAILURE_HINTS: Readonly<Record<string, (error: unknown) => string>> = {
   KAFKA_UNREACHABLE: () => "check KAFKA_BOOTSTRAP_SERVERS and that the cluster is running (make cluster-up)",

@@ -7,7 +7,7 @@ import { startHttpServer } from "./http-server.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createHealthMetrics, createRegistry } from "./metrics.ts";
 
-/** Exit codes of every service (interface contract). */
+/** Exit codes of every service (docs/design.md, Exit codes). */
 export const ExitCode = { ok: 0, failure: 1, badConfig: 2 } as const;
 
 export interface ServiceContext<Config extends CommonConfig> {

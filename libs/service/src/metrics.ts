@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 
 import type { Health } from "./health.ts";
 
-/** Every metric name carries this prefix (interface contract). */
+/** Every metric name carries this prefix (docs/design.md, Metrics). */
 export const METRIC_PREFIX = "kafka_fleet_";
 
 /**
