@@ -71,12 +71,10 @@ describe("the Helm chart", () => {
     for (const file of readdirSync(join(CHART, "ci"))) renders.set(file, render(file));
   });
 
-  it("sets every variable of the README's Configuration table on some service", () => {
-    const readme = readFileSync(join(REPO, "README.md"), "utf8");
-    const table = readme.slice(
-      readme.indexOf("## Configuration"),
-      readme.indexOf("### Run against your cluster"),
-    );
+  it("sets every variable of docs/design.md's service environment on some service", () => {
+    const design = readFileSync(join(REPO, "docs/design.md"), "utf8");
+    const start = design.indexOf("### Service environment");
+    const table = design.slice(start, design.indexOf("\n### ", start + 1));
     const documented = new Set(
       [...table.matchAll(/^\| `([A-Z_]+)`(?: \/ `([A-Z_]+)`)?/gm)].flatMap((m) => m.slice(1).filter(Boolean)),
     );
