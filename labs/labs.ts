@@ -1,9 +1,9 @@
 // The labs: each one says what is about to happen, does it on real processes against the local cluster, shows
 // it live, and ends with the audit's verdict and what it means. The faults come from the chaos suite
 // (test/chaos/scenarios.ts), which asserts kafka-fleet's promises; a lab adds the telling.
-import type { AfterHook } from "../test/helpers/kafka.ts";
+import type { AfterHook } from "../harness/kafka.ts";
 import { scenarios, type ScenarioResult, type Size } from "../test/chaos/scenarios.ts";
-import { byKey, byPartition, groupsOutOfOrder, runMode } from "../test/helpers/ordering.ts";
+import { byKey, byPartition, groupsOutOfOrder, runMode } from "../harness/ordering.ts";
 import { measureBatchSizes } from "./batch-size.ts";
 
 export interface LabOutcome {

@@ -7,9 +7,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { forEachRecord } from "@kafka-fleet/audit";
 import { deserializeInt } from "@kafka-fleet/serde";
 
-import type { LogLine, RunningChild } from "../helpers/child.ts";
-import { BOOTSTRAP, cluster, type AfterHook } from "../helpers/kafka.ts";
-import { CRASH_TEST_SESSION, commitsLogged } from "../helpers/services.ts";
+import type { LogLine, RunningChild } from "../../harness/child.ts";
+import { BOOTSTRAP, cluster, type AfterHook } from "../../harness/kafka.ts";
+import { CRASH_TEST_SESSION, commitsLogged } from "../../harness/services.ts";
 import { CHAOS_MAX_UNCOMMITTED, isAlive, ownsPartitions, runPipeline, type Scenario } from "./pipeline.ts";
 
 /** The session the frozen consumer is given (CRASH_TEST_SESSION): a silent member is gone after it. */

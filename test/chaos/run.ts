@@ -10,7 +10,7 @@ import { format, resolveConfig } from "prettier";
 
 import { librdkafkaVersion } from "@kafka-fleet/kafka";
 
-import { REPO_ROOT } from "../helpers/kafka.ts";
+import { REPO_ROOT } from "../../harness/kafka.ts";
 import { scenarios, type ScenarioResult, type Size } from "./scenarios.ts";
 
 const { values: args } = parseArgs({

@@ -19,7 +19,7 @@ import {
   testAdmin,
   testProducer,
   uniqueName,
-} from "../helpers/kafka.ts";
+} from "../../harness/kafka.ts";
 import {
   CRASH_TEST_SESSION,
   committedRecords,
@@ -27,7 +27,7 @@ import {
   startService,
   stopGracefully,
   waitForAssignment,
-} from "../helpers/services.ts";
+} from "../../harness/services.ts";
 import { eventually } from "../deploy/helpers.ts";
 import { operationsScenarios } from "./operations.ts";
 import {

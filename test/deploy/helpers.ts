@@ -6,7 +6,7 @@ import { join } from "node:path";
 
 import { parse as parseYaml } from "yaml";
 
-import { REPO_ROOT } from "../helpers/kafka.ts";
+import { REPO_ROOT } from "../../harness/kafka.ts";
 
 export { REPO_ROOT };
 export const repoPath = (...parts: string[]) => join(REPO_ROOT, ...parts);

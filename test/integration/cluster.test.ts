@@ -17,7 +17,7 @@ import {
   testAdmin,
   testProducer,
   uniqueName,
-} from "../helpers/kafka.ts";
+} from "../../harness/kafka.ts";
 
 /** Parses "PartitionCount: 6  ReplicationFactor: 3  Configs: min.insync.replicas=2,..." from TopicCommand. */
 function layoutOf(description: string) {

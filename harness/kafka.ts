@@ -9,7 +9,7 @@ import { createLogger } from "@kafka-fleet/service";
 
 const run = promisify(execFile);
 
-export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const BOOTSTRAP = ["127.0.0.1:9092", "127.0.0.1:9094", "127.0.0.1:9096"] as const;
 export const identity: ClientIdentity = { bootstrapServers: BOOTSTRAP, service: "test" };
 export const quietLogger = createLogger({ service: "test", level: "warn", pretty: false });
