@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { auditValues, readTopicValues } from "@kafka-fleet/audit";
 import { ConsumerGroupStates, FleetAdmin } from "@kafka-fleet/kafka";
 
-import { eventually, run, type RunResult } from "../deploy/helpers.ts";
+import { eventually, run, type RunResult } from "../../harness/process.ts";
 
 const PROJECT = "kafka-fleet-compose-test";
 const PORTS = {

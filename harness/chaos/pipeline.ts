@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { auditValues, readTopicValues, type AuditReport } from "@kafka-fleet/audit";
 
-import type { RunningChild } from "../../harness/child.ts";
+import type { RunningChild } from "../child.ts";
 import {
   BOOTSTRAP,
   createInputTopic,
@@ -13,8 +13,8 @@ import {
   deleteGroupAfter,
   uniqueName,
   type AfterHook,
-} from "../../harness/kafka.ts";
-import { startService, stopGracefully, waitForAssignment } from "../../harness/services.ts";
+} from "../kafka.ts";
+import { startService, stopGracefully, waitForAssignment } from "../services.ts";
 
 export type Size = "short" | "full";
 
@@ -25,7 +25,23 @@ export interface ScenarioResult {
   readonly detail: string;
 }
 
+/** A scenario's stable name in code (the labs pick theirs by it); `name` is the numbered line reports show. */
+export type ScenarioId =
+  | "broker-kill"
+  | "rolling-restart"
+  | "consumer-kills-at-least-once"
+  | "consumer-kills-exactly-once"
+  | "scaling"
+  | "poison-values"
+  | "bad-configuration"
+  | "busy-shutdown"
+  | "frozen-consumer-at-least-once"
+  | "frozen-consumer-exactly-once"
+  | "frozen-broker"
+  | "below-min-isr";
+
 export interface Scenario {
+  readonly id: ScenarioId;
   readonly name: string;
   /** Whether the short form (inside `make test`) runs it. */
   readonly short: boolean;

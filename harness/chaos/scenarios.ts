@@ -19,7 +19,7 @@ import {
   testAdmin,
   testProducer,
   uniqueName,
-} from "../../harness/kafka.ts";
+} from "../kafka.ts";
 import {
   CRASH_TEST_SESSION,
   committedRecords,
@@ -27,8 +27,8 @@ import {
   startService,
   stopGracefully,
   waitForAssignment,
-} from "../../harness/services.ts";
-import { eventually } from "../deploy/helpers.ts";
+} from "../services.ts";
+import { eventually } from "../process.ts";
 import { operationsScenarios } from "./operations.ts";
 import {
   CHAOS_MAX_UNCOMMITTED,
@@ -37,13 +37,15 @@ import {
   ownsPartitions,
   runPipeline,
   type Scenario,
+  type ScenarioId,
   type ScenarioResult,
   type Size,
 } from "./pipeline.ts";
 
-export type { Scenario, ScenarioResult, Size };
+export type { Scenario, ScenarioId, ScenarioResult, Size };
 
 const brokerKill: Scenario = {
+  id: "broker-kill",
   name: "1. SIGKILL the broker that coordinates the group while producing and consuming; restart it later",
   short: true,
   async run(t, size) {
@@ -95,6 +97,7 @@ const brokerKill: Scenario = {
 };
 
 const rollingRestart: Scenario = {
+  id: "rolling-restart",
   name: "2. Rolling restart of all 3 brokers under load",
   short: true,
   async run(t, size) {
@@ -126,6 +129,7 @@ const rollingRestart: Scenario = {
 
 function consumerKills(guarantee: "at_least_once" | "exactly_once"): Scenario {
   return {
+    id: guarantee === "exactly_once" ? "consumer-kills-exactly-once" : "consumer-kills-at-least-once",
     name: `3. SIGKILL a batch consumer mid-batch, repeatedly (${guarantee})`,
     short: true,
     async run(t, size) {
@@ -180,6 +184,7 @@ function consumerKills(guarantee: "at_least_once" | "exactly_once"): Scenario {
 }
 
 const scaling: Scenario = {
+  id: "scaling",
   name: "4. Scale batch consumers 1 → 3 → 1 with SIGTERM while producing",
   short: false,
   async run(t, size) {
@@ -210,6 +215,7 @@ const scaling: Scenario = {
 };
 
 const poisonValues: Scenario = {
+  id: "poison-values",
   name: "5. Poison values in the stream (null, 0, 7, 9 bytes, 1 MiB)",
   short: true,
   async run(t, size) {
@@ -279,6 +285,7 @@ const poisonValues: Scenario = {
 };
 
 const badConfiguration: Scenario = {
+  id: "bad-configuration",
   name: "6. Bad configuration and unreachable brokers",
   short: false,
   async run(t) {
@@ -315,6 +322,7 @@ const badConfiguration: Scenario = {
 };
 
 const busyShutdown: Scenario = {
+  id: "busy-shutdown",
   name: "7. SIGTERM to exit of a busy batch consumer",
   short: true,
   async run(t, size) {
@@ -367,3 +375,10 @@ export const scenarios: readonly Scenario[] = [
   busyShutdown,
   ...operationsScenarios,
 ];
+
+/** The scenario with this id: how the labs name the faults they tell. */
+export function scenarioById(id: ScenarioId): Scenario {
+  const found = scenarios.find((scenario) => scenario.id === id);
+  if (found === undefined) throw new Error(`no chaos scenario ${id}`);
+  return found;
+}

@@ -7,9 +7,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { forEachRecord } from "@kafka-fleet/audit";
 import { deserializeInt } from "@kafka-fleet/serde";
 
-import type { LogLine, RunningChild } from "../../harness/child.ts";
-import { BOOTSTRAP, cluster, type AfterHook } from "../../harness/kafka.ts";
-import { CRASH_TEST_SESSION, commitsLogged } from "../../harness/services.ts";
+import type { LogLine, RunningChild } from "../child.ts";
+import { BOOTSTRAP, cluster, type AfterHook } from "../kafka.ts";
+import { CRASH_TEST_SESSION, commitsLogged } from "../services.ts";
 import { CHAOS_MAX_UNCOMMITTED, isAlive, ownsPartitions, runPipeline, type Scenario } from "./pipeline.ts";
 
 /** The session the frozen consumer is given (CRASH_TEST_SESSION): a silent member is gone after it. */
@@ -29,6 +29,7 @@ const saidAfter = (
  */
 function zombieConsumer(guarantee: "at_least_once" | "exactly_once"): Scenario {
   return {
+    id: guarantee === "exactly_once" ? "frozen-consumer-exactly-once" : "frozen-consumer-at-least-once",
     name: `8. SIGSTOP a batch consumer holding a batch past its session, then SIGCONT (${guarantee})`,
     short: true,
     async run(t, size) {
@@ -146,6 +147,7 @@ function percentile(values: readonly number[], p: number): number {
 
 /** A broker that stops answering (SIGSTOP: a long GC pause, a hung disk) under load, then comes back. */
 const frozenBroker: Scenario = {
+  id: "frozen-broker",
   name: "9. SIGSTOP a broker for 30 s under load, then SIGCONT",
   short: true,
   async run(t: AfterHook, size) {
@@ -194,6 +196,7 @@ const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${M
  * acknowledged. The producer must not count anything as sent, and must finish the range once they return.
  */
 const belowMinIsr: Scenario = {
+  id: "below-min-isr",
   name: "10. Two brokers down (below min.insync.replicas), then back",
   short: true,
   async run(t, size) {
