@@ -3,9 +3,16 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
-import { DeliveryProducer, FleetAdmin, defaultTopicSpec, type ClientIdentity } from "@kafka-fleet/kafka";
+import {
+  DeliveryProducer,
+  topicEndOffsets,
+  type ClientIdentity,
+  type KafkaConsumerClient,
+} from "@kafka-fleet/kafka";
 import { serializeInt } from "@kafka-fleet/serde";
 import { createLogger } from "@kafka-fleet/service";
+
+import { ClusterAdmin, defaultTopicSpec } from "./admin.ts";
 
 const run = promisify(execFile);
 
@@ -24,8 +31,8 @@ export function uniqueName(prefix: string): string {
 }
 
 /** An admin client closed when the test ends. */
-export function testAdmin(t: AfterHook): FleetAdmin {
-  const admin = new FleetAdmin(identity);
+export function testAdmin(t: AfterHook): ClusterAdmin {
+  const admin = new ClusterAdmin(identity);
   t.after(() => admin.close());
   return admin;
 }
@@ -33,7 +40,7 @@ export function testAdmin(t: AfterHook): FleetAdmin {
 /** Deletes a topic when the test ends, with an admin client of its own (after-hooks run in any order). */
 export function deleteTopicAfter(t: AfterHook, topic: string): void {
   t.after(async () => {
-    const admin = new FleetAdmin(identity);
+    const admin = new ClusterAdmin(identity);
     try {
       await admin.deleteTopic(topic);
     } finally {
@@ -51,7 +58,7 @@ export async function createTestTopic(
 ): Promise<string> {
   const topic = uniqueName(prefix);
   deleteTopicAfter(t, topic);
-  const admin = new FleetAdmin(identity);
+  const admin = new ClusterAdmin(identity);
   try {
     await admin.ensureTopic({ ...defaultTopicSpec(topic, partitions), config });
   } finally {
@@ -73,7 +80,7 @@ export async function createInputTopic(
   const topic = await createTestTopic(t, prefix, partitions, config);
   const dlq = `${topic}.dlq`;
   deleteTopicAfter(t, dlq);
-  const admin = new FleetAdmin(identity);
+  const admin = new ClusterAdmin(identity);
   try {
     await admin.ensureTopic({ ...defaultTopicSpec(dlq, partitions), config });
   } finally {
@@ -85,7 +92,7 @@ export async function createInputTopic(
 /** Deletes the consumer group when the test ends (it must be empty by then). */
 export function deleteGroupAfter(t: AfterHook, groupId: string): void {
   t.after(async () => {
-    const admin = new FleetAdmin(identity);
+    const admin = new ClusterAdmin(identity);
     try {
       await admin.deleteGroup(groupId);
     } catch {
@@ -159,4 +166,15 @@ export async function describeWithKafkaTools(topic: string): Promise<string> {
     { timeout: 60_000 },
   );
   return stdout;
+}
+
+/** The records a topic holds from offset 0: the sum of its partitions' end offsets. */
+export async function topicRecordCount(
+  consumer: KafkaConsumerClient,
+  topic: string,
+  timeoutMs?: number,
+): Promise<number> {
+  let total = 0;
+  for (const end of (await topicEndOffsets(consumer, topic, timeoutMs)).values()) total += end;
+  return total;
 }

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { KafkaConsumer, toError, topicRecordCount } from "@kafka-fleet/kafka";
+import { KafkaConsumer, toError } from "@kafka-fleet/kafka";
 
 import { killIfRunning, startChild, type RunningChild } from "./child.ts";
-import { BOOTSTRAP, REPO_ROOT } from "./kafka.ts";
+import { BOOTSTRAP, REPO_ROOT, topicRecordCount } from "./kafka.ts";
 
 export type Role = "producer" | "single-consumer" | "batch-consumer";
 

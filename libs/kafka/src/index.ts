@@ -1,5 +1,5 @@
 export { DeliveryLedger } from "./delivery-ledger.ts";
-export { FleetAdmin, defaultTopicSpec, type CommittedOffset, type TopicSpec } from "./admin.ts";
+export { FleetAdmin } from "./admin.ts";
 export {
   baseClientConfig,
   clientId,
@@ -8,7 +8,7 @@ export {
   type ClientIdentity,
 } from "./client-config.ts";
 export { connectClient } from "./connect.ts";
-export { topicEndOffsets, topicRecordCount } from "./end-offsets.ts";
+export { topicEndOffsets } from "./end-offsets.ts";
 export { requireTopic } from "./require-topic.ts";
 export { FleetConsumer, type FleetConsumerOptions } from "./consumer.ts";
 export {
@@ -17,7 +17,6 @@ export {
   KafkaError,
   KafkaErrorCode,
   KafkaUnreachableError,
-  TopicMismatchError,
   TopicMissingError,
 } from "./errors.ts";
 export type {

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 
 import { ErrorCodes } from "@kafka-fleet/kafka";
 
-import { isCoordinatorBusy, whileCoordinatorBusy } from "../src/coordinator-retry.ts";
+import { isCoordinatorBusy, whileCoordinatorBusy } from "../coordinator-retry.ts";
 
 const failure = (code: number) => Object.assign(new Error(`code ${code}`), { code });
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { ErrorCodes } from "./rdkafka.ts";
+import { ErrorCodes } from "@kafka-fleet/kafka";
 
 /**
  * A consumer group's coordinator still loading the group's offsets, or moving to another broker: what a group
