@@ -1,21 +1,9 @@
 // The cluster administration that tests, benchmarks and labs need and the services do not: creating, listing and
 // deleting topics, reading a group's members and committed offsets, deleting groups. The services only look a
 // topic up (libs/kafka's FleetAdmin.describeTopic).
-import rdkafka from "@confluentinc/kafka-javascript";
-import type {
-  GroupDescription,
-  IAdminClient,
-  LibrdKafkaError,
-  TopicDescription,
-} from "@confluentinc/kafka-javascript";
+import type { GroupDescription, LibrdKafkaError } from "@confluentinc/kafka-javascript";
 
-import {
-  ErrorCodes,
-  KafkaUnreachableError,
-  baseClientConfig,
-  toError,
-  type ClientIdentity,
-} from "@kafka-fleet/kafka";
+import { ErrorCodes, FleetAdmin } from "@kafka-fleet/kafka";
 
 import { whileCoordinatorBusy } from "./coordinator-retry.ts";
 
@@ -52,18 +40,11 @@ export class TopicMismatchError extends Error {
   }
 }
 
-/** Promise-shaped admin operations over librdkafka's AdminClient, each bounded by `timeoutMs`. */
-export class ClusterAdmin {
-  readonly #client: IAdminClient;
-  readonly #identity: ClientIdentity;
-  readonly #timeoutMs: number;
-
-  constructor(identity: ClientIdentity, timeoutMs = 15_000) {
-    this.#identity = identity;
-    this.#timeoutMs = timeoutMs;
-    this.#client = rdkafka.AdminClient.create(baseClientConfig(identity, "admin"));
-  }
-
+/**
+ * libs/kafka's FleetAdmin (the look at a topic the services make) with the operations of tests, benchmarks and
+ * labs: topics created, checked, listed and deleted; groups described, their offsets read, deleted.
+ */
+export class ClusterAdmin extends FleetAdmin {
   /**
    * Creates the topic when it is missing; when it exists, checks its partitions and replication factor and
    * throws a TopicMismatchError naming each difference. Returns whether it created the topic.
@@ -75,15 +56,15 @@ export class ClusterAdmin {
     const existing = await this.describeTopic(spec.topic);
     if (existing === undefined) {
       try {
-        await this.#call<void>((done) =>
-          this.#client.createTopic(
+        await this.call<void>((done) =>
+          this.client.createTopic(
             {
               topic: spec.topic,
               num_partitions: spec.partitions,
               replication_factor: spec.replicationFactor,
               config: { ...spec.config, "min.insync.replicas": String(spec.minInsyncReplicas) },
             },
-            this.#timeoutMs,
+            this.timeoutMs,
             done,
           ),
         );
@@ -106,30 +87,14 @@ export class ClusterAdmin {
     return false;
   }
 
-  /** Partition count and replication factor of a topic, or undefined when it does not exist. */
-  async describeTopic(topic: string): Promise<{ partitions: number; replicationFactor: number } | undefined> {
-    const [description] = await this.#call<TopicDescription[]>((done) =>
-      this.#client.describeTopics([topic], { timeout: this.#timeoutMs }, done),
-    );
-    // A missing topic comes back as a description carrying an error, not as a failed call.
-    if (description === undefined || description.error?.code === ErrorCodes.ERR_UNKNOWN_TOPIC_OR_PART) {
-      return undefined;
-    }
-    if (description.error) throw toError(description.error);
-    return {
-      partitions: description.partitions.length,
-      replicationFactor: Math.min(...description.partitions.map((partition) => partition.replicas.length)),
-    };
-  }
-
   /** Every topic's name on the cluster, Kafka's internal ones (`__consumer_offsets`, ...) included. */
   async listTopics(): Promise<string[]> {
-    return this.#call<string[]>((done) => this.#client.listTopics({ timeout: this.#timeoutMs }, done));
+    return this.call<string[]>((done) => this.client.listTopics({ timeout: this.timeoutMs }, done));
   }
 
   async deleteTopic(topic: string): Promise<void> {
     try {
-      await this.#call<void>((done) => this.#client.deleteTopic(topic, this.#timeoutMs, done));
+      await this.call<void>((done) => this.client.deleteTopic(topic, this.timeoutMs, done));
     } catch (error) {
       if ((error as LibrdKafkaError).code !== ErrorCodes.ERR_UNKNOWN_TOPIC_OR_PART) throw error;
     }
@@ -137,7 +102,7 @@ export class ClusterAdmin {
 
   async describeGroup(groupId: string): Promise<GroupDescription | undefined> {
     const result = await this.#groupCall<{ groups: GroupDescription[] }>((done) =>
-      this.#client.describeGroups([groupId], { timeout: this.#timeoutMs }, done),
+      this.client.describeGroups([groupId], { timeout: this.timeoutMs }, done),
     );
     return result.groups[0];
   }
@@ -147,14 +112,14 @@ export class ClusterAdmin {
     const [result] = await this.#groupCall<
       Array<{ partitions: Array<{ partition: number; offset: number }> }>
     >((done) =>
-      this.#client.listConsumerGroupOffsets(
+      this.client.listConsumerGroupOffsets(
         [
           {
             groupId,
             partitions: Array.from({ length: partitions }, (_, partition) => ({ topic, partition })),
           },
         ],
-        { timeout: this.#timeoutMs },
+        { timeout: this.timeoutMs },
         done,
       ),
     );
@@ -163,39 +128,14 @@ export class ClusterAdmin {
 
   async deleteGroup(groupId: string): Promise<void> {
     await this.#groupCall<unknown>((done) =>
-      this.#client.deleteGroups([groupId], { timeout: this.#timeoutMs }, done),
+      this.client.deleteGroups([groupId], { timeout: this.timeoutMs }, done),
     );
-  }
-
-  close(): void {
-    this.#client.disconnect();
   }
 
   /** A request to a group's coordinator, repeated while the coordinator is loading or moving (a broker restarted). */
   #groupCall<T>(
     operation: (done: (error: LibrdKafkaError | null | undefined, result: T) => void) => void,
   ): Promise<T> {
-    return whileCoordinatorBusy(() => this.#call(operation), this.#timeoutMs);
-  }
-
-  /** Runs a callback-style admin call; a timeout or transport failure becomes a KafkaUnreachableError. */
-  #call<T>(
-    operation: (done: (error: LibrdKafkaError | null | undefined, result: T) => void) => void,
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      operation((error, result) => {
-        if (!error) return resolve(result);
-        const unreachable: number[] = [
-          ErrorCodes.ERR__TIMED_OUT,
-          ErrorCodes.ERR__TRANSPORT,
-          ErrorCodes.ERR__ALL_BROKERS_DOWN,
-        ];
-        reject(
-          unreachable.includes(error.code)
-            ? new KafkaUnreachableError(this.#identity.bootstrapServers, this.#timeoutMs, error)
-            : toError(error),
-        );
-      });
-    });
+    return whileCoordinatorBusy(() => this.call(operation), this.timeoutMs);
   }
 }

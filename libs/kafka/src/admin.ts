@@ -12,26 +12,27 @@ import {
 
 /**
  * The admin operation the services need, over librdkafka's AdminClient and bounded by `timeoutMs`: a look at a
- * topic (requireTopic). Creating and deleting topics and groups is the test harness's (harness/admin.ts).
+ * topic (requireTopic). Creating and deleting topics and groups is the test harness's, which extends this class
+ * through its protected members (harness/admin.ts).
  */
 export class FleetAdmin {
-  readonly #client: IAdminClient;
+  protected readonly client: IAdminClient;
+  protected readonly timeoutMs: number;
   readonly #identity: ClientIdentity;
-  readonly #timeoutMs: number;
   readonly #authentication = authenticationWatch();
 
   constructor(identity: ClientIdentity, timeoutMs = 15_000) {
     this.#identity = identity;
-    this.#timeoutMs = timeoutMs;
-    this.#client = AdminClient.create(baseClientConfig(identity, "admin"), {
+    this.timeoutMs = timeoutMs;
+    this.client = AdminClient.create(baseClientConfig(identity, "admin"), {
       "event.error": this.#authentication.onError,
     });
   }
 
   /** Partition count and replication factor of a topic, or undefined when it does not exist. */
   async describeTopic(topic: string): Promise<{ partitions: number; replicationFactor: number } | undefined> {
-    const [description] = await this.#call<TopicDescription[]>((done) =>
-      this.#client.describeTopics([topic], { timeout: this.#timeoutMs }, done),
+    const [description] = await this.call<TopicDescription[]>((done) =>
+      this.client.describeTopics([topic], { timeout: this.timeoutMs }, done),
     );
     // A missing topic comes back as a description carrying an error, not as a failed call.
     if (description === undefined || description.error?.code === ErrorCodes.ERR_UNKNOWN_TOPIC_OR_PART) {
@@ -45,11 +46,11 @@ export class FleetAdmin {
   }
 
   close(): void {
-    this.#client.disconnect();
+    this.client.disconnect();
   }
 
   /** Runs a callback-style admin call; a timeout or transport failure becomes a KafkaUnreachableError. */
-  #call<T>(
+  protected call<T>(
     operation: (done: (error: LibrdKafkaError | null | undefined, result: T) => void) => void,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -64,7 +65,7 @@ export class FleetAdmin {
           this.#authentication.failed()
             ? new KafkaAuthenticationError(this.#identity.bootstrapServers, error)
             : unreachable.includes(error.code)
-              ? new KafkaUnreachableError(this.#identity.bootstrapServers, this.#timeoutMs, error)
+              ? new KafkaUnreachableError(this.#identity.bootstrapServers, this.timeoutMs, error)
               : toError(error),
         );
       });
