@@ -1,11 +1,11 @@
 // The cluster administration that tests, benchmarks and labs need and the services do not: creating, listing and
 // deleting topics, reading a group's members and committed offsets, deleting groups. The services only look a
 // topic up (libs/kafka's FleetAdmin.describeTopic).
+import { setTimeout as sleep } from "node:timers/promises";
+
 import type { GroupDescription, LibrdKafkaError } from "@confluentinc/kafka-javascript";
 
-import { ErrorCodes, FleetAdmin } from "@kafka-fleet/kafka";
-
-import { whileCoordinatorBusy } from "./coordinator-retry.ts";
+import { ErrorCodes, FleetAdmin, type ClientIdentity } from "@kafka-fleet/kafka";
 
 export interface TopicSpec {
   readonly topic: string;
@@ -37,6 +37,38 @@ export class TopicMismatchError extends Error {
     super(`topic ${topic} exists with other settings: ${problems.join("; ")}`);
     this.name = new.target.name;
     this.topic = topic;
+  }
+}
+
+/**
+ * A consumer group's coordinator still loading the group's offsets, or moving to another broker: what a group
+ * request meets for a few seconds after a broker restarts. Kafka's own AdminClient retries these.
+ */
+const COORDINATOR_BUSY: readonly number[] = [
+  ErrorCodes.ERR_COORDINATOR_LOAD_IN_PROGRESS,
+  ErrorCodes.ERR_COORDINATOR_NOT_AVAILABLE,
+  ErrorCodes.ERR_NOT_COORDINATOR,
+];
+
+export function isCoordinatorBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "number" && COORDINATOR_BUSY.includes(code);
+}
+
+/** Runs a group request again while its coordinator is busy, for up to `timeoutMs`; other failures at once. */
+export async function whileCoordinatorBusy<T>(
+  request: () => Promise<T>,
+  timeoutMs: number,
+  pauseMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await request();
+    } catch (error) {
+      if (!isCoordinatorBusy(error) || Date.now() + pauseMs > deadline) throw error;
+      await sleep(pauseMs);
+    }
   }
 }
 
@@ -137,5 +169,18 @@ export class ClusterAdmin extends FleetAdmin {
     operation: (done: (error: LibrdKafkaError | null | undefined, result: T) => void) => void,
   ): Promise<T> {
     return whileCoordinatorBusy(() => this.call(operation), this.timeoutMs);
+  }
+}
+
+/** Runs `use` with an admin client of its own, closed afterwards whatever happens. */
+export async function withAdmin<T>(
+  identity: ClientIdentity,
+  use: (admin: ClusterAdmin) => Promise<T>,
+): Promise<T> {
+  const admin = new ClusterAdmin(identity);
+  try {
+    return await use(admin);
+  } finally {
+    admin.close();
   }
 }

@@ -1,7 +1,9 @@
 // Running a command and waiting for a condition: what the tests, the chaos scenarios and the labs share.
 import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
-import { REPO_ROOT } from "./kafka.ts";
+/** The repository's root, with a trailing slash: where commands run unless told otherwise. */
+export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 export interface RunResult {
   code: number | null;

@@ -9,7 +9,7 @@ import {
   type Message,
 } from "@kafka-fleet/kafka";
 
-import { ClusterAdmin, defaultTopicSpec } from "../../harness/admin.ts";
+import { defaultTopicSpec, withAdmin } from "../../harness/admin.ts";
 import { topicRecordCount } from "../../harness/kafka.ts";
 
 export const BOOTSTRAP = ["127.0.0.1:9092", "127.0.0.1:9094", "127.0.0.1:9096"] as const;
@@ -32,15 +32,12 @@ export function isClusterTopic(topic: string): boolean {
  * `remove`, those that a bench run made (`bench-…`) are deleted; the rest are only reported.
  */
 export async function strayTopics(remove: boolean): Promise<{ deleted: string[]; kept: string[] }> {
-  const admin = new ClusterAdmin(identity);
-  try {
+  return withAdmin(identity, async (admin) => {
     const strays = (await admin.listTopics()).filter((topic) => !isClusterTopic(topic)).sort();
     const deleted = remove ? strays.filter((topic) => topic.startsWith("bench-")) : [];
     for (const topic of deleted) await admin.deleteTopic(topic);
     return { deleted, kept: strays.filter((topic) => !deleted.includes(topic)) };
-  } finally {
-    admin.close();
-  }
+  });
 }
 
 /**
@@ -62,13 +59,8 @@ export class Scratch {
 
   async named(topic: string): Promise<string> {
     this.#topics.add(topic);
-    const admin = new ClusterAdmin(identity);
-    try {
-      // 6 partitions, RF 3, min.insync.replicas 2: the layout of topic_app.
-      await admin.ensureTopic(defaultTopicSpec(topic, PARTITIONS));
-    } finally {
-      admin.close();
-    }
+    // 6 partitions, RF 3, min.insync.replicas 2: the layout of topic_app.
+    await withAdmin(identity, (admin) => admin.ensureTopic(defaultTopicSpec(topic, PARTITIONS)));
     return topic;
   }
 
@@ -79,15 +71,12 @@ export class Scratch {
   }
 
   async cleanup(): Promise<void> {
-    const admin = new ClusterAdmin(identity);
-    try {
+    await withAdmin(identity, async (admin) => {
       for (const group of this.#groups) await admin.deleteGroup(group).catch(() => undefined);
       for (const topic of this.#topics) await admin.deleteTopic(topic).catch(() => undefined);
       this.#groups.clear();
       this.#topics.clear();
-    } finally {
-      admin.close();
-    }
+    });
   }
 }
 

@@ -5,8 +5,7 @@ import { join } from "node:path";
 
 import { parse as parseYaml } from "yaml";
 
-import { REPO_ROOT } from "../../harness/kafka.ts";
-import { eventually, run, type RunResult } from "../../harness/process.ts";
+import { REPO_ROOT, eventually, run, type RunResult } from "../../harness/process.ts";
 
 // The deployment checks run tools and wait for things the way the rest of the harness does.
 export { REPO_ROOT, eventually, run, type RunResult };
