@@ -29,7 +29,6 @@ const saidAfter = (
  */
 function zombieConsumer(guarantee: "at_least_once" | "exactly_once"): Scenario {
   return {
-    id: guarantee === "exactly_once" ? "frozen-consumer-exactly-once" : "frozen-consumer-at-least-once",
     name: `8. SIGSTOP a batch consumer holding a batch past its session, then SIGCONT (${guarantee})`,
     short: true,
     async run(t, size) {
@@ -147,7 +146,6 @@ function percentile(values: readonly number[], p: number): number {
 
 /** A broker that stops answering (SIGSTOP: a long GC pause, a hung disk) under load, then comes back. */
 const frozenBroker: Scenario = {
-  id: "frozen-broker",
   name: "9. SIGSTOP a broker for 30 s under load, then SIGCONT",
   short: true,
   async run(t: AfterHook, size) {
@@ -196,7 +194,6 @@ const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${M
  * acknowledged. The producer must not count anything as sent, and must finish the range once they return.
  */
 const belowMinIsr: Scenario = {
-  id: "below-min-isr",
   name: "10. Two brokers down (below min.insync.replicas), then back",
   short: true,
   async run(t, size) {
@@ -243,9 +240,9 @@ const belowMinIsr: Scenario = {
   },
 };
 
-export const operationsScenarios: readonly Scenario[] = [
-  zombieConsumer("at_least_once"),
-  zombieConsumer("exactly_once"),
-  frozenBroker,
-  belowMinIsr,
-];
+export const operationsScenarios = {
+  "frozen-consumer-at-least-once": zombieConsumer("at_least_once"),
+  "frozen-consumer-exactly-once": zombieConsumer("exactly_once"),
+  "frozen-broker": frozenBroker,
+  "below-min-isr": belowMinIsr,
+} as const satisfies Record<string, Scenario>;

@@ -25,23 +25,7 @@ export interface ScenarioResult {
   readonly detail: string;
 }
 
-/** A scenario's stable name in code (the labs pick theirs by it); `name` is the numbered line reports show. */
-export type ScenarioId =
-  | "broker-kill"
-  | "rolling-restart"
-  | "consumer-kills-at-least-once"
-  | "consumer-kills-exactly-once"
-  | "scaling"
-  | "poison-values"
-  | "bad-configuration"
-  | "busy-shutdown"
-  | "frozen-consumer-at-least-once"
-  | "frozen-consumer-exactly-once"
-  | "frozen-broker"
-  | "below-min-isr";
-
 export interface Scenario {
-  readonly id: ScenarioId;
   readonly name: string;
   /** Whether the short form (inside `make test`) runs it. */
   readonly short: boolean;

@@ -37,15 +37,13 @@ import {
   ownsPartitions,
   runPipeline,
   type Scenario,
-  type ScenarioId,
   type ScenarioResult,
   type Size,
 } from "./pipeline.ts";
 
-export type { Scenario, ScenarioId, ScenarioResult, Size };
+export type { Scenario, ScenarioResult, Size };
 
 const brokerKill: Scenario = {
-  id: "broker-kill",
   name: "1. SIGKILL the broker that coordinates the group while producing and consuming; restart it later",
   short: true,
   async run(t, size) {
@@ -97,7 +95,6 @@ const brokerKill: Scenario = {
 };
 
 const rollingRestart: Scenario = {
-  id: "rolling-restart",
   name: "2. Rolling restart of all 3 brokers under load",
   short: true,
   async run(t, size) {
@@ -129,7 +126,6 @@ const rollingRestart: Scenario = {
 
 function consumerKills(guarantee: "at_least_once" | "exactly_once"): Scenario {
   return {
-    id: guarantee === "exactly_once" ? "consumer-kills-exactly-once" : "consumer-kills-at-least-once",
     name: `3. SIGKILL a batch consumer mid-batch, repeatedly (${guarantee})`,
     short: true,
     async run(t, size) {
@@ -184,7 +180,6 @@ function consumerKills(guarantee: "at_least_once" | "exactly_once"): Scenario {
 }
 
 const scaling: Scenario = {
-  id: "scaling",
   name: "4. Scale batch consumers 1 → 3 → 1 with SIGTERM while producing",
   short: false,
   async run(t, size) {
@@ -215,7 +210,6 @@ const scaling: Scenario = {
 };
 
 const poisonValues: Scenario = {
-  id: "poison-values",
   name: "5. Poison values in the stream (null, 0, 7, 9 bytes, 1 MiB)",
   short: true,
   async run(t, size) {
@@ -285,7 +279,6 @@ const poisonValues: Scenario = {
 };
 
 const badConfiguration: Scenario = {
-  id: "bad-configuration",
   name: "6. Bad configuration and unreachable brokers",
   short: false,
   async run(t) {
@@ -322,7 +315,6 @@ const badConfiguration: Scenario = {
 };
 
 const busyShutdown: Scenario = {
-  id: "busy-shutdown",
   name: "7. SIGTERM to exit of a busy batch consumer",
   short: true,
   async run(t, size) {
@@ -364,21 +356,24 @@ const busyShutdown: Scenario = {
   },
 };
 
-export const scenarios: readonly Scenario[] = [
-  brokerKill,
-  rollingRestart,
-  consumerKills("at_least_once"),
-  consumerKills("exactly_once"),
+/** Every scenario by id, in the order `make chaos` runs them; the labs name theirs by id. */
+const byId = {
+  "broker-kill": brokerKill,
+  "rolling-restart": rollingRestart,
+  "consumer-kills-at-least-once": consumerKills("at_least_once"),
+  "consumer-kills-exactly-once": consumerKills("exactly_once"),
   scaling,
-  poisonValues,
-  badConfiguration,
-  busyShutdown,
+  "poison-values": poisonValues,
+  "bad-configuration": badConfiguration,
+  "busy-shutdown": busyShutdown,
   ...operationsScenarios,
-];
+} as const satisfies Record<string, Scenario>;
+
+export type ScenarioId = keyof typeof byId;
+
+export const scenarios: readonly Scenario[] = Object.values(byId);
 
 /** The scenario with this id: how the labs name the faults they tell. */
 export function scenarioById(id: ScenarioId): Scenario {
-  const found = scenarios.find((scenario) => scenario.id === id);
-  if (found === undefined) throw new Error(`no chaos scenario ${id}`);
-  return found;
+  return byId[id];
 }
