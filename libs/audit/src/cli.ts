@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 
 import { clientPropertyProblems } from "@kafka-fleet/kafka";
-import { ConfigError, describeFailure, loadClientProperties } from "@kafka-fleet/service";
+import { ConfigError, describeFailure, loadClientProperties, messageOf } from "@kafka-fleet/service";
 
 import { auditValues } from "./audit.ts";
 import { readTopicValues } from "./read-topic.ts";
@@ -54,7 +54,7 @@ try {
     },
   }).values;
 } catch (error) {
-  fail(error instanceof Error ? error.message : String(error));
+  fail(messageOf(error));
 }
 const { topic, bootstrap, isolation } = parsed;
 if (topic === undefined) fail("--topic is required");

@@ -6,6 +6,7 @@ import {
   KafkaUnreachableError,
   TopicMismatchError,
   authenticationWatch,
+  isUnreachableCode,
 } from "./errors.ts";
 import {
   AdminClient,
@@ -173,15 +174,10 @@ export class FleetAdmin {
     return new Promise<T>((resolve, reject) => {
       operation((error, result) => {
         if (!error) return resolve(result);
-        const unreachable: number[] = [
-          ErrorCodes.ERR__TIMED_OUT,
-          ErrorCodes.ERR__TRANSPORT,
-          ErrorCodes.ERR__ALL_BROKERS_DOWN,
-        ];
         reject(
           this.#authentication.failed()
             ? new KafkaAuthenticationError(this.#identity.bootstrapServers, error)
-            : unreachable.includes(error.code)
+            : isUnreachableCode(error.code)
               ? new KafkaUnreachableError(this.#identity.bootstrapServers, this.#timeoutMs, error)
               : toError(error),
         );

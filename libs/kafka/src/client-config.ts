@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 
+import { messageOf } from "./errors.ts";
 import { Producer } from "./rdkafka.ts";
 
 /** What every client of a service shares. */
@@ -46,7 +47,7 @@ export function clientPropertyProblems(
     try {
       new Producer({ [property]: value });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       problems.push({
         property,
         message: isSecret(property) ? message.replaceAll(value, "<redacted>") : message,

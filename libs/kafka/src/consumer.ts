@@ -1,7 +1,7 @@
 import type { ClientIdentity } from "./client-config.ts";
 import { baseClientConfig } from "./client-config.ts";
 import { connectClient, throttledClientErrorLog } from "./connect.ts";
-import { KafkaError, KafkaErrorCode } from "./errors.ts";
+import { KafkaError, KafkaErrorCode, messageOf } from "./errors.ts";
 import type { ConsumerHealth, ConsumerInstruments, KafkaLogger } from "./instruments.ts";
 import { joining, membershipAfter, type Membership, type RebalanceOutcome } from "./membership.ts";
 import {
@@ -211,7 +211,7 @@ export class FleetConsumer {
         ),
       );
     } catch (error) {
-      throw this.#commitFailure(error instanceof Error ? error.message : String(error), error);
+      throw this.#commitFailure(messageOf(error), error);
     }
     const behind = plain.filter((wanted) => {
       const found = held.find((one) => one.topic === wanted.topic && one.partition === wanted.partition);

@@ -6,16 +6,27 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** An Error with a stable `code` and whether trying again could help: FleetError and libs/kafka's KafkaError. */
+export interface CodedFailure extends Error {
+  readonly code: string;
+  readonly canRetry: boolean;
+}
+
 /**
- * Base of kafka-fleet's own errors: a stable `code`, and whether trying again could help.
- *
- * `error instanceof FleetError` holds for any Error of that shape (a string `code`, a boolean `canRetry`), not
- * only for instances of this class: libs/kafka's errors (KafkaError) have the shape without importing this
- * package, which that library must stay free of. Recognising the shape here, rather than exporting a second
- * check, keeps every `instanceof FleetError` (describeError, the workers' retry decisions) true for them as
- * before. Subclasses (ConfigError) keep the ordinary class check.
+ * Whether `value` is a CodedFailure. libs/kafka's errors have that shape without importing this package (that
+ * library stays free of the service shell), so the retry decisions and the exit hints check the shape, not the
+ * class; `instanceof FleetError` is the ordinary class check.
  */
-export class FleetError extends Error {
+export function isCodedFailure(value: unknown): value is CodedFailure {
+  return (
+    value instanceof Error &&
+    typeof (value as { code?: unknown }).code === "string" &&
+    typeof (value as { canRetry?: unknown }).canRetry === "boolean"
+  );
+}
+
+/** Base of kafka-fleet's own errors: a stable `code`, and whether trying again could help. */
+export class FleetError extends Error implements CodedFailure {
   readonly code: string;
   readonly canRetry: boolean;
 
@@ -24,15 +35,6 @@ export class FleetError extends Error {
     this.name = new.target.name;
     this.code = code;
     this.canRetry = options.canRetry ?? false;
-  }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this !== FleetError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return (
-      value instanceof Error &&
-      typeof (value as { code?: unknown }).code === "string" &&
-      typeof (value as { canRetry?: unknown }).canRetry === "boolean"
-    );
   }
 }
 
@@ -46,9 +48,19 @@ export class ConfigError extends FleetError {
   }
 }
 
-/** The message of any thrown value, for one-line logs. */
+/** The message of any thrown value. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Any thrown value as an Error (a thrown string becomes an Error with that message). */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** The code and message of any thrown value, for one-line logs. */
 export function describeError(error: unknown): { code: string; message: string } {
-  if (error instanceof FleetError) return { code: error.code, message: error.message };
+  if (isCodedFailure(error)) return { code: error.code, message: error.message };
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     return {
@@ -78,7 +90,7 @@ const FAILURE_HINTS: Readonly<Record<string, (error: unknown) => string>> = {
 
 /** The hint for a failure's code (see FAILURE_HINTS), or undefined when there is none. */
 export function failureHint(error: unknown): string | undefined {
-  if (!(error instanceof FleetError)) return undefined;
+  if (!isCodedFailure(error)) return undefined;
   return FAILURE_HINTS[error.code]?.(error);
 }
 

@@ -11,7 +11,18 @@ export {
   type ClientPropertyCheck,
   type CommonConfig,
 } from "./config.ts";
-export { ConfigError, ErrorCode, FleetError, describeError, describeFailure, failureHint } from "./errors.ts";
+export {
+  ConfigError,
+  ErrorCode,
+  FleetError,
+  asError,
+  describeError,
+  describeFailure,
+  failureHint,
+  isCodedFailure,
+  messageOf,
+  type CodedFailure,
+} from "./errors.ts";
 export { Health } from "./health.ts";
 export { startHttpServer, type HttpServer } from "./http-server.ts";
 export {

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { ConfigError, FleetError, describeError, describeFailure, failureHint } from "@kafka-fleet/service";
+import {
+  ConfigError,
+  FleetError,
+  describeError,
+  describeFailure,
+  failureHint,
+  isCodedFailure,
+} from "@kafka-fleet/service";
 
 /** Shaped like libs/kafka's KafkaError, which does not extend FleetError (that library does not import this one). */
 class LibraryError extends Error {
@@ -18,12 +25,14 @@ class LibraryError extends Error {
 }
 
 describe("FleetError", () => {
-  it("is recognised by its shape: a string code and a boolean canRetry on an Error", () => {
+  it("is an ordinary class; isCodedFailure recognises the shape: a string code and a boolean canRetry on an Error", () => {
     assert.ok(new FleetError("X", "x") instanceof FleetError);
-    assert.ok(new LibraryError("KAFKA_UNREACHABLE", "down", { canRetry: true }) instanceof FleetError);
-    assert.ok(!(Object.assign(new Error("econnrefused"), { code: "ECONNREFUSED" }) instanceof FleetError));
-    assert.ok(!({ code: "X", canRetry: false, message: "not an Error" } instanceof FleetError));
-    assert.ok(!((undefined as unknown) instanceof FleetError));
+    assert.ok(isCodedFailure(new FleetError("X", "x")));
+    assert.ok(!(new LibraryError("KAFKA_UNREACHABLE", "down", { canRetry: true }) instanceof FleetError));
+    assert.ok(isCodedFailure(new LibraryError("KAFKA_UNREACHABLE", "down", { canRetry: true })));
+    assert.ok(!isCodedFailure(Object.assign(new Error("econnrefused"), { code: "ECONNREFUSED" })));
+    assert.ok(!isCodedFailure({ code: "X", canRetry: false, message: "not an Error" }));
+    assert.ok(!isCodedFailure(undefined));
   });
 
   it("leaves subclasses their ordinary class check", () => {

@@ -14,7 +14,7 @@ import {
   loadSingleWorkerConfig,
   type BatchWorkerConfig,
   type SingleWorkerConfig,
-} from "./modes-config.ts";
+} from "./worker-config.ts";
 import { RecordProcessor } from "./processor.ts";
 import { int64Values, type Deserializer } from "./record.ts";
 import { startKafkaClients, type KafkaClients } from "./start.ts";

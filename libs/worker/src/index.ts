@@ -1,20 +1,20 @@
-export { consumerEnvSchema, toConsumerConfig, type ConsumerConfig } from "./config.ts";
+export { consumerEnvSchema, toConsumerConfig, type ConsumerConfig } from "./consumer-config.ts";
 export {
   DEFAULT_MAX_UNCOMMITTED,
   loadBatchWorkerConfig,
   loadSingleWorkerConfig,
   type BatchWorkerConfig,
   type SingleWorkerConfig,
-} from "./modes-config.ts";
+} from "./worker-config.ts";
 export { defineWorker, type BatchWorkerSpec, type SingleWorkerSpec } from "./define-worker.ts";
 export {
   UnrecoverableError,
-  publishValues,
   type Handle,
   type OutputProducer,
   type RecordFailure,
   type WorkerContext,
 } from "./handler.ts";
+export { publishValues } from "./publish-values.ts";
 export {
   DESERIALIZATION_FAILED,
   int64Values,
@@ -35,6 +35,6 @@ export { RecordProcessor, type Processor, type ProcessorOptions } from "./proces
 export { BatchLoop, type BatchLoopOptions } from "./loops/batch-loop.ts";
 export { SingleLoop, type SingleLoopOptions } from "./loops/single-loop.ts";
 export type { ConsumerPort, TransactionPort } from "./loops/consumer-port.ts";
-export { PROCESSING_FAILED, PROCESSING_INTERRUPTED, isTransientFailure } from "./retry.ts";
+export { PROCESSING_FAILED, PROCESSING_INTERRUPTED, isTransientFailure } from "./failures.ts";
 export { startKafkaClients, type KafkaClients } from "./start.ts";
 export { kafkaTransactions } from "./transactions.ts";

@@ -12,7 +12,7 @@ import {
   type Deserializer,
   type WorkerRecord,
 } from "./record.ts";
-import { PROCESSING_FAILED, PROCESSING_INTERRUPTED, isTransientFailure } from "./retry.ts";
+import { PROCESSING_FAILED, PROCESSING_INTERRUPTED, isTransientFailure } from "./failures.ts";
 
 export interface ProcessorOptions<T> {
   readonly handle: Handle<T>;

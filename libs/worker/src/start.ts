@@ -11,7 +11,7 @@ import {
 } from "@kafka-fleet/kafka";
 import type { ConsumerMetrics, ServiceContext } from "@kafka-fleet/service";
 
-import type { ConsumerConfig } from "./config.ts";
+import type { ConsumerConfig } from "./consumer-config.ts";
 import { DeadLetters } from "./dead-letter.ts";
 
 export interface KafkaClients {

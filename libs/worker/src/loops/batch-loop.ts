@@ -14,6 +14,7 @@ import {
 } from "@kafka-fleet/processing";
 import {
   FleetError,
+  asError,
   describeError,
   type BatchMetrics,
   type ConsumerMetrics,
@@ -24,7 +25,7 @@ import {
 import type { DeadLetterSink } from "../dead-letter.ts";
 import type { Processor } from "../processor.ts";
 import type { ConsumedMessage } from "../record.ts";
-import { isTransientFailure } from "../retry.ts";
+import { isTransientFailure } from "../failures.ts";
 import {
   TRANSACTION_FAILED,
   commitInTransaction,
@@ -259,7 +260,7 @@ export class BatchLoop {
           () => this.#pipeline.finish(started, true),
           (error: unknown) => {
             this.#pipeline.finish(started, false);
-            this.#failure ??= error instanceof Error ? error : new Error(String(error));
+            this.#failure ??= asError(error);
           },
         )
         .finally(() => {
@@ -297,7 +298,7 @@ export class BatchLoop {
         }
       } catch (error) {
         this.#committing = false;
-        this.#failure ??= error instanceof Error ? error : new Error(String(error));
+        this.#failure ??= asError(error);
       } finally {
         this.#notifyChange();
       }

@@ -1,6 +1,6 @@
 import type { TopicPartition } from "@kafka-fleet/kafka";
 import { OrderingQueue, partitionKey, type Ordering, type RecordPosition } from "@kafka-fleet/processing";
-import { describeError, type ConsumerMetrics, type Health, type Logger } from "@kafka-fleet/service";
+import { asError, describeError, type ConsumerMetrics, type Health, type Logger } from "@kafka-fleet/service";
 
 import type { Processor } from "../processor.ts";
 import type { ConsumedMessage } from "../record.ts";
@@ -151,7 +151,7 @@ export class SingleLoop {
       (error: unknown) => {
         // It never completes, so neither its key's next record starts nor any later offset of its partition is
         // stored: nothing is skipped.
-        this.#failure ??= error instanceof Error ? error : new Error(String(error));
+        this.#failure ??= asError(error);
         this.#notify();
       },
     );

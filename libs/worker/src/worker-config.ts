@@ -1,7 +1,7 @@
 import { ORDERINGS, type Ordering } from "@kafka-fleet/processing";
 import { ConfigError, env, loadConfig } from "@kafka-fleet/service";
 
-import { consumerEnvSchema, toConsumerConfig, type ConsumerConfig } from "./config.ts";
+import { consumerEnvSchema, toConsumerConfig, type ConsumerConfig } from "./consumer-config.ts";
 
 /**
  * Batches under way and not yet committed, by default. What one worker moves is the records under way divided by
