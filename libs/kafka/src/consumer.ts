@@ -284,7 +284,7 @@ export class FleetConsumer {
           owned: this.ownedPartitions,
         });
       } else {
-        logger.error({ event: "rebalance.error", code: error.code }, error.message);
+        logger.error({ event: "rebalance.error", err: error, code: error.code }, error.message);
       }
     } catch (failure) {
       logger.error({ event: "rebalance.failed", err: failure }, "handling a rebalance failed");

@@ -72,6 +72,14 @@ export function describeError(error: unknown): { code: string; message: string }
 }
 
 /**
+ * A thrown value's fields for a log line: pino's `err` (type, message, stack, cause) and the stable `code` that
+ * filters and dashboards select on.
+ */
+export function errorFields(error: unknown): { err: unknown; code: string } {
+  return { err: error, code: describeError(error).code };
+}
+
+/**
  * What a person can do about a failure, by its code. Libraries (libs/kafka) state what happened and the facts
  * (which brokers, which topic); this shell owns the environment variables and knows the local deploy commands,
  * so it names them. Keys are the libraries' stable codes, which are part of the contract (docs/design.md).

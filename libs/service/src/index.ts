@@ -18,6 +18,7 @@ export {
   asError,
   describeError,
   describeFailure,
+  errorFields,
   failureHint,
   isCodedFailure,
   messageOf,

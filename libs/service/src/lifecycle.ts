@@ -1,7 +1,7 @@
 import type { Registry } from "prom-client";
 
 import type { CommonConfig } from "./config.ts";
-import { ConfigError, ErrorCode, describeError, describeFailure } from "./errors.ts";
+import { ConfigError, ErrorCode, describeFailure, errorFields } from "./errors.ts";
 import { Health } from "./health.ts";
 import { startHttpServer } from "./http-server.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -64,7 +64,7 @@ export async function runService<Config extends CommonConfig>(
   let graceTimer: NodeJS.Timeout | undefined;
 
   const onFatal = (kind: string) => (error: unknown) => {
-    logger.fatal({ event: "service.crashed", kind, err: error, ...describeError(error) }, "unexpected error");
+    logger.fatal({ event: "service.crashed", kind, ...errorFields(error) }, "unexpected error");
     process.exit(ExitCode.failure);
   };
   process.on("uncaughtException", onFatal("uncaughtException"));
@@ -110,7 +110,7 @@ export async function runService<Config extends CommonConfig>(
   } catch (error) {
     // The library's facts, and what to check (the variable, the command) added here by code.
     const failure = describeFailure(error);
-    logger.error({ event: "service.failed", ...failure }, failure.message);
+    logger.error({ event: "service.failed", ...failure, err: error }, failure.message);
     exitCode = ExitCode.failure;
   }
 
@@ -120,7 +120,7 @@ export async function runService<Config extends CommonConfig>(
     } catch (error) {
       // A failed step must not skip the others: log it, remember the failure, go on.
       logger.error(
-        { event: "shutdown.step_failed", step: name, ...describeError(error) },
+        { event: "shutdown.step_failed", step: name, ...errorFields(error) },
         `stopping ${name} failed`,
       );
       exitCode = exitCode || ExitCode.failure;

@@ -45,7 +45,7 @@ export async function produceRange(options: {
     metrics.deliveryFailures.inc({ code: String(error.kafkaCode) });
     if (producer.failed <= FAILURES_LOGGED) {
       logger.error(
-        { event: "producer.delivery_failed", code: error.code, kafkaCode: error.kafkaCode },
+        { event: "producer.delivery_failed", err: error, code: error.code, kafkaCode: error.kafkaCode },
         error.message,
       );
     }

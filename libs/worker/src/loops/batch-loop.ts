@@ -16,6 +16,8 @@ import {
   FleetError,
   asError,
   describeError,
+  errorFields,
+  messageOf,
   type BatchMetrics,
   type ConsumerMetrics,
   type Health,
@@ -361,7 +363,7 @@ export class BatchLoop {
         event: "batch.isolating_failure",
         size: messages.length,
         transactional: true,
-        ...describeError(error),
+        ...errorFields(error),
       });
       deadLettered = await isolateInTransactions(
         scope,
@@ -429,7 +431,13 @@ export class BatchLoop {
       // The group has no coordinator for now, or a rebalance is under way. The offsets stay pending and go out
       // with the next commit; the batches are not processed again unless their partitions move before then.
       this.#deferred = covered;
-      logger.warn({ event: "batch.commit_deferred", offsets: described, ...describeError(error) });
+      logger.warn({
+        event: "batch.commit_deferred",
+        offsets: described,
+        ...errorFields(error),
+        // The labs' narration reads it.
+        message: messageOf(error),
+      });
       return;
     }
     this.#deferred = [];

@@ -1,6 +1,6 @@
 import type { TopicPartition } from "@kafka-fleet/kafka";
 import { OrderingQueue, partitionKey, type Ordering, type RecordPosition } from "@kafka-fleet/processing";
-import { asError, describeError, type ConsumerMetrics, type Health, type Logger } from "@kafka-fleet/service";
+import { asError, errorFields, type ConsumerMetrics, type Health, type Logger } from "@kafka-fleet/service";
 
 import type { Processor } from "../processor.ts";
 import type { ConsumedMessage } from "../record.ts";
@@ -178,7 +178,7 @@ export class SingleLoop {
     try {
       this.#consumer?.storeOffsets([safe]);
     } catch (error) {
-      this.#options.logger.warn({ event: "single_consumer.store_refused", ...safe, ...describeError(error) });
+      this.#options.logger.warn({ event: "single_consumer.store_refused", ...safe, ...errorFields(error) });
     }
   }
 }
