@@ -34,15 +34,4 @@ export {
   type ServiceDefinition,
 } from "./lifecycle.ts";
 export { createLogger, type Logger, type LoggerOptions } from "./logger.ts";
-export {
-  METRIC_PREFIX,
-  createBatchMetrics,
-  createConsumerMetrics,
-  createHealthMetrics,
-  createOrderingMetrics,
-  createProducerMetrics,
-  createRegistry,
-  type BatchMetrics,
-  type ConsumerMetrics,
-  type ProducerMetrics,
-} from "./metrics.ts";
+export { LATENCY_BUCKETS, METRIC_PREFIX, createHealthMetrics, createRegistry } from "./metrics.ts";

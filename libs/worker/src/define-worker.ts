@@ -1,14 +1,9 @@
-import {
-  createBatchMetrics,
-  createConsumerMetrics,
-  createOrderingMetrics,
-  type ServiceContext,
-  type ServiceDefinition,
-} from "@kafka-fleet/service";
+import type { ServiceContext, ServiceDefinition } from "@kafka-fleet/service";
 
 import type { Handle, WorkerContext } from "./handler.ts";
 import { BatchLoop } from "./loops/batch-loop.ts";
 import { SingleLoop } from "./loops/single-loop.ts";
+import { createBatchMetrics, createConsumerMetrics, createOrderingMetrics } from "./metrics.ts";
 import {
   loadBatchWorkerConfig,
   loadSingleWorkerConfig,

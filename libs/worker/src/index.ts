@@ -31,6 +31,13 @@ export {
   type DeadLetterCause,
   type DeadLetterSink,
 } from "./dead-letter.ts";
+export {
+  createBatchMetrics,
+  createConsumerMetrics,
+  createOrderingMetrics,
+  type BatchMetrics,
+  type ConsumerMetrics,
+} from "./metrics.ts";
 export { RecordProcessor, type Processor, type ProcessorOptions } from "./processor.ts";
 export { BatchLoop, type BatchLoopOptions } from "./loops/batch-loop.ts";
 export { SingleLoop, type SingleLoopOptions } from "./loops/single-loop.ts";

@@ -9,10 +9,11 @@ import {
   type ClientIdentity,
   type TopicPartition,
 } from "@kafka-fleet/kafka";
-import type { ConsumerMetrics, ServiceContext } from "@kafka-fleet/service";
+import type { ServiceContext } from "@kafka-fleet/service";
 
 import type { ConsumerConfig } from "./consumer-config.ts";
 import { DeadLetters } from "./dead-letter.ts";
+import type { ConsumerMetrics } from "./metrics.ts";
 
 export interface KafkaClients {
   readonly consumer: FleetConsumer;

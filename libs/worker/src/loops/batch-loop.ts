@@ -18,13 +18,12 @@ import {
   describeError,
   errorFields,
   messageOf,
-  type BatchMetrics,
-  type ConsumerMetrics,
   type Health,
   type Logger,
 } from "@kafka-fleet/service";
 
 import type { DeadLetterSink } from "../dead-letter.ts";
+import type { BatchMetrics, ConsumerMetrics } from "../metrics.ts";
 import type { Processor } from "../processor.ts";
 import type { ConsumedMessage } from "../record.ts";
 import { isTransientFailure } from "../failures.ts";

@@ -1,6 +1,8 @@
 import type { TopicPartition } from "@kafka-fleet/kafka";
 import { OrderingQueue, partitionKey, type Ordering, type RecordPosition } from "@kafka-fleet/processing";
-import { asError, errorFields, type ConsumerMetrics, type Health, type Logger } from "@kafka-fleet/service";
+import { asError, errorFields, type Health, type Logger } from "@kafka-fleet/service";
+
+import type { ConsumerMetrics } from "../metrics.ts";
 
 import type { Processor } from "../processor.ts";
 import type { ConsumedMessage } from "../record.ts";

@@ -2,15 +2,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import type { OutgoingMessage } from "@kafka-fleet/kafka";
 import { serializeInt } from "@kafka-fleet/serde";
-import {
-  Health,
-  createBatchMetrics,
-  createConsumerMetrics,
-  createRegistry,
-  type Logger,
-} from "@kafka-fleet/service";
+import { Health, createRegistry, type Logger } from "@kafka-fleet/service";
 import {
   RecordProcessor,
+  createBatchMetrics,
+  createConsumerMetrics,
   int64Values,
   type ConsumedMessage,
   type ConsumerConfig,
