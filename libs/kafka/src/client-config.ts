@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 
 import { messageOf } from "./errors.ts";
 import { Producer } from "./rdkafka.ts";
+import { DEFAULT_LINGER_MS } from "./tunables.ts";
 
 /** What every client of a service shares. */
 export interface ClientIdentity {
@@ -62,7 +63,11 @@ export function clientPropertyProblems(
  * on retry), acks from all in-sync replicas (with min.insync.replicas=2, a write survives one broker's loss),
  * and delivery reports for failures only: success is inferred from a drained queue (see DeliveryLedger).
  */
-export function reliableProducerConfig(identity: ClientIdentity, purpose?: string, lingerMs = 5) {
+export function reliableProducerConfig(
+  identity: ClientIdentity,
+  purpose?: string,
+  lingerMs = DEFAULT_LINGER_MS,
+) {
   return {
     ...baseClientConfig(identity, purpose),
     "enable.idempotence": true,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { createRegistry } from "@kafka-fleet/service";
-import { createOrderingMetrics } from "@kafka-fleet/worker";
+import { createOrderingMetrics } from "@kafka-fleet/worker/internal";
 
 describe("createOrderingMetrics", () => {
   it("exposes records in flight and waiting, read at scrape time", async () => {

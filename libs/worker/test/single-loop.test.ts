@@ -4,7 +4,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import type { Ordering } from "@kafka-fleet/processing";
 import { FleetError } from "@kafka-fleet/service";
-import { SingleLoop, UnrecoverableError, type Handle } from "@kafka-fleet/worker";
+import { UnrecoverableError, type Handle } from "@kafka-fleet/worker";
+import { SingleLoop } from "@kafka-fleet/worker/internal";
 
 import { FakeConsumer } from "./support/fake-consumer.ts";
 import { counted, gate, message, until, workerParts } from "./support/harness.ts";
@@ -19,6 +20,9 @@ function singleLoop(options: {
   const parts = workerParts({ handle: options.handle, retries: options.retries });
   const consumer = new FakeConsumer("input", [0, 1]);
   const loop = new SingleLoop({
+    consumer,
+    processor: parts.processor,
+    signal: parts.stop.signal,
     maxInFlight: options.maxInFlight ?? 10,
     maxQueued: 100,
     ordering: options.ordering ?? "key",
@@ -27,7 +31,7 @@ function singleLoop(options: {
     health: parts.health,
   });
   consumer.onRevoke = loop.onRevoke;
-  const running = loop.run(consumer, { processor: parts.processor }, parts.stop.signal);
+  const running = loop.run();
   running.catch(() => undefined);
   const stop = async () => {
     parts.stop.abort();

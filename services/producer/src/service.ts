@@ -1,13 +1,11 @@
 import { DeliveryProducer, FleetAdmin, requireTopic, type ClientIdentity } from "@kafka-fleet/kafka";
+import { PACED_LINGER_MS } from "@kafka-fleet/kafka/tunables";
 import { ExitCode, type ServiceDefinition } from "@kafka-fleet/service";
 
 import { SERVICE, loadProducerConfig, type ProducerConfig } from "./config.ts";
 import { createProgressDisplay } from "./progress-display.ts";
 import { produceRange } from "./range-producer.ts";
 import { createProducerMetrics } from "./metrics.ts";
-
-/** linger.ms when PRODUCE_RATE paces the producer (see the producer's connection below). */
-const PACED_LINGER_MS = 20;
 
 /** The producer as a service definition; `main.ts` runs it, tests and forks can wrap its handler. */
 export function producerService(): ServiceDefinition<ProducerConfig> {

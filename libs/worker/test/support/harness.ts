@@ -4,18 +4,20 @@ import type { OutgoingMessage } from "@kafka-fleet/kafka";
 import { serializeInt } from "@kafka-fleet/serde";
 import { Health, createRegistry, type Logger } from "@kafka-fleet/service";
 import {
-  RecordProcessor,
-  createBatchMetrics,
-  createConsumerMetrics,
   int64Values,
-  type ConsumedMessage,
   type ConsumerConfig,
-  type DeadLetterCause,
-  type DeadLetterSink,
   type Deserializer,
   type Handle,
   type WorkerContext,
 } from "@kafka-fleet/worker";
+import {
+  RecordProcessor,
+  createBatchMetrics,
+  createConsumerMetrics,
+  type ConsumedMessage,
+  type DeadLetterCause,
+  type DeadLetterSink,
+} from "@kafka-fleet/worker/internal";
 
 /** A consumed record of topic "input" whose value is the int64 `value` (or the raw bytes given). */
 export function message(
