@@ -7,7 +7,7 @@
 // way; a secret's value is never printed.
 import { parseArgs } from "node:util";
 
-import { clientPropertyProblems } from "@kafka-fleet/kafka";
+import { clientPropertyProblems, kafkaFailureHints } from "@kafka-fleet/kafka";
 import { ConfigError, describeFailure, loadClientProperties, messageOf } from "@kafka-fleet/service";
 
 import { auditValues } from "./audit.ts";
@@ -80,6 +80,8 @@ try {
   process.exitCode = ok ? 0 : 1;
 } catch (error) {
   // The library's facts, and what to check (KAFKA_CLIENT_* for refused credentials) as the services say it.
-  process.stderr.write(`audit: could not read ${topic}: ${describeFailure(error).message}\n`);
+  process.stderr.write(
+    `audit: could not read ${topic}: ${describeFailure(error, kafkaFailureHints).message}\n`,
+  );
   process.exitCode = 1;
 }

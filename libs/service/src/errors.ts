@@ -80,31 +80,21 @@ export function errorFields(error: unknown): { err: unknown; code: string } {
 }
 
 /**
- * What a person can do about a failure, by its code. Libraries (libs/kafka) state what happened and the facts
- * (which brokers, which topic); this shell owns the environment variables and knows the local deploy commands,
- * so it names them. Keys are the libraries' stable codes, which are part of the contract (docs/design.md).
+ * What a person can do about a failure, by its code: libraries state what happened and the facts (which brokers,
+ * which topic), and whoever runs them, knowing its variables and commands, gives the hints (libs/kafka's
+ * kafkaFailureHints for its codes). Keys are the libraries' stable codes (docs/design.md).
  */
-const FAILURE_HINTS: Readonly<Record<string, (error: unknown) => string>> = {
-  KAFKA_UNREACHABLE: () => "check KAFKA_BOOTSTRAP_SERVERS and that the cluster is running (make cluster-up)",
-  KAFKA_AUTHENTICATION_FAILED: () =>
-    "check KAFKA_CLIENT_SASL_USERNAME, KAFKA_CLIENT_SASL_PASSWORD, KAFKA_CLIENT_SASL_MECHANISM and " +
-    "KAFKA_CLIENT_SECURITY_PROTOCOL",
-  TOPIC_MISSING: (error) => {
-    const topic = (error as { topic?: unknown }).topic;
-    const name = typeof topic === "string" ? topic : "<topic>";
-    return `create it first (make cluster-up creates topic_app; deploy/local/cluster.sh topic ${name} creates others)`;
-  },
-};
+export type FailureHints = Readonly<Record<string, (error: CodedFailure) => string>>;
 
-/** The hint for a failure's code (see FAILURE_HINTS), or undefined when there is none. */
-export function failureHint(error: unknown): string | undefined {
+/** The hint for a failure's code, or undefined when there is none. */
+export function failureHint(error: unknown, hints: FailureHints = {}): string | undefined {
   if (!isCodedFailure(error)) return undefined;
-  return FAILURE_HINTS[error.code]?.(error);
+  return hints[error.code]?.(error);
 }
 
 /** describeError, its message followed by what to do when the code has a hint: the line a service exits with. */
-export function describeFailure(error: unknown): { code: string; message: string } {
+export function describeFailure(error: unknown, hints: FailureHints = {}): { code: string; message: string } {
   const described = describeError(error);
-  const hint = failureHint(error);
+  const hint = failureHint(error, hints);
   return hint === undefined ? described : { ...described, message: `${described.message}: ${hint}` };
 }

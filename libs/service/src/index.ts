@@ -23,6 +23,7 @@ export {
   isCodedFailure,
   messageOf,
   type CodedFailure,
+  type FailureHints,
 } from "./errors.ts";
 export { Health } from "./health.ts";
 export { startHttpServer, type HttpServer } from "./http-server.ts";

@@ -1,7 +1,7 @@
 import type { Registry } from "prom-client";
 
 import type { CommonConfig } from "./config.ts";
-import { ConfigError, ErrorCode, describeFailure, errorFields } from "./errors.ts";
+import { ConfigError, ErrorCode, describeFailure, errorFields, type FailureHints } from "./errors.ts";
 import { Health } from "./health.ts";
 import { startHttpServer } from "./http-server.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -27,6 +27,8 @@ export interface ServiceDefinition<Config extends CommonConfig> {
   loadConfig(env: NodeJS.ProcessEnv): Readonly<Config>;
   /** The service's work. Resolves with its exit code (0 when omitted) once done or once stopped. */
   run(context: ServiceContext<Config>): Promise<number | void>;
+  /** What to check, by error code, added to the line the service exits with (e.g. libs/kafka's). */
+  readonly failureHints?: FailureHints;
 }
 
 export interface RunOptions {
@@ -109,7 +111,7 @@ export async function runService<Config extends CommonConfig>(
     exitCode = (await definition.run(context)) ?? ExitCode.ok;
   } catch (error) {
     // The library's facts, and what to check (the variable, the command) added here by code.
-    const failure = describeFailure(error);
+    const failure = describeFailure(error, definition.failureHints);
     logger.error({ event: "service.failed", ...failure, err: error }, failure.message);
     exitCode = ExitCode.failure;
   }

@@ -1,6 +1,7 @@
 import type { ServiceContext, ServiceDefinition } from "@kafka-fleet/service";
 
 import type { Handle, WorkerContext } from "./handler.ts";
+import { kafkaFailureHints } from "@kafka-fleet/kafka";
 import { ORDERED_OUTPUT_LINGER_MS, SHARED_OUTPUT_LINGER_MS } from "@kafka-fleet/kafka/tunables";
 import { BatchLoop } from "./loops/batch-loop.ts";
 import { RevocationRelay } from "./loops/revocation-relay.ts";
@@ -54,6 +55,7 @@ function batchWorker<T>(spec: BatchWorkerSpec<T>): ServiceDefinition<BatchWorker
   return {
     name: spec.name,
     loadConfig: (env) => loadBatchWorkerConfig(env, spec.name),
+    failureHints: kafkaFailureHints,
     async run(context) {
       const { config, logger, registry, health, signal } = context;
       const metrics = { ...createConsumerMetrics(registry), ...createBatchMetrics(registry) };
@@ -103,6 +105,7 @@ function singleWorker<T>(spec: SingleWorkerSpec<T>): ServiceDefinition<SingleWor
   return {
     name: spec.name,
     loadConfig: (env) => loadSingleWorkerConfig(env, spec.name),
+    failureHints: kafkaFailureHints,
     async run(context) {
       const { config, logger, registry, health, signal } = context;
       const metrics = createConsumerMetrics(registry);

@@ -5,7 +5,7 @@ export { PROCESSING_FAILED, PROCESSING_INTERRUPTED, isTransientFailure } from ".
 export { BatchLoop, type BatchLoopOptions } from "./loops/batch-loop.ts";
 export type { BatchLoopParts } from "./loops/batch-core.ts";
 export type { ConsumerPort, TransactionPort } from "./loops/consumer-port.ts";
-export { RevocationRelay } from "./loops/revocation-relay.ts";
+export { RevocationRelay, type RevokeHook } from "./loops/revocation-relay.ts";
 export { SingleLoop, type SingleLoopOptions } from "./loops/single-loop.ts";
 export {
   TransactionalBatchLoop,

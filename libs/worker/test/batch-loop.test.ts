@@ -7,7 +7,7 @@ import { UnrecoverableError, type Handle, type RecordFailure, type WorkerRecord 
 import { BatchLoop, TransactionalBatchLoop } from "@kafka-fleet/worker/internal";
 
 import { FakeConsumer, FakeTransactions } from "./support/fake-consumer.ts";
-import { counted, gate, message, range, until, valuesOf, workerParts } from "./support/harness.ts";
+import { counted, gate, message, range, started, until, valuesOf, workerParts } from "./support/harness.ts";
 
 /** A batch loop on a fake consumer of partitions 0 and 1, running until the test stops it. */
 function batchLoop(options: {
@@ -38,15 +38,7 @@ function batchLoop(options: {
           transactions: options.transactions,
           deadLetters: parts.deadLetters,
         });
-  consumer.onRevoke = loop.onRevoke;
-  const running = loop.run();
-  // A failing run is asserted by the tests that expect it; the others would see it as a rejection on stop().
-  running.catch(() => undefined);
-  const stop = async () => {
-    parts.stop.abort();
-    await running;
-  };
-  return { ...parts, consumer, loop, running, stop };
+  return { ...parts, consumer, ...started(loop, consumer, parts.stop) };
 }
 
 /** A handler that records the values of each call and succeeds. */

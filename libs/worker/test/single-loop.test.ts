@@ -8,7 +8,7 @@ import { UnrecoverableError, type Handle } from "@kafka-fleet/worker";
 import { SingleLoop } from "@kafka-fleet/worker/internal";
 
 import { FakeConsumer } from "./support/fake-consumer.ts";
-import { counted, gate, message, until, workerParts } from "./support/harness.ts";
+import { counted, gate, message, started, until, workerParts } from "./support/harness.ts";
 
 /** A single loop on a fake consumer of partitions 0 and 1, running until the test stops it. */
 function singleLoop(options: {
@@ -30,14 +30,7 @@ function singleLoop(options: {
     metrics: parts.metrics,
     health: parts.health,
   });
-  consumer.onRevoke = loop.onRevoke;
-  const running = loop.run();
-  running.catch(() => undefined);
-  const stop = async () => {
-    parts.stop.abort();
-    await running;
-  };
-  return { ...parts, consumer, loop, running, stop };
+  return { ...parts, consumer, ...started(loop, consumer, parts.stop) };
 }
 
 /**

@@ -1,4 +1,10 @@
-import { DeliveryProducer, FleetAdmin, requireTopic, type ClientIdentity } from "@kafka-fleet/kafka";
+import {
+  DeliveryProducer,
+  FleetAdmin,
+  kafkaFailureHints,
+  requireTopic,
+  type ClientIdentity,
+} from "@kafka-fleet/kafka";
 import { PACED_LINGER_MS } from "@kafka-fleet/kafka/tunables";
 import { ExitCode, type ServiceDefinition } from "@kafka-fleet/service";
 
@@ -12,6 +18,7 @@ export function producerService(): ServiceDefinition<ProducerConfig> {
   return {
     name: SERVICE,
     loadConfig: loadProducerConfig,
+    failureHints: kafkaFailureHints,
     async run({ config, logger, registry, health, signal, onStop }) {
       const metrics = createProducerMetrics(registry);
       const identity: ClientIdentity = {

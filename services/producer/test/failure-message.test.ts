@@ -1,4 +1,5 @@
-// libs/kafka's errors state facts; the line a service exits with adds what to check (libs/service, by code).
+// libs/kafka's errors state facts; the line a service exits with adds what to check (libs/kafka's kafkaFailureHints,
+// which the producer's definition gives the service shell).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
@@ -8,7 +9,11 @@ import {
   KafkaUnreachableError,
   TopicMissingError,
 } from "@kafka-fleet/kafka";
-import { describeFailure, isCodedFailure } from "@kafka-fleet/service";
+import { describeFailure as describeWithoutHints, isCodedFailure } from "@kafka-fleet/service";
+
+import { producerService } from "../src/service.ts";
+
+const describeFailure = (error: unknown) => describeWithoutHints(error, producerService().failureHints);
 
 describe("the exit message of a Kafka failure", () => {
   it("names KAFKA_BOOTSTRAP_SERVERS and make cluster-up when no broker answers", () => {
