@@ -51,98 +51,97 @@ export function defineWorker<T>(
   return spec.mode === "batch" ? batchWorker(spec) : singleWorker(spec);
 }
 
+/** A worker's service definition: its name, its configuration, the hints for Kafka's failures, its work. */
+function workerService<Config extends BatchWorkerConfig | SingleWorkerConfig>(
+  name: string,
+  load: (env: NodeJS.ProcessEnv, name: string) => Readonly<Config>,
+  run: (context: ServiceContext<Config>) => Promise<void>,
+): ServiceDefinition<Config> {
+  return { name, loadConfig: (env) => load(env, name), failureHints: kafkaFailureHints, run };
+}
+
 function batchWorker<T>(spec: BatchWorkerSpec<T>): ServiceDefinition<BatchWorkerConfig> {
-  return {
-    name: spec.name,
-    loadConfig: (env) => loadBatchWorkerConfig(env, spec.name),
-    failureHints: kafkaFailureHints,
-    async run(context) {
-      const { config, logger, registry, health, signal } = context;
-      const metrics = { ...createConsumerMetrics(registry), ...createBatchMetrics(registry) };
-      // Exactly-once commits each batch in its own transaction before the next one starts.
-      const maxUncommitted = config.exactlyOnce ? 1 : config.maxUncommittedBatches;
-      const revocations = new RevocationRelay();
-      // The results of several batches under way share requests (SHARED_OUTPUT_LINGER_MS); exactly-once keeps
-      // librdkafka's linger: each transaction waits for its own results before the next batch starts.
-      const clients = await startKafkaClients(context, {
-        service: spec.name,
-        metrics,
-        autoCommitStoredOffsets: false,
-        transactional: config.exactlyOnce,
-        ...(config.exactlyOnce ? {} : { outputLingerMs: SHARED_OUTPUT_LINGER_MS }),
-        onRevoke: revocations.onRevoke,
-      });
-      logger.info({
-        event: "batch_consumer.running",
-        groupId: config.groupId,
-        guarantee: config.exactlyOnce ? "exactly_once" : "at_least_once",
-        ...config.batch,
-        maxUncommittedBatches: maxUncommitted,
-      });
-      const parts = {
-        rules: config.batch,
-        consumer: clients.consumer,
-        processor: processorOf(spec, context, clients),
-        signal,
-        logger,
-        metrics,
-        health,
-      };
-      const loop = config.exactlyOnce
-        ? new TransactionalBatchLoop({
-            ...parts,
-            transactions: kafkaTransactions(clients.output, clients.consumer),
-            deadLetters: clients.deadLetters,
-          })
-        : new BatchLoop({ ...parts, maxUncommitted });
-      revocations.bind(loop);
-      await loop.run();
-    },
-  };
+  return workerService(spec.name, loadBatchWorkerConfig, async (context) => {
+    const { config, logger, registry, health, signal } = context;
+    const metrics = { ...createConsumerMetrics(registry), ...createBatchMetrics(registry) };
+    // Exactly-once commits each batch in its own transaction before the next one starts.
+    const maxUncommitted = config.exactlyOnce ? 1 : config.maxUncommittedBatches;
+    const revocations = new RevocationRelay();
+    // The results of several batches under way share requests (SHARED_OUTPUT_LINGER_MS); exactly-once keeps
+    // librdkafka's linger: each transaction waits for its own results before the next batch starts.
+    const clients = await startKafkaClients(context, {
+      service: spec.name,
+      metrics,
+      autoCommitStoredOffsets: false,
+      transactional: config.exactlyOnce,
+      ...(config.exactlyOnce ? {} : { outputLingerMs: SHARED_OUTPUT_LINGER_MS }),
+      onRevoke: revocations.onRevoke,
+    });
+    logger.info({
+      event: "batch_consumer.running",
+      groupId: config.groupId,
+      guarantee: config.exactlyOnce ? "exactly_once" : "at_least_once",
+      ...config.batch,
+      maxUncommittedBatches: maxUncommitted,
+    });
+    const parts = {
+      rules: config.batch,
+      consumer: clients.consumer,
+      processor: processorOf(spec, context, clients),
+      signal,
+      logger,
+      metrics,
+      health,
+    };
+    const loop = config.exactlyOnce
+      ? new TransactionalBatchLoop({
+          ...parts,
+          transactions: kafkaTransactions(clients.output, clients.consumer),
+          deadLetters: clients.deadLetters,
+        })
+      : new BatchLoop({ ...parts, maxUncommitted });
+    revocations.bind(loop);
+    await loop.run();
+  });
 }
 
 function singleWorker<T>(spec: SingleWorkerSpec<T>): ServiceDefinition<SingleWorkerConfig> {
-  return {
-    name: spec.name,
-    loadConfig: (env) => loadSingleWorkerConfig(env, spec.name),
-    failureHints: kafkaFailureHints,
-    async run(context) {
-      const { config, logger, registry, health, signal } = context;
-      const metrics = createConsumerMetrics(registry);
-      // Registered before the consumer connects, so /metrics shows them from the start (0 until the loop runs).
-      const running: { loop?: SingleLoop } = {};
-      createOrderingMetrics(registry, () => running.loop?.held ?? { inFlight: 0, queued: 0 });
-      const revocations = new RevocationRelay();
-      const clients = await startKafkaClients(context, {
-        service: spec.name,
-        metrics,
-        autoCommitStoredOffsets: true,
-        outputLingerMs: config.ordering === "unordered" ? SHARED_OUTPUT_LINGER_MS : ORDERED_OUTPUT_LINGER_MS,
-        onRevoke: revocations.onRevoke,
-      });
-      logger.info({
-        event: "single_consumer.running",
-        groupId: config.groupId,
-        maxInFlight: config.maxInFlight,
-        ordering: config.ordering,
-        maxQueued: config.maxQueued,
-      });
-      const loop = new SingleLoop({
-        consumer: clients.consumer,
-        processor: processorOf(spec, context, clients),
-        signal,
-        maxInFlight: config.maxInFlight,
-        maxQueued: config.maxQueued,
-        ordering: config.ordering,
-        logger,
-        metrics,
-        health,
-      });
-      running.loop = loop;
-      revocations.bind(loop);
-      await loop.run();
-    },
-  };
+  return workerService(spec.name, loadSingleWorkerConfig, async (context) => {
+    const { config, logger, registry, health, signal } = context;
+    const metrics = createConsumerMetrics(registry);
+    // Registered before the consumer connects, so /metrics shows them from the start (0 until the loop runs).
+    const running: { loop?: SingleLoop } = {};
+    createOrderingMetrics(registry, () => running.loop?.held ?? { inFlight: 0, queued: 0 });
+    const revocations = new RevocationRelay();
+    const clients = await startKafkaClients(context, {
+      service: spec.name,
+      metrics,
+      autoCommitStoredOffsets: true,
+      outputLingerMs: config.ordering === "unordered" ? SHARED_OUTPUT_LINGER_MS : ORDERED_OUTPUT_LINGER_MS,
+      onRevoke: revocations.onRevoke,
+    });
+    logger.info({
+      event: "single_consumer.running",
+      groupId: config.groupId,
+      maxInFlight: config.maxInFlight,
+      ordering: config.ordering,
+      maxQueued: config.maxQueued,
+    });
+    const loop = new SingleLoop({
+      consumer: clients.consumer,
+      processor: processorOf(spec, context, clients),
+      signal,
+      maxInFlight: config.maxInFlight,
+      maxQueued: config.maxQueued,
+      ordering: config.ordering,
+      logger,
+      metrics,
+      health,
+    });
+    running.loop = loop;
+    revocations.bind(loop);
+    await loop.run();
+  });
 }
 
 function processorOf<T>(
