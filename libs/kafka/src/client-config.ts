@@ -73,7 +73,7 @@ export function reliableProducerConfig(
     "enable.idempotence": true,
     acks: "all",
     dr_cb: true,
-    // A report per acknowledged message (a JS object and an event each) cost two thirds of the main thread.
+    // A report per acknowledged message (a JS object and an event each) costs much of the main thread.
     "delivery.report.only.error": true,
     // Retried internally until this deadline; only then does a delivery report carry an error.
     "delivery.timeout.ms": 120_000,

@@ -80,7 +80,7 @@ interface Waiter {
 /**
  * An idempotent, acks=all producer where the cluster's acknowledgement, not produce(), decides that a message was
  * sent. librdkafka reports failures only (`delivery.report.only.error`): a JavaScript object and an event per
- * acknowledged message used to cost two thirds of the producer's main thread. A message counts as acknowledged
+ * acknowledged message used to cost much of the producer's main thread. A message counts as acknowledged
  * once librdkafka's queue has drained after it was queued and no failure was reported that could be its own
  * (`DeliveryLedger`). When the queue is full, senders wait for room (backpressure) instead of dropping or
  * crashing.

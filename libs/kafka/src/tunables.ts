@@ -4,35 +4,35 @@
 
 // ---- producers ------------------------------------------------------------------------------------------------
 
-/** librdkafka's own linger.ms: what a producer waits to fill a request unless told otherwise. */
+/** librdkafka's own linger.ms, kept for unpaced producers whose requests fill up anyway (not benchmarked here). */
 export const DEFAULT_LINGER_MS = 5;
 /** A paced producer (PRODUCE_RATE) gathers a request's worth instead of one per record (docs/benchmarks.md, End-to-end latency). */
 export const PACED_LINGER_MS = 20;
-/** Workers whose records do not wait for each other's results share requests (docs/benchmarks.md, Findings). */
+/** Workers whose records do not wait for each other's results share requests (docs/benchmarks.md, Findings: "Between the morning run and this one"). */
 export const SHARED_OUTPUT_LINGER_MS = 20;
-/** Ordered records wait for their predecessor's acknowledgement: lingering would delay each in turn. */
+/** Ordered records wait for their predecessor's acknowledgement: lingering would delay each in turn (not benchmarked). */
 export const ORDERED_OUTPUT_LINGER_MS = 0;
-/** A sender that found librdkafka's queue full waits this long inside its flush before trying again. */
+/** A sender that found librdkafka's queue full waits this long inside its flush before trying again (not benchmarked). */
 export const ROOM_WAIT_MS = 5;
-/** One drain flush, started again if it times out: longer wakes fewer broker threads (docs/benchmarks.md, Findings). */
+/** One drain flush, started again if it times out: longer wakes fewer broker threads (a one-off CPU measurement, not in the reports). */
 export const DRAIN_STEP_MS = 1000;
-/** Drains at once: each holds one of libuv's 4 worker threads, which consume() and commits need too. */
+/** Drains at once: each holds one of libuv's 4 worker threads, which consume() and commits need too (a bound, not a measurement). */
 export const MAX_DRAINS = 2;
 
 // ---- the batch worker -----------------------------------------------------------------------------------------
 
-/** BATCH_MAX_UNCOMMITTED's default: batches under way per worker (docs/benchmarks.md, Findings, the midday run). */
+/** BATCH_MAX_UNCOMMITTED's default: batches under way per worker (docs/benchmarks.md, Findings: "Between the morning run and this one"). */
 export const DEFAULT_MAX_UNCOMMITTED = 32;
-/** How long one poll may block while no batch is open: bounds how late a stop request is noticed. */
+/** How long one poll may block while no batch is open: bounds how late a stop request is noticed (a bound, not a measurement). */
 export const IDLE_POLL_MS = 200;
-/** Records per batch whose end-to-end latency is observed, evenly spaced: a histogram needs no more. */
+/** Records per batch whose end-to-end latency is observed, evenly spaced: a histogram needs no more (not benchmarked). */
 export const LATENCY_SAMPLES = 16;
-/** Pause before a refused commit is tried again when no newer batch carries it: spaces out quick refusals. */
+/** Pause before a refused commit is retried when no newer batch carries it: spaces out quick refusals (exercised by docs/reliability.md, not tuned). */
 export const COMMIT_RETRY_MS = 500;
 
 // ---- the single worker ----------------------------------------------------------------------------------------
 
-/** How long one poll may block: bounds how late a stop request is noticed. */
+/** How long one poll may block: bounds how late a stop request is noticed (a bound, not a measurement). */
 export const SINGLE_POLL_MS = 200;
 /** Records asked for per poll: small requests keep latency low (docs/benchmarks.md, End-to-end latency). */
 export const SINGLE_FETCH_MAX = 64;

@@ -39,11 +39,8 @@ export function producerService(): ServiceDefinition<ProducerConfig> {
         connectTimeoutMs: config.connectTimeoutMs,
         // Progress and messages_produced_total between drains come from librdkafka's statistics.
         statisticsIntervalMs: 1000,
-        // Unpaced, requests fill up anyway and librdkafka's 5 ms linger stays. Paced, fewer and fuller requests
-        // keep the brokers' answers prompt: at linger 0 each message was a request of its own, queued behind
-        // idempotence's 5 in flight per broker (1,000 msg/s: e2e p50 51 ms at 0, 7 ms at 5), and at 5 a request
-        // that came back late still held up the ones behind it often enough to set the tail (single consumer at
-        // 1,000 msg/s: e2e p99 170-490 ms at 5, 43-174 ms at 20, a few runs each). KAFKA_CLIENT_LINGER_MS wins.
+        // Unpaced, requests fill up anyway and librdkafka's linger stays. Paced, fewer and fuller requests keep
+        // the brokers' answers prompt (PACED_LINGER_MS, see its benchmark). KAFKA_CLIENT_LINGER_MS wins.
         ...(config.rate > 0 ? { lingerMs: PACED_LINGER_MS } : {}),
       });
       onStop("producer", () => producer.close(config.shutdownGraceMs / 4));
