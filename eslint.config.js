@@ -35,6 +35,16 @@ export default tseslint.config(
     },
   },
   {
+    // The product never imports the test harness (harness/): it is what test/, bench/ and labs/ share.
+    files: ["libs/*/src/**/*.ts", "services/*/src/**/*.ts", "examples/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "(^|/)harness/", message: "The product does not import the test harness." }] },
+      ],
+    },
+  },
+  {
     // libs/kafka stands on its own: it takes a logger and instruments as small interfaces (src/instruments.ts)
     // and leaves hints (variables, make targets) to the services. Of the project it may use libs/serde only.
     files: ["libs/kafka/src/**/*.ts"],

@@ -10,15 +10,15 @@ import { writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 
-import type { RunningChild } from "../test/helpers/child.ts";
+import type { RunningChild } from "../harness/child.ts";
 import {
   REPO_ROOT,
   createInputTopic,
   createTestTopic,
   deleteGroupAfter,
   uniqueName,
-} from "../test/helpers/kafka.ts";
-import { startService, stopGracefully, waitForAssignment, waitForRecords } from "../test/helpers/services.ts";
+} from "../harness/kafka.ts";
+import { startService, stopGracefully, waitForAssignment, waitForRecords } from "../harness/services.ts";
 
 const { values: args } = parseArgs({
   options: {

@@ -10,7 +10,7 @@ import {
   testProducer,
   uniqueName,
   type AfterHook,
-} from "../test/helpers/kafka.ts";
+} from "../harness/kafka.ts";
 import {
   metricValue,
   metricsOf,
@@ -18,7 +18,7 @@ import {
   stopGracefully,
   waitForAssignment,
   waitForRecords,
-} from "../test/helpers/services.ts";
+} from "../harness/services.ts";
 
 export interface BatchSizeRow {
   readonly batchSize: number;

@@ -1,9 +1,9 @@
 // The labs: each one says what is about to happen, does it on real processes against the local cluster, shows
 // it live, and ends with the audit's verdict and what it means. The faults come from the chaos suite
-// (test/chaos/scenarios.ts), which asserts kafka-fleet's promises; a lab adds the telling.
-import type { AfterHook } from "../test/helpers/kafka.ts";
-import { scenarios, type ScenarioResult, type Size } from "../test/chaos/scenarios.ts";
-import { byKey, byPartition, groupsOutOfOrder, runMode } from "../test/helpers/ordering.ts";
+// (harness/chaos/scenarios.ts), which asserts kafka-fleet's promises; a lab adds the telling.
+import type { AfterHook } from "../harness/kafka.ts";
+import { scenarioById, type Scenario, type ScenarioResult, type Size } from "../harness/chaos/scenarios.ts";
+import { byKey, byPartition, groupsOutOfOrder, runMode } from "../harness/ordering.ts";
 import { measureBatchSizes } from "./batch-size.ts";
 
 export interface LabOutcome {
@@ -20,24 +20,16 @@ export interface Lab {
   readonly title: string;
   /** What is about to happen and what to watch, 2-3 lines. */
   readonly intro: string[];
+  /** The chaos scenarios it runs: test/labs asserts them through the lab, so the chaos test skips them. */
+  readonly scenarios: readonly Scenario[];
   readonly run: (t: AfterHook, size: Size) => Promise<LabOutcome>;
 }
 
-/** The chaos scenarios the labs run: test/labs asserts them through the labs, so the chaos test skips them. */
-export const LAB_SCENARIOS = new Set<string>();
-
-function scenario(prefix: string) {
-  const found = scenarios.find((s) => s.name.startsWith(prefix));
-  if (found === undefined) throw new Error(`no chaos scenario ${prefix}`);
-  LAB_SCENARIOS.add(found.name);
-  return found;
-}
-
-const brokerKill = scenario("1.");
-const scaling = scenario("4.");
-const killsAtLeastOnce = scenario("3. SIGKILL a batch consumer mid-batch, repeatedly (at_least_once)");
-const killsExactlyOnce = scenario("3. SIGKILL a batch consumer mid-batch, repeatedly (exactly_once)");
-const poisonValues = scenario("5.");
+const brokerKill = scenarioById("broker-kill");
+const scaling = scenarioById("scaling");
+const killsAtLeastOnce = scenarioById("consumer-kills-at-least-once");
+const killsExactlyOnce = scenarioById("consumer-kills-exactly-once");
+const poisonValues = scenarioById("poison-values");
 
 /** The batch-size lab's slow stream: slower than any batch size can process, so latency is the batch's own wait. */
 const STREAM_RATE = 40;
@@ -53,6 +45,7 @@ export const labs: readonly Lab[] = [
       "A producer writes a range with acks=all while two batch consumers process it; one of the three brokers is",
       "SIGKILLed mid-stream and started again later. Watch the producer keep going (min.insync.replicas=2 of 3).",
     ],
+    scenarios: [brokerKill],
     async run(t, size) {
       const result = await brokerKill.run(t, size);
       return {
@@ -74,6 +67,7 @@ export const labs: readonly Lab[] = [
       "One batch consumer starts alone with all 6 partitions; two more join mid-stream, then leave with SIGTERM.",
       "Watch 'assigned' and 'revoked' lines: cooperative rebalancing moves only the partitions that change hands.",
     ],
+    scenarios: [scaling],
     async run(t, size) {
       const result = await scaling.run(t, size);
       return {
@@ -94,6 +88,7 @@ export const labs: readonly Lab[] = [
       "A batch consumer is SIGKILLed mid-batch, again and again, first in at_least_once mode, then in exactly_once.",
       "Watch the duplicates count: the crashed batches are redone in both modes, but only one mode shows them.",
     ],
+    scenarios: [killsAtLeastOnce, killsExactlyOnce],
     async run(t, size) {
       const atLeastOnce = await killsAtLeastOnce.run(t, size);
       const exactlyOnce = await killsExactlyOnce.run(t, size);
@@ -116,6 +111,7 @@ export const labs: readonly Lab[] = [
       "One batch consumer at BATCH_SIZE 1, 10 and 500: first it drains a backlog (throughput), then it follows a",
       "slow, steady stream of 40 msg/s (latency: record timestamp to processed). Watch the commits per batch.",
     ],
+    scenarios: [],
     async run(t, size) {
       const rows = await measureBatchSizes(
         t,
@@ -157,6 +153,7 @@ export const labs: readonly Lab[] = [
       "Values 0, 1, 2, ... are written with 60 keys over 6 partitions; a single consumer whose handler takes a random",
       "0-10 ms per record processes them twice: ORDERING=key, then ORDERING=unordered. Watch the order the results come out in.",
     ],
+    scenarios: [],
     async run(t, size) {
       const count = size === "full" ? 10_000 : 2_000;
       const keys = 60;
@@ -204,6 +201,7 @@ export const labs: readonly Lab[] = [
       "Values that are not 8-byte int64s (null, 0, 7, 9 bytes, 1 MiB) are mixed into a stream of good ones.",
       "Watch the 'dead letter' lines: each bad record is set aside with its origin, and the partition moves on.",
     ],
+    scenarios: [poisonValues],
     async run(t, size) {
       const result = await poisonValues.run(t, size);
       return {

@@ -3,7 +3,7 @@
 // A lab runs at the chaos suite's short sizes (a minute or two); --full runs the full-size fault.
 import { parseArgs } from "node:util";
 
-import { observeChildren } from "../test/helpers/child.ts";
+import { observeChildren } from "../harness/child.ts";
 import { labs } from "./labs.ts";
 import { heading, liveView, say } from "./lib/narrate.ts";
 

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 
-import { DEFAULT_MAX_UNCOMMITTED as DEFAULT_UNCOMMITTED } from "../../services/batch-consumer/src/config.ts";
+import { DEFAULT_MAX_UNCOMMITTED as DEFAULT_UNCOMMITTED } from "@kafka-fleet/worker";
 
 import { BOOTSTRAP } from "./kafka.ts";
 import { jsonLine, startMeasured, type Measured } from "./process.ts";

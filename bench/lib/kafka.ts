@@ -2,15 +2,15 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import {
-  FleetAdmin,
   KafkaConsumer,
-  defaultTopicSpec,
   toError,
   type ClientIdentity,
   type KafkaConsumerClient,
   type Message,
-  topicRecordCount,
 } from "@kafka-fleet/kafka";
+
+import { defaultTopicSpec, withAdmin } from "../../harness/admin.ts";
+import { topicRecordCount } from "../../harness/kafka.ts";
 
 export const BOOTSTRAP = ["127.0.0.1:9092", "127.0.0.1:9094", "127.0.0.1:9096"] as const;
 export const PARTITIONS = 6;
@@ -32,15 +32,12 @@ export function isClusterTopic(topic: string): boolean {
  * `remove`, those that a bench run made (`bench-…`) are deleted; the rest are only reported.
  */
 export async function strayTopics(remove: boolean): Promise<{ deleted: string[]; kept: string[] }> {
-  const admin = new FleetAdmin(identity);
-  try {
+  return withAdmin(identity, async (admin) => {
     const strays = (await admin.listTopics()).filter((topic) => !isClusterTopic(topic)).sort();
     const deleted = remove ? strays.filter((topic) => topic.startsWith("bench-")) : [];
     for (const topic of deleted) await admin.deleteTopic(topic);
     return { deleted, kept: strays.filter((topic) => !deleted.includes(topic)) };
-  } finally {
-    admin.close();
-  }
+  });
 }
 
 /**
@@ -62,13 +59,8 @@ export class Scratch {
 
   async named(topic: string): Promise<string> {
     this.#topics.add(topic);
-    const admin = new FleetAdmin(identity);
-    try {
-      // 6 partitions, RF 3, min.insync.replicas 2: the layout of topic_app.
-      await admin.ensureTopic(defaultTopicSpec(topic, PARTITIONS));
-    } finally {
-      admin.close();
-    }
+    // 6 partitions, RF 3, min.insync.replicas 2: the layout of topic_app.
+    await withAdmin(identity, (admin) => admin.ensureTopic(defaultTopicSpec(topic, PARTITIONS)));
     return topic;
   }
 
@@ -79,15 +71,12 @@ export class Scratch {
   }
 
   async cleanup(): Promise<void> {
-    const admin = new FleetAdmin(identity);
-    try {
+    await withAdmin(identity, async (admin) => {
       for (const group of this.#groups) await admin.deleteGroup(group).catch(() => undefined);
       for (const topic of this.#topics) await admin.deleteTopic(topic).catch(() => undefined);
       this.#groups.clear();
       this.#topics.clear();
-    } finally {
-      admin.close();
-    }
+    });
   }
 }
 

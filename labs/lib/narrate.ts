@@ -1,4 +1,4 @@
-import type { LogLine } from "../../test/helpers/child.ts";
+import type { LogLine } from "../../harness/child.ts";
 import { renderWatched } from "../watch/view.ts";
 import { Watcher } from "../watch/watcher.ts";
 

@@ -2,12 +2,14 @@
 // `make chaos` runs all of them at full size.
 import { describe, it } from "node:test";
 
-import { LAB_SCENARIOS } from "../../labs/labs.ts";
-import { scenarios } from "./scenarios.ts";
+import { scenarios } from "../../harness/chaos/scenarios.ts";
+import { labs } from "../../labs/labs.ts";
 
 // The scenarios a lab runs are asserted through the lab (test/labs), not twice.
+const ranByLabs = new Set(labs.flatMap((lab) => lab.scenarios));
+
 describe("fault injection (short form)", () => {
-  for (const scenario of scenarios.filter((s) => s.short && !LAB_SCENARIOS.has(s.name))) {
+  for (const scenario of scenarios.filter((s) => s.short && !ranByLabs.has(s))) {
     it(scenario.name, async (t) => {
       const result = await scenario.run(t, "short");
       t.diagnostic(

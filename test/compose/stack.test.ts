@@ -9,9 +9,10 @@ import { spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 
 import { auditValues, readTopicValues } from "@kafka-fleet/audit";
-import { ConsumerGroupStates, FleetAdmin } from "@kafka-fleet/kafka";
+import { ConsumerGroupStates } from "@kafka-fleet/kafka";
 
-import { eventually, run, type RunResult } from "../deploy/helpers.ts";
+import { ClusterAdmin } from "../../harness/admin.ts";
+import { eventually, run, type RunResult } from "../../harness/process.ts";
 
 const PROJECT = "kafka-fleet-compose-test";
 const PORTS = {
@@ -247,7 +248,7 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
   });
 
   it("the broker that coordinates the batch consumers' group, killed mid-stream, loses and repeats nothing", async (t) => {
-    const admin = new FleetAdmin({ bootstrapServers: BOOTSTRAP, service: "compose-test" });
+    const admin = new ClusterAdmin({ bootstrapServers: BOOTSTRAP, service: "compose-test" });
     t.after(() => admin.close());
     // A second range from a one-off producer container, with the group's coordinator killed once a third of it
     // is processed.
@@ -312,7 +313,7 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
   });
 
   it("stop batch-consumer: every replica finishes, exits 0 within its grace period and leaves the group", async (t) => {
-    const admin = new FleetAdmin({ bootstrapServers: BOOTSTRAP, service: "compose-test" });
+    const admin = new ClusterAdmin({ bootstrapServers: BOOTSTRAP, service: "compose-test" });
     t.after(() => admin.close());
     // The broker kill before this test moves the group's coordinator and back: until the group has settled, it
     // can still list members from before (6 were seen once) and a LeaveGroup can reach a broker that no longer

@@ -12,7 +12,7 @@ import {
   deleteTopicAfter,
   describeWithKafkaTools,
   uniqueName,
-} from "../helpers/kafka.ts";
+} from "../../harness/kafka.ts";
 
 import { REPO_ROOT, run, type RunResult } from "./helpers.ts";
 

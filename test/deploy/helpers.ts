@@ -1,14 +1,14 @@
 // Helpers of the deployment checks: run a tool, read the deployment files as the tools that use them see them.
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 
 import { parse as parseYaml } from "yaml";
 
-import { REPO_ROOT } from "../helpers/kafka.ts";
+import { REPO_ROOT, eventually, run, type RunResult } from "../../harness/process.ts";
 
-export { REPO_ROOT };
+// The deployment checks run tools and wait for things the way the rest of the harness does.
+export { REPO_ROOT, eventually, run, type RunResult };
 export const repoPath = (...parts: string[]) => join(REPO_ROOT, ...parts);
 
 /** The three app services: compose service name = Dockerfile target = folder under services/. */
@@ -32,36 +32,6 @@ export const CONTRACT_ENV = [
   "PROCESSING_GUARANTEE",
   "ORDERING",
 ] as const;
-
-export interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to completion; a non-zero exit is a result to assert on, not an exception. */
-export function run(
-  command: string,
-  args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      {
-        cwd: options.cwd ?? REPO_ROOT,
-        env: { ...process.env, ...options.env },
-        timeout: options.timeoutMs ?? 120_000,
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== "number") return reject(new Error(`${command}: ${error.message}`));
-        resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-      },
-    );
-  });
-}
 
 export function readYaml<T = unknown>(relativePath: string): T {
   return parseYaml(readFileSync(repoPath(relativePath), "utf8")) as T;
@@ -151,35 +121,6 @@ export function freePort(): Promise<number> {
       );
     });
   });
-}
-
-/**
- * Polls `probe` until it returns a value other than undefined; rejects with `what` when the deadline passes, or at
- * once when `failFast` throws (e.g. a process the probe depends on has exited).
- */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  options: { timeoutMs?: number; failFast?: () => void } = {},
-): Promise<T> {
-  const { timeoutMs = 90_000, failFast = () => undefined } = options;
-  const deadline = Date.now() + timeoutMs;
-  let lastError = "";
-  for (;;) {
-    failFast();
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error instanceof Error ? error.message : JSON.stringify(error);
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `${what}: not reached within ${timeoutMs} ms${lastError ? ` (last error: ${lastError})` : ""}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
 }
 
 export interface DashboardPanel {

@@ -11,14 +11,14 @@ import { describe, it } from "node:test";
 
 import { METRIC_PREFIX } from "@kafka-fleet/service";
 
-import { killIfRunning, startChild, type RunningChild } from "../helpers/child.ts";
+import { killIfRunning, startChild, type RunningChild } from "../../harness/child.ts";
 import {
   BOOTSTRAP,
   createInputTopic,
   deleteGroupAfter,
   uniqueName,
   type AfterHook,
-} from "../helpers/kafka.ts";
+} from "../../harness/kafka.ts";
 
 import {
   APP_SERVICES,

@@ -88,10 +88,10 @@ export function directEnvReads(paths: readonly string[]): Set<string> {
 const MAKE_BUILTINS = new Set(["MAKE", "MAKEFILE_LIST", "CURDIR", "PATH", "SHELL"]);
 
 /**
- * Variables the make targets, deploy scripts, Compose file and test helpers read from the environment: shell
+ * Variables the make targets, deploy scripts, Compose file and test harness read from the environment: shell
  * `${NAME:-default}` (and `-`, `:+`, `+`, `:=`) expansions, which `set -u` scripts need for anything optional;
  * Compose's `${NAME:-default}` interpolation; `$(NAME)` in the Makefile that the Makefile does not set itself;
- * `process.env.NAME` in test helpers. The Kafka image's own launch scripts (podman stand-ins) are not ours.
+ * `process.env.NAME` in the test harness (harness/, its worker fixtures left out). The Kafka image's own launch scripts (podman stand-ins) are not ours.
  */
 export function toolVariablesInCode(): Set<string> {
   const names = new Set<string>();
@@ -112,7 +112,8 @@ export function toolVariablesInCode(): Set<string> {
     const name = match[1] as string;
     if (!setByMakefile.has(name) && !MAKE_BUILTINS.has(name)) names.add(name);
   }
-  for (const name of directEnvReads(repoFiles("test/helpers/**/*.ts"))) names.add(name);
+  const harness = repoFiles("harness/**/*.ts").filter((path) => !path.startsWith("harness/fixtures/"));
+  for (const name of directEnvReads(harness)) names.add(name);
   return names;
 }
 

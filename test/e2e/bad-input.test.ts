@@ -19,7 +19,7 @@ import {
   testAdmin,
   testProducer,
   uniqueName,
-} from "../helpers/kafka.ts";
+} from "../../harness/kafka.ts";
 import {
   metricValue,
   metricsOf,
@@ -27,7 +27,7 @@ import {
   stopGracefully,
   waitForRecords,
   type Role,
-} from "../helpers/services.ts";
+} from "../../harness/services.ts";
 
 const roles: Role[] = ["producer", "single-consumer", "batch-consumer"];
 const rejectingConsumer = {

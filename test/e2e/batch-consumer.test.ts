@@ -15,7 +15,7 @@ import {
   testAdmin,
   testProducer,
   uniqueName,
-} from "../helpers/kafka.ts";
+} from "../../harness/kafka.ts";
 import {
   CRASH_TEST_SESSION,
   committedRecords,
@@ -23,7 +23,7 @@ import {
   stopGracefully,
   waitForAssignment,
   waitForRecords,
-} from "../helpers/services.ts";
+} from "../../harness/services.ts";
 
 const stallingConsumer = {
   path: fileURLToPath(new URL("./fixtures/stalling-batch-consumer.ts", import.meta.url)),

@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { createInputTopic, createTestTopic, deleteGroupAfter, uniqueName } from "../helpers/kafka.ts";
-import { startService, stopGracefully, waitForAssignment, type Role } from "../helpers/services.ts";
+import { createInputTopic, createTestTopic, deleteGroupAfter, uniqueName } from "../../harness/kafka.ts";
+import { startService, stopGracefully, waitForAssignment, type Role } from "../../harness/services.ts";
 
 /** pino's levels, as the services log them: error is 50, fatal 60. */
 const errorLines = (logs: ReadonlyArray<{ level?: unknown }>) =>

@@ -15,14 +15,14 @@ import {
   produceValues,
   testProducer,
   uniqueName,
-} from "../helpers/kafka.ts";
+} from "../../harness/kafka.ts";
 import {
   CRASH_TEST_SESSION,
   metricsOf,
   startService,
   stopGracefully,
   waitForRecords,
-} from "../helpers/services.ts";
+} from "../../harness/services.ts";
 
 const stallingConsumer = {
   path: fileURLToPath(new URL("./fixtures/stalling-batch-consumer.ts", import.meta.url)),

@@ -16,8 +16,8 @@ import {
   testAdmin,
   testProducer,
   uniqueName,
-} from "../helpers/kafka.ts";
-import { startService, stopGracefully, waitForRecords } from "../helpers/services.ts";
+} from "../../harness/kafka.ts";
+import { startService, stopGracefully, waitForRecords } from "../../harness/services.ts";
 
 const jsonWorker = { path: `${REPO_ROOT}examples/json-worker/main.ts` };
 const ORDERS = 30;

@@ -13,7 +13,7 @@ import {
   testAdmin,
   testProducer,
   uniqueName,
-} from "../helpers/kafka.ts";
+} from "../../harness/kafka.ts";
 import {
   byKey,
   byPartition,
@@ -26,8 +26,8 @@ import {
   runMode,
   stopGracefully,
   type Origin,
-} from "../helpers/ordering.ts";
-import { startService, waitForAssignment, waitForRecords } from "../helpers/services.ts";
+} from "../../harness/ordering.ts";
+import { startService, waitForAssignment, waitForRecords } from "../../harness/services.ts";
 
 describe("the single consumer's ordering", () => {
   const count = 3_000;

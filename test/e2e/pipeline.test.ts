@@ -12,7 +12,7 @@ import {
   createTestTopic,
   deleteGroupAfter,
   uniqueName,
-} from "../helpers/kafka.ts";
+} from "../../harness/kafka.ts";
 import {
   metricValue,
   metricsOf,
@@ -20,7 +20,7 @@ import {
   stopGracefully,
   waitForAssignment,
   waitForRecords,
-} from "../helpers/services.ts";
+} from "../../harness/services.ts";
 
 const VALUES = 100_000;
 

@@ -4,7 +4,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { auditValues, readTopicValues } from "@kafka-fleet/audit";
-import { TopicMismatchError, defaultTopicSpec } from "@kafka-fleet/kafka";
 import { serializeInt } from "@kafka-fleet/serde";
 
 import {
@@ -17,7 +16,8 @@ import {
   testAdmin,
   testProducer,
   uniqueName,
-} from "../helpers/kafka.ts";
+} from "../../harness/kafka.ts";
+import { TopicMismatchError, defaultTopicSpec } from "../../harness/admin.ts";
 
 /** Parses "PartitionCount: 6  ReplicationFactor: 3  Configs: min.insync.replicas=2,..." from TopicCommand. */
 function layoutOf(description: string) {
@@ -38,7 +38,7 @@ describe("the local cluster", () => {
   });
 });
 
-describe("FleetAdmin.ensureTopic", () => {
+describe("ClusterAdmin.ensureTopic", () => {
   it("creates a missing topic with RF 3 and minISR 2, then accepts it as it is", async (t) => {
     const admin = testAdmin(t);
     const topic = uniqueName("ensure");

@@ -6,8 +6,8 @@ import { serializeInt } from "@kafka-fleet/serde";
 
 import { DeliveryProducer } from "@kafka-fleet/kafka";
 
-import { BOOTSTRAP, createTestTopic, identity, quietLogger, testProducer } from "../helpers/kafka.ts";
-import { startService } from "../helpers/services.ts";
+import { BOOTSTRAP, createTestTopic, identity, quietLogger, testProducer } from "../../harness/kafka.ts";
+import { startService } from "../../harness/services.ts";
 
 /**
  * Delivery failures against the real cluster: a topic whose max.message.bytes no record fits in makes the

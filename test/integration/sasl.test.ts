@@ -15,14 +15,14 @@ import {
   createTestTopic,
   deleteGroupAfter,
   uniqueName,
-} from "../helpers/kafka.ts";
+} from "../../harness/kafka.ts";
 import {
   startService,
   stopGracefully,
   waitForAssignment,
   waitForRecords,
   type Role,
-} from "../helpers/services.ts";
+} from "../../harness/services.ts";
 
 const SASL_BOOTSTRAP = "127.0.0.1:9192,127.0.0.1:9194,127.0.0.1:9196";
 const PASSWORD = "fleet-secret";

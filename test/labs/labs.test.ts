@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { labs } from "../../labs/labs.ts";
-import { run } from "../deploy/helpers.ts";
+import { run } from "../../harness/process.ts";
 
 describe("the labs (short form)", () => {
   it("make lab lists every lab", async () => {

@@ -31,14 +31,3 @@ export async function topicEndOffsets(
   );
   return new Map(ends);
 }
-
-/** The records a topic holds from offset 0: the sum of its partitions' end offsets. */
-export async function topicRecordCount(
-  consumer: KafkaConsumerClient,
-  topic: string,
-  timeoutMs?: number,
-): Promise<number> {
-  let total = 0;
-  for (const end of (await topicEndOffsets(consumer, topic, timeoutMs)).values()) total += end;
-  return total;
-}

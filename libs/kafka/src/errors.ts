@@ -5,7 +5,6 @@ export const KafkaErrorCode = {
   authenticationFailed: "KAFKA_AUTHENTICATION_FAILED",
   clientFailed: "KAFKA_CLIENT_FAILED",
   topicMissing: "TOPIC_MISSING",
-  topicMismatch: "TOPIC_MISMATCH",
   deliveryFailed: "DELIVERY_FAILED",
   commitFailed: "COMMIT_FAILED",
 } as const;
@@ -112,16 +111,6 @@ export class TopicMissingError extends KafkaError {
     );
     this.topic = topic;
     this.label = label;
-  }
-}
-
-/** A topic exists with settings other than the ones asked for; using it silently would weaken guarantees. */
-export class TopicMismatchError extends KafkaError {
-  readonly topic: string;
-
-  constructor(topic: string, problems: readonly string[]) {
-    super(KafkaErrorCode.topicMismatch, `topic ${topic} exists with other settings: ${problems.join("; ")}`);
-    this.topic = topic;
   }
 }
 

@@ -1,6 +1,6 @@
 export { DeliveryLedger } from "./delivery-ledger.ts";
 export { kafkaFailureHints } from "./failure-hints.ts";
-export { FleetAdmin, defaultTopicSpec, type CommittedOffset, type TopicSpec } from "./admin.ts";
+export { FleetAdmin } from "./admin.ts";
 export {
   baseClientConfig,
   clientId,
@@ -9,7 +9,7 @@ export {
   type ClientIdentity,
 } from "./client-config.ts";
 export { connectClient } from "./connect.ts";
-export { topicEndOffsets, topicRecordCount } from "./end-offsets.ts";
+export { topicEndOffsets } from "./end-offsets.ts";
 export { requireTopic } from "./require-topic.ts";
 export { FleetConsumer, type FleetConsumerOptions } from "./consumer.ts";
 export {
@@ -18,7 +18,6 @@ export {
   KafkaError,
   KafkaErrorCode,
   KafkaUnreachableError,
-  TopicMismatchError,
   TopicMissingError,
 } from "./errors.ts";
 export type {

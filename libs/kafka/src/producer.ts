@@ -196,11 +196,6 @@ export class DeliveryProducer {
     return Math.max(this.#ledger.acknowledged, Math.min(this.#reportedAcknowledged, queued - failed));
   }
 
-  /** Messages queued and not yet known to be acknowledged or failed. */
-  get undecided(): number {
-    return this.#ledger.queued - this.#ledger.decided;
-  }
-
   /**
    * Queues one message. Returns false, and queues nothing, when librdkafka's queue is full: wait with
    * `waitForRoom()` and try again. The message's bytes are copied before it returns: its buffers may be reused.

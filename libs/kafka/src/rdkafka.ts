@@ -4,7 +4,6 @@ import type {
   KafkaConsumer as KafkaConsumerType,
   LibrdKafkaError,
   TopicPartition,
-  TopicPartitionOffset,
 } from "@confluentinc/kafka-javascript";
 
 export const { AdminClient, KafkaConsumer, Producer, CODES, ConsumerGroupStates, librdkafkaVersion } =
@@ -36,8 +35,6 @@ export interface CooperativeConsumer extends KafkaConsumerType {
   incrementalAssign(assignments: TopicPartition[]): void;
   incrementalUnassign(assignments: TopicPartition[]): void;
   assignmentLost(): boolean;
-  rebalanceProtocol(): "NONE" | "EAGER" | "COOPERATIVE";
-  commitCb(offsets: TopicPartitionOffset[] | null, callback: (error: LibrdKafkaError | null) => void): this;
   setDefaultIsTimeoutOnlyForFirstMessage(onlyFirst: boolean): void;
 }
 

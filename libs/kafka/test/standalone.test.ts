@@ -12,7 +12,6 @@ import {
   DeliveryError,
   KafkaAuthenticationError,
   KafkaUnreachableError,
-  TopicMismatchError,
   TopicMissingError,
   type KafkaError,
 } from "@kafka-fleet/kafka";
@@ -92,7 +91,6 @@ describe("libs/kafka's errors", () => {
     ["KAFKA_UNREACHABLE", new KafkaUnreachableError(["127.0.0.1:1"], 2000, new Error("Local: Timed out"))],
     ["KAFKA_AUTHENTICATION_FAILED", new KafkaAuthenticationError(["127.0.0.1:9192"], new Error("SASL"))],
     ["TOPIC_MISSING", new TopicMissingError("orders", "KAFKA_TOPIC")],
-    ["TOPIC_MISMATCH", new TopicMismatchError("orders", ["2 partitions, expected 6"])],
     ["DELIVERY_FAILED", new DeliveryError("orders", { code: -192, message: "Local: Message timed out" })],
   ];
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 
-import { killIfRunning, startChild, type RunningChild } from "../../../test/helpers/child.ts";
+import { killIfRunning, startChild, type RunningChild } from "../../../harness/child.ts";
 
 const demo = fileURLToPath(new URL("./fixtures/demo-service.ts", import.meta.url));
 

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { KafkaConsumer, toError, topicRecordCount } from "@kafka-fleet/kafka";
+import { KafkaConsumer, toError } from "@kafka-fleet/kafka";
 
 import { killIfRunning, startChild, type RunningChild } from "./child.ts";
-import { BOOTSTRAP, REPO_ROOT } from "./kafka.ts";
+import { BOOTSTRAP, REPO_ROOT, topicRecordCount } from "./kafka.ts";
 
 export type Role = "producer" | "single-consumer" | "batch-consumer";
 
@@ -11,7 +11,6 @@ interface AfterHook {
   after(fn: () => Promise<void> | void): void;
 }
 
-/** The entry point of a service, as its `start` script runs it. */
 /**
  * For tests that crash or freeze a consumer: the session after which the group moves its partitions, shorter than
  * the services' default (45 s, sized to outlive a coordinator's move) so that the group notices within the test's
@@ -19,6 +18,7 @@ interface AfterHook {
  */
 export const CRASH_TEST_SESSION = { KAFKA_CLIENT_SESSION_TIMEOUT_MS: "10000" } as const;
 
+/** The entry point of a service, as its `start` script runs it. */
 export const entryOf = (role: Role) => `${REPO_ROOT}services/${role}/src/main.ts`;
 
 /**

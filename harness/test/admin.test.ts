@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 
 import { ErrorCodes } from "@kafka-fleet/kafka";
 
-import { isCoordinatorBusy, whileCoordinatorBusy } from "../src/coordinator-retry.ts";
+import { TopicMismatchError, isCoordinatorBusy, whileCoordinatorBusy } from "../admin.ts";
 
 const failure = (code: number) => Object.assign(new Error(`code ${code}`), { code });
 
@@ -39,5 +39,18 @@ describe("whileCoordinatorBusy", () => {
     const request = flaky(...Array<number>(1000).fill(ErrorCodes.ERR_COORDINATOR_LOAD_IN_PROGRESS));
     await assert.rejects(whileCoordinatorBusy(request, 30, 10), (error: unknown) => isCoordinatorBusy(error));
     assert.ok(request.calls >= 2 && request.calls <= 4, `${request.calls} calls`);
+  });
+});
+
+// As libs/kafka's errors (libs/kafka/test/standalone.test.ts): a stable code and the facts, no hint.
+describe("the harness's TopicMismatchError", () => {
+  const error = new TopicMismatchError("orders", ["2 partitions, expected 6"]);
+
+  it("TOPIC_MISMATCH: a stable code and the facts, no hint naming a variable or a command", () => {
+    assert.equal(error.code, "TOPIC_MISMATCH");
+    assert.equal(typeof error.canRetry, "boolean");
+    assert.ok(error instanceof Error);
+    const own = error.message.replace("(KAFKA_TOPIC)", "");
+    assert.doesNotMatch(own, /\bmake\b|cluster\.sh|\bcheck\b|KAFKA_[A-Z_]+|deploy\//, error.message);
   });
 });

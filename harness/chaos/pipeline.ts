@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { auditValues, readTopicValues, type AuditReport } from "@kafka-fleet/audit";
 
-import type { RunningChild } from "../helpers/child.ts";
+import type { RunningChild } from "../child.ts";
 import {
   BOOTSTRAP,
   createInputTopic,
@@ -13,8 +13,8 @@ import {
   deleteGroupAfter,
   uniqueName,
   type AfterHook,
-} from "../helpers/kafka.ts";
-import { startService, stopGracefully, waitForAssignment } from "../helpers/services.ts";
+} from "../kafka.ts";
+import { startService, stopGracefully, waitForAssignment } from "../services.ts";
 
 export type Size = "short" | "full";
 

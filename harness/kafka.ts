@@ -1,15 +1,23 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
-import { DeliveryProducer, FleetAdmin, defaultTopicSpec, type ClientIdentity } from "@kafka-fleet/kafka";
+import {
+  DeliveryProducer,
+  topicEndOffsets,
+  type ClientIdentity,
+  type KafkaConsumerClient,
+} from "@kafka-fleet/kafka";
 import { serializeInt } from "@kafka-fleet/serde";
 import { createLogger } from "@kafka-fleet/service";
 
+import { ClusterAdmin, defaultTopicSpec, withAdmin } from "./admin.ts";
+import { REPO_ROOT } from "./process.ts";
+
+export { REPO_ROOT };
+
 const run = promisify(execFile);
 
-export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const BOOTSTRAP = ["127.0.0.1:9092", "127.0.0.1:9094", "127.0.0.1:9096"] as const;
 export const identity: ClientIdentity = { bootstrapServers: BOOTSTRAP, service: "test" };
 export const quietLogger = createLogger({ service: "test", level: "warn", pretty: false });
@@ -24,22 +32,15 @@ export function uniqueName(prefix: string): string {
 }
 
 /** An admin client closed when the test ends. */
-export function testAdmin(t: AfterHook): FleetAdmin {
-  const admin = new FleetAdmin(identity);
+export function testAdmin(t: AfterHook): ClusterAdmin {
+  const admin = new ClusterAdmin(identity);
   t.after(() => admin.close());
   return admin;
 }
 
 /** Deletes a topic when the test ends, with an admin client of its own (after-hooks run in any order). */
 export function deleteTopicAfter(t: AfterHook, topic: string): void {
-  t.after(async () => {
-    const admin = new FleetAdmin(identity);
-    try {
-      await admin.deleteTopic(topic);
-    } finally {
-      admin.close();
-    }
-  });
+  t.after(() => withAdmin(identity, (admin) => admin.deleteTopic(topic)));
 }
 
 /** Creates a topic (RF 3, minISR 2) that is deleted when the test ends. */
@@ -51,12 +52,7 @@ export async function createTestTopic(
 ): Promise<string> {
   const topic = uniqueName(prefix);
   deleteTopicAfter(t, topic);
-  const admin = new FleetAdmin(identity);
-  try {
-    await admin.ensureTopic({ ...defaultTopicSpec(topic, partitions), config });
-  } finally {
-    admin.close();
-  }
+  await withAdmin(identity, (admin) => admin.ensureTopic({ ...defaultTopicSpec(topic, partitions), config }));
   return topic;
 }
 
@@ -73,27 +69,18 @@ export async function createInputTopic(
   const topic = await createTestTopic(t, prefix, partitions, config);
   const dlq = `${topic}.dlq`;
   deleteTopicAfter(t, dlq);
-  const admin = new FleetAdmin(identity);
-  try {
-    await admin.ensureTopic({ ...defaultTopicSpec(dlq, partitions), config });
-  } finally {
-    admin.close();
-  }
+  await withAdmin(identity, (admin) => admin.ensureTopic({ ...defaultTopicSpec(dlq, partitions), config }));
   return topic;
 }
 
 /** Deletes the consumer group when the test ends (it must be empty by then). */
 export function deleteGroupAfter(t: AfterHook, groupId: string): void {
-  t.after(async () => {
-    const admin = new FleetAdmin(identity);
-    try {
-      await admin.deleteGroup(groupId);
-    } catch {
+  t.after(() =>
+    withAdmin(identity, (admin) =>
       // A group that never formed, or still has members after a failed test, is not this hook's problem.
-    } finally {
-      admin.close();
-    }
-  });
+      admin.deleteGroup(groupId).catch(() => undefined),
+    ),
+  );
 }
 
 /** A reliable producer that is closed when the test ends. */
@@ -159,4 +146,15 @@ export async function describeWithKafkaTools(topic: string): Promise<string> {
     { timeout: 60_000 },
   );
   return stdout;
+}
+
+/** The records a topic holds from offset 0: the sum of its partitions' end offsets. */
+export async function topicRecordCount(
+  consumer: KafkaConsumerClient,
+  topic: string,
+  timeoutMs?: number,
+): Promise<number> {
+  let total = 0;
+  for (const end of (await topicEndOffsets(consumer, topic, timeoutMs)).values()) total += end;
+  return total;
 }

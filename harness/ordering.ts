@@ -39,7 +39,7 @@ export async function stopGracefully(running: RunningChild, timeoutMs = 60_000):
 }
 
 const fixture = (name: string) => ({
-  path: fileURLToPath(new URL(`../e2e/fixtures/${name}`, import.meta.url)),
+  path: fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)),
 });
 export const delayingConsumer = fixture("delaying-single-consumer.ts");
 export const recordingBatchConsumer = fixture("recording-batch-consumer.ts");

@@ -19,7 +19,7 @@ import {
   testAdmin,
   testProducer,
   uniqueName,
-} from "../helpers/kafka.ts";
+} from "../kafka.ts";
 import {
   CRASH_TEST_SESSION,
   committedRecords,
@@ -27,8 +27,8 @@ import {
   startService,
   stopGracefully,
   waitForAssignment,
-} from "../helpers/services.ts";
-import { eventually } from "../deploy/helpers.ts";
+} from "../services.ts";
+import { eventually } from "../process.ts";
 import { operationsScenarios } from "./operations.ts";
 import {
   CHAOS_MAX_UNCOMMITTED,
@@ -356,14 +356,24 @@ const busyShutdown: Scenario = {
   },
 };
 
-export const scenarios: readonly Scenario[] = [
-  brokerKill,
-  rollingRestart,
-  consumerKills("at_least_once"),
-  consumerKills("exactly_once"),
+/** Every scenario by id, in the order `make chaos` runs them; the labs name theirs by id. */
+const byId = {
+  "broker-kill": brokerKill,
+  "rolling-restart": rollingRestart,
+  "consumer-kills-at-least-once": consumerKills("at_least_once"),
+  "consumer-kills-exactly-once": consumerKills("exactly_once"),
   scaling,
-  poisonValues,
-  badConfiguration,
-  busyShutdown,
+  "poison-values": poisonValues,
+  "bad-configuration": badConfiguration,
+  "busy-shutdown": busyShutdown,
   ...operationsScenarios,
-];
+} as const satisfies Record<string, Scenario>;
+
+export type ScenarioId = keyof typeof byId;
+
+export const scenarios: readonly Scenario[] = Object.values(byId);
+
+/** The scenario with this id: how the labs name the faults they tell. */
+export function scenarioById(id: ScenarioId): Scenario {
+  return byId[id];
+}

@@ -7,9 +7,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { forEachRecord } from "@kafka-fleet/audit";
 import { deserializeInt } from "@kafka-fleet/serde";
 
-import type { LogLine, RunningChild } from "../helpers/child.ts";
-import { BOOTSTRAP, cluster, type AfterHook } from "../helpers/kafka.ts";
-import { CRASH_TEST_SESSION, commitsLogged } from "../helpers/services.ts";
+import type { LogLine, RunningChild } from "../child.ts";
+import { BOOTSTRAP, cluster, type AfterHook } from "../kafka.ts";
+import { CRASH_TEST_SESSION, commitsLogged } from "../services.ts";
 import { CHAOS_MAX_UNCOMMITTED, isAlive, ownsPartitions, runPipeline, type Scenario } from "./pipeline.ts";
 
 /** The session the frozen consumer is given (CRASH_TEST_SESSION): a silent member is gone after it. */
@@ -240,9 +240,9 @@ const belowMinIsr: Scenario = {
   },
 };
 
-export const operationsScenarios: readonly Scenario[] = [
-  zombieConsumer("at_least_once"),
-  zombieConsumer("exactly_once"),
-  frozenBroker,
-  belowMinIsr,
-];
+export const operationsScenarios = {
+  "frozen-consumer-at-least-once": zombieConsumer("at_least_once"),
+  "frozen-consumer-exactly-once": zombieConsumer("exactly_once"),
+  "frozen-broker": frozenBroker,
+  "below-min-isr": belowMinIsr,
+} as const satisfies Record<string, Scenario>;
