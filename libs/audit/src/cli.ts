@@ -7,8 +7,8 @@
 // way; a secret's value is never printed.
 import { parseArgs } from "node:util";
 
-import { clientPropertyProblems } from "@kafka-fleet/kafka";
-import { ConfigError, describeFailure, loadClientProperties } from "@kafka-fleet/service";
+import { clientPropertyProblems, kafkaFailureHints } from "@kafka-fleet/kafka";
+import { ConfigError, describeFailure, loadClientProperties, messageOf } from "@kafka-fleet/service";
 
 import { auditValues } from "./audit.ts";
 import { readTopicValues } from "./read-topic.ts";
@@ -54,7 +54,7 @@ try {
     },
   }).values;
 } catch (error) {
-  fail(error instanceof Error ? error.message : String(error));
+  fail(messageOf(error));
 }
 const { topic, bootstrap, isolation } = parsed;
 if (topic === undefined) fail("--topic is required");
@@ -80,6 +80,8 @@ try {
   process.exitCode = ok ? 0 : 1;
 } catch (error) {
   // The library's facts, and what to check (KAFKA_CLIENT_* for refused credentials) as the services say it.
-  process.stderr.write(`audit: could not read ${topic}: ${describeFailure(error).message}\n`);
+  process.stderr.write(
+    `audit: could not read ${topic}: ${describeFailure(error, kafkaFailureHints).message}\n`,
+  );
   process.exitCode = 1;
 }

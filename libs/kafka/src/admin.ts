@@ -1,6 +1,11 @@
 import type { ClientIdentity } from "./client-config.ts";
 import { baseClientConfig } from "./client-config.ts";
-import { KafkaAuthenticationError, KafkaUnreachableError, authenticationWatch } from "./errors.ts";
+import {
+  KafkaAuthenticationError,
+  KafkaUnreachableError,
+  authenticationWatch,
+  isUnreachableCode,
+} from "./errors.ts";
 import {
   AdminClient,
   toError,
@@ -56,15 +61,10 @@ export class FleetAdmin {
     return new Promise<T>((resolve, reject) => {
       operation((error, result) => {
         if (!error) return resolve(result);
-        const unreachable: number[] = [
-          ErrorCodes.ERR__TIMED_OUT,
-          ErrorCodes.ERR__TRANSPORT,
-          ErrorCodes.ERR__ALL_BROKERS_DOWN,
-        ];
         reject(
           this.#authentication.failed()
             ? new KafkaAuthenticationError(this.#identity.bootstrapServers, error)
-            : unreachable.includes(error.code)
+            : isUnreachableCode(error.code)
               ? new KafkaUnreachableError(this.#identity.bootstrapServers, this.timeoutMs, error)
               : toError(error),
         );

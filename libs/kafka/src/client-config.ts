@@ -1,6 +1,8 @@
 import { hostname } from "node:os";
 
+import { messageOf } from "./errors.ts";
 import { Producer } from "./rdkafka.ts";
+import { DEFAULT_LINGER_MS } from "./tunables.ts";
 
 /** What every client of a service shares. */
 export interface ClientIdentity {
@@ -46,7 +48,7 @@ export function clientPropertyProblems(
     try {
       new Producer({ [property]: value });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       problems.push({
         property,
         message: isSecret(property) ? message.replaceAll(value, "<redacted>") : message,
@@ -61,13 +63,17 @@ export function clientPropertyProblems(
  * on retry), acks from all in-sync replicas (with min.insync.replicas=2, a write survives one broker's loss),
  * and delivery reports for failures only: success is inferred from a drained queue (see DeliveryLedger).
  */
-export function reliableProducerConfig(identity: ClientIdentity, purpose?: string, lingerMs = 5) {
+export function reliableProducerConfig(
+  identity: ClientIdentity,
+  purpose?: string,
+  lingerMs = DEFAULT_LINGER_MS,
+) {
   return {
     ...baseClientConfig(identity, purpose),
     "enable.idempotence": true,
     acks: "all",
     dr_cb: true,
-    // A report per acknowledged message (a JS object and an event each) cost two thirds of the main thread.
+    // A report per acknowledged message (a JS object and an event each) costs much of the main thread.
     "delivery.report.only.error": true,
     // Retried internally until this deadline; only then does a delivery report carry an error.
     "delivery.timeout.ms": 120_000,

@@ -4,18 +4,10 @@ import {
   KafkaErrorCode,
   KafkaUnreachableError,
   authenticationWatch,
+  isUnreachableCode,
   messageOf,
 } from "./errors.ts";
 import type { KafkaLogger } from "./instruments.ts";
-import { ErrorCodes } from "./rdkafka.ts";
-
-/** librdkafka's ways of saying "no broker answered". */
-const UNREACHABLE_CODES = new Set<number>([
-  ErrorCodes.ERR__TRANSPORT,
-  ErrorCodes.ERR__TIMED_OUT,
-  ErrorCodes.ERR__ALL_BROKERS_DOWN,
-  ErrorCodes.ERR__RESOLVE,
-]);
 
 interface Connectable {
   connect(options: { timeout?: number }, callback: (error: unknown) => void): unknown;
@@ -38,11 +30,10 @@ export function connectClient(
     client.connect({ timeout: timeoutMs }, (error) => {
       client.off("event.error", authentication.onError);
       if (!error) return resolve();
-      const code = (error as { code?: unknown }).code;
       reject(
         authentication.failed()
           ? new KafkaAuthenticationError(bootstrapServers, error)
-          : typeof code === "number" && UNREACHABLE_CODES.has(code)
+          : isUnreachableCode((error as { code?: unknown }).code)
             ? new KafkaUnreachableError(bootstrapServers, timeoutMs, error)
             : new KafkaError(
                 KafkaErrorCode.clientFailed,

@@ -1,7 +1,7 @@
 import type { ClientIdentity } from "./client-config.ts";
 import { baseClientConfig } from "./client-config.ts";
 import { connectClient, throttledClientErrorLog } from "./connect.ts";
-import { KafkaError, KafkaErrorCode } from "./errors.ts";
+import { KafkaError, KafkaErrorCode, messageOf } from "./errors.ts";
 import type { ConsumerHealth, ConsumerInstruments, KafkaLogger } from "./instruments.ts";
 import { joining, membershipAfter, type Membership, type RebalanceOutcome } from "./membership.ts";
 import {
@@ -211,7 +211,7 @@ export class FleetConsumer {
         ),
       );
     } catch (error) {
-      throw this.#commitFailure(error instanceof Error ? error.message : String(error), error);
+      throw this.#commitFailure(messageOf(error), error);
     }
     const behind = plain.filter((wanted) => {
       const found = held.find((one) => one.topic === wanted.topic && one.partition === wanted.partition);
@@ -284,7 +284,7 @@ export class FleetConsumer {
           owned: this.ownedPartitions,
         });
       } else {
-        logger.error({ event: "rebalance.error", code: error.code }, error.message);
+        logger.error({ event: "rebalance.error", err: error, code: error.code }, error.message);
       }
     } catch (failure) {
       logger.error({ event: "rebalance.failed", err: failure }, "handling a rebalance failed");

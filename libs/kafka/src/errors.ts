@@ -1,3 +1,5 @@
+import { ErrorCodes } from "./rdkafka.ts";
+
 export const KafkaErrorCode = {
   unreachable: "KAFKA_UNREACHABLE",
   authenticationFailed: "KAFKA_AUTHENTICATION_FAILED",
@@ -27,6 +29,19 @@ export class KafkaError extends Error {
     this.code = code;
     this.canRetry = options.canRetry ?? false;
   }
+}
+
+/** librdkafka's ways of saying "no broker answered", for a connect or an admin request alike. */
+const UNREACHABLE_CODES: ReadonlySet<number> = new Set([
+  ErrorCodes.ERR__TRANSPORT,
+  ErrorCodes.ERR__TIMED_OUT,
+  ErrorCodes.ERR__ALL_BROKERS_DOWN,
+  ErrorCodes.ERR__RESOLVE,
+]);
+
+/** Whether a librdkafka error code says that no broker answered. */
+export function isUnreachableCode(code: unknown): boolean {
+  return typeof code === "number" && UNREACHABLE_CODES.has(code);
 }
 
 /** The message of any thrown value. */

@@ -1,4 +1,5 @@
 export { DeliveryLedger } from "./delivery-ledger.ts";
+export { kafkaFailureHints } from "./failure-hints.ts";
 export { FleetAdmin } from "./admin.ts";
 export {
   baseClientConfig,

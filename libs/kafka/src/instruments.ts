@@ -1,7 +1,7 @@
 // What this library asks of its caller to report what it sees: a logger, a few metric instruments and a place to
 // say "ready" and "expect beats". Small structural interfaces, so the library depends on no logging or metrics
-// package and on nothing else of the project: libs/service's pino Logger, its prom-client metrics
-// (createConsumerMetrics) and its Health satisfy them as they are.
+// package and on nothing else of the project: libs/service's pino Logger and Health, and libs/worker's prom-client
+// metrics (createConsumerMetrics), satisfy them as they are.
 
 /** Structured fields of one log line; `event` names it (e.g. "consumer.subscribed"). */
 export type LogFields = Record<string, unknown>;

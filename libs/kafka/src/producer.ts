@@ -16,22 +16,13 @@ import {
   type ProducerClient,
   type TopicPartitionOffset,
 } from "./rdkafka.ts";
+import { DRAIN_STEP_MS, MAX_DRAINS, ROOM_WAIT_MS } from "./tunables.ts";
 
-/**
- * How long a sender that found librdkafka's queue full waits inside librdkafka's flush (a condition wait on a
- * worker thread, not on the event loop) before it tries again. The flush returns at once if the queue drains;
- * with reports for failures only there is no per-message event that could say "room again" any sooner.
- */
-const ROOM_WAIT_MS = 5;
-/**
- * A drain is one long flush, started again if it times out (so a deadline or a stop is noticed). With reports
- * served by callback, librdkafka's flush looks at its message count between waits of up to 10 ms for a report,
- * so a drain ends at most ~10 ms after the queue emptied. Shorter flushes, called again and again, would notice
- * sooner but cost far more: each one wakes every broker thread (measured: 3× the consumer's CPU).
- */
-const DRAIN_STEP_MS = 1000;
-/** Drains at once; each holds one of libuv's 4 worker threads, which consume() and commits need too. */
-const MAX_DRAINS = 2;
+// ROOM_WAIT_MS: a sender that found librdkafka's queue full waits inside librdkafka's flush (a condition wait on
+// a worker thread, not on the event loop); with reports for failures only no per-message event could say "room
+// again" sooner. DRAIN_STEP_MS: a drain is one long flush, started again if it times out (so a deadline or a stop
+// is noticed); librdkafka's flush looks at its message count between waits of up to 10 ms, so a drain ends soon
+// after the queue emptied, and shorter flushes would wake every broker thread again and again.
 
 /** Called once for every message the cluster did not acknowledge. */
 export type FailureCallback = (error: DeliveryError) => void;
@@ -89,7 +80,7 @@ interface Waiter {
 /**
  * An idempotent, acks=all producer where the cluster's acknowledgement, not produce(), decides that a message was
  * sent. librdkafka reports failures only (`delivery.report.only.error`): a JavaScript object and an event per
- * acknowledged message used to cost two thirds of the producer's main thread. A message counts as acknowledged
+ * acknowledged message used to cost much of the producer's main thread. A message counts as acknowledged
  * once librdkafka's queue has drained after it was queued and no failure was reported that could be its own
  * (`DeliveryLedger`). When the queue is full, senders wait for room (backpressure) instead of dropping or
  * crashing.

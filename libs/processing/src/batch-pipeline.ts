@@ -1,4 +1,4 @@
-import type { RecordPosition } from "./batch.ts";
+import { partitionKey, type RecordPosition } from "./positions.ts";
 
 interface Stage<T> {
   readonly offsets: readonly RecordPosition[];
@@ -55,7 +55,7 @@ export class BatchPipeline<T> {
     const latest = new Map<string, RecordPosition>();
     const batches: T[] = [];
     for (let stage = oldest; stage?.state === "processed"; stage = this.#stages.get(this.#oldest)) {
-      for (const offset of stage.offsets) latest.set(`${offset.topic}\u0000${offset.partition}`, offset);
+      for (const offset of stage.offsets) latest.set(partitionKey(offset), offset);
       batches.push(stage.info);
       this.#stages.delete(this.#oldest);
       this.#oldest += 1;

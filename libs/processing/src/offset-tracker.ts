@@ -1,4 +1,4 @@
-import { partitionKey as keyOf, type RecordPosition } from "./batch.ts";
+import { partitionKey as keyOf, type RecordPosition } from "./positions.ts";
 
 interface PartitionState {
   /** Offsets started and not yet completed; a Set iterates in insertion order, so the first is the oldest. */

@@ -1,4 +1,4 @@
-import { partitionKey, type RecordPosition } from "./batch.ts";
+import { partitionKey, type RecordPosition } from "./positions.ts";
 import { OffsetTracker } from "./offset-tracker.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { partitionKey as keyOf, type RecordPosition } from "./batch.ts";
+import { partitionKey as keyOf, type RecordPosition } from "./positions.ts";
 
 /**
  * Offsets of processed records that are not committed yet, per partition (the next offset to read).

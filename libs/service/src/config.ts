@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-import { ConfigError } from "./errors.ts";
+import { ConfigError, messageOf } from "./errors.ts";
 
 /**
  * Environment variables arrive as strings (or not at all). These builders turn one variable into a typed value
@@ -200,7 +200,7 @@ export function loadConfig<Schema extends z.ZodType, Config>(
     config = toConfig(result.data);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError([error instanceof Error ? error.message : String(error)]);
+    throw new ConfigError([messageOf(error)]);
   }
   return deepFreeze(config);
 }

@@ -6,16 +6,27 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** An Error with a stable `code` and whether trying again could help: FleetError and libs/kafka's KafkaError. */
+export interface CodedFailure extends Error {
+  readonly code: string;
+  readonly canRetry: boolean;
+}
+
 /**
- * Base of kafka-fleet's own errors: a stable `code`, and whether trying again could help.
- *
- * `error instanceof FleetError` holds for any Error of that shape (a string `code`, a boolean `canRetry`), not
- * only for instances of this class: libs/kafka's errors (KafkaError) have the shape without importing this
- * package, which that library must stay free of. Recognising the shape here, rather than exporting a second
- * check, keeps every `instanceof FleetError` (describeError, the workers' retry decisions) true for them as
- * before. Subclasses (ConfigError) keep the ordinary class check.
+ * Whether `value` is a CodedFailure. libs/kafka's errors have that shape without importing this package (that
+ * library stays free of the service shell), so the retry decisions and the exit hints check the shape, not the
+ * class; `instanceof FleetError` is the ordinary class check.
  */
-export class FleetError extends Error {
+export function isCodedFailure(value: unknown): value is CodedFailure {
+  return (
+    value instanceof Error &&
+    typeof (value as { code?: unknown }).code === "string" &&
+    typeof (value as { canRetry?: unknown }).canRetry === "boolean"
+  );
+}
+
+/** Base of kafka-fleet's own errors: a stable `code`, and whether trying again could help. */
+export class FleetError extends Error implements CodedFailure {
   readonly code: string;
   readonly canRetry: boolean;
 
@@ -24,15 +35,6 @@ export class FleetError extends Error {
     this.name = new.target.name;
     this.code = code;
     this.canRetry = options.canRetry ?? false;
-  }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this !== FleetError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return (
-      value instanceof Error &&
-      typeof (value as { code?: unknown }).code === "string" &&
-      typeof (value as { canRetry?: unknown }).canRetry === "boolean"
-    );
   }
 }
 
@@ -46,9 +48,19 @@ export class ConfigError extends FleetError {
   }
 }
 
-/** The message of any thrown value, for one-line logs. */
+/** The message of any thrown value. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Any thrown value as an Error (a thrown string becomes an Error with that message). */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** The code and message of any thrown value, for one-line logs. */
 export function describeError(error: unknown): { code: string; message: string } {
-  if (error instanceof FleetError) return { code: error.code, message: error.message };
+  if (isCodedFailure(error)) return { code: error.code, message: error.message };
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     return {
@@ -60,31 +72,29 @@ export function describeError(error: unknown): { code: string; message: string }
 }
 
 /**
- * What a person can do about a failure, by its code. Libraries (libs/kafka) state what happened and the facts
- * (which brokers, which topic); this shell owns the environment variables and knows the local deploy commands,
- * so it names them. Keys are the libraries' stable codes, which are part of the contract (docs/design.md).
+ * A thrown value's fields for a log line: pino's `err` (type, message, stack, cause) and the stable `code` that
+ * filters and dashboards select on.
  */
-const FAILURE_HINTS: Readonly<Record<string, (error: unknown) => string>> = {
-  KAFKA_UNREACHABLE: () => "check KAFKA_BOOTSTRAP_SERVERS and that the cluster is running (make cluster-up)",
-  KAFKA_AUTHENTICATION_FAILED: () =>
-    "check KAFKA_CLIENT_SASL_USERNAME, KAFKA_CLIENT_SASL_PASSWORD, KAFKA_CLIENT_SASL_MECHANISM and " +
-    "KAFKA_CLIENT_SECURITY_PROTOCOL",
-  TOPIC_MISSING: (error) => {
-    const topic = (error as { topic?: unknown }).topic;
-    const name = typeof topic === "string" ? topic : "<topic>";
-    return `create it first (make cluster-up creates topic_app; deploy/local/cluster.sh topic ${name} creates others)`;
-  },
-};
+export function errorFields(error: unknown): { err: unknown; code: string } {
+  return { err: error, code: describeError(error).code };
+}
 
-/** The hint for a failure's code (see FAILURE_HINTS), or undefined when there is none. */
-export function failureHint(error: unknown): string | undefined {
-  if (!(error instanceof FleetError)) return undefined;
-  return FAILURE_HINTS[error.code]?.(error);
+/**
+ * What a person can do about a failure, by its code: libraries state what happened and the facts (which brokers,
+ * which topic), and whoever runs them, knowing its variables and commands, gives the hints (libs/kafka's
+ * kafkaFailureHints for its codes). Keys are the libraries' stable codes (docs/design.md).
+ */
+export type FailureHints = Readonly<Record<string, (error: CodedFailure) => string>>;
+
+/** The hint for a failure's code, or undefined when there is none. */
+export function failureHint(error: unknown, hints: FailureHints = {}): string | undefined {
+  if (!isCodedFailure(error)) return undefined;
+  return hints[error.code]?.(error);
 }
 
 /** describeError, its message followed by what to do when the code has a hint: the line a service exits with. */
-export function describeFailure(error: unknown): { code: string; message: string } {
+export function describeFailure(error: unknown, hints: FailureHints = {}): { code: string; message: string } {
   const described = describeError(error);
-  const hint = failureHint(error);
+  const hint = failureHint(error, hints);
   return hint === undefined ? described : { ...described, message: `${described.message}: ${hint}` };
 }

@@ -11,7 +11,20 @@ export {
   type ClientPropertyCheck,
   type CommonConfig,
 } from "./config.ts";
-export { ConfigError, ErrorCode, FleetError, describeError, describeFailure, failureHint } from "./errors.ts";
+export {
+  ConfigError,
+  ErrorCode,
+  FleetError,
+  asError,
+  describeError,
+  describeFailure,
+  errorFields,
+  failureHint,
+  isCodedFailure,
+  messageOf,
+  type CodedFailure,
+  type FailureHints,
+} from "./errors.ts";
 export { Health } from "./health.ts";
 export { startHttpServer, type HttpServer } from "./http-server.ts";
 export {
@@ -22,15 +35,4 @@ export {
   type ServiceDefinition,
 } from "./lifecycle.ts";
 export { createLogger, type Logger, type LoggerOptions } from "./logger.ts";
-export {
-  METRIC_PREFIX,
-  createBatchMetrics,
-  createConsumerMetrics,
-  createHealthMetrics,
-  createOrderingMetrics,
-  createProducerMetrics,
-  createRegistry,
-  type BatchMetrics,
-  type ConsumerMetrics,
-  type ProducerMetrics,
-} from "./metrics.ts";
+export { LATENCY_BUCKETS, METRIC_PREFIX, createHealthMetrics, createRegistry } from "./metrics.ts";

@@ -1,7 +1,7 @@
 import type { Registry } from "prom-client";
 
 import type { CommonConfig } from "./config.ts";
-import { ConfigError, ErrorCode, describeError, describeFailure } from "./errors.ts";
+import { ConfigError, ErrorCode, describeFailure, errorFields, type FailureHints } from "./errors.ts";
 import { Health } from "./health.ts";
 import { startHttpServer } from "./http-server.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -27,6 +27,8 @@ export interface ServiceDefinition<Config extends CommonConfig> {
   loadConfig(env: NodeJS.ProcessEnv): Readonly<Config>;
   /** The service's work. Resolves with its exit code (0 when omitted) once done or once stopped. */
   run(context: ServiceContext<Config>): Promise<number | void>;
+  /** What to check, by error code, added to the line the service exits with (e.g. libs/kafka's). */
+  readonly failureHints?: FailureHints;
 }
 
 export interface RunOptions {
@@ -64,7 +66,7 @@ export async function runService<Config extends CommonConfig>(
   let graceTimer: NodeJS.Timeout | undefined;
 
   const onFatal = (kind: string) => (error: unknown) => {
-    logger.fatal({ event: "service.crashed", kind, err: error, ...describeError(error) }, "unexpected error");
+    logger.fatal({ event: "service.crashed", kind, ...errorFields(error) }, "unexpected error");
     process.exit(ExitCode.failure);
   };
   process.on("uncaughtException", onFatal("uncaughtException"));
@@ -109,8 +111,8 @@ export async function runService<Config extends CommonConfig>(
     exitCode = (await definition.run(context)) ?? ExitCode.ok;
   } catch (error) {
     // The library's facts, and what to check (the variable, the command) added here by code.
-    const failure = describeFailure(error);
-    logger.error({ event: "service.failed", ...failure }, failure.message);
+    const failure = describeFailure(error, definition.failureHints);
+    logger.error({ event: "service.failed", ...failure, err: error }, failure.message);
     exitCode = ExitCode.failure;
   }
 
@@ -120,7 +122,7 @@ export async function runService<Config extends CommonConfig>(
     } catch (error) {
       // A failed step must not skip the others: log it, remember the failure, go on.
       logger.error(
-        { event: "shutdown.step_failed", step: name, ...describeError(error) },
+        { event: "shutdown.step_failed", step: name, ...errorFields(error) },
         `stopping ${name} failed`,
       );
       exitCode = exitCode || ExitCode.failure;

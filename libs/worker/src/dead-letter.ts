@@ -1,7 +1,8 @@
 import type { DeliveryProducer, MessageHeader } from "@kafka-fleet/kafka";
-import type { ConsumerMetrics, Logger } from "@kafka-fleet/service";
+import type { Logger } from "@kafka-fleet/service";
 
 import type { ConsumedMessage } from "./record.ts";
+import type { ConsumerMetrics } from "./metrics.ts";
 
 /** Header names of a dead letter: where the record came from and why it was set aside. */
 export const DeadLetterHeader = {

@@ -1,30 +1,23 @@
-import {
-  createBatchMetrics,
-  createConsumerMetrics,
-  createOrderingMetrics,
-  type ServiceContext,
-  type ServiceDefinition,
-} from "@kafka-fleet/service";
+import type { ServiceContext, ServiceDefinition } from "@kafka-fleet/service";
 
 import type { Handle, WorkerContext } from "./handler.ts";
+import { kafkaFailureHints } from "@kafka-fleet/kafka";
+import { ORDERED_OUTPUT_LINGER_MS, SHARED_OUTPUT_LINGER_MS } from "@kafka-fleet/kafka/tunables";
 import { BatchLoop } from "./loops/batch-loop.ts";
+import { RevocationRelay } from "./loops/revocation-relay.ts";
+import { TransactionalBatchLoop } from "./loops/transactional-batch-loop.ts";
 import { SingleLoop } from "./loops/single-loop.ts";
+import { createBatchMetrics, createConsumerMetrics, createOrderingMetrics } from "./metrics.ts";
 import {
   loadBatchWorkerConfig,
   loadSingleWorkerConfig,
   type BatchWorkerConfig,
   type SingleWorkerConfig,
-} from "./modes-config.ts";
+} from "./worker-config.ts";
 import { RecordProcessor } from "./processor.ts";
 import { int64Values, type Deserializer } from "./record.ts";
 import { startKafkaClients, type KafkaClients } from "./start.ts";
 import { kafkaTransactions } from "./transactions.ts";
-
-/**
- * The output linger of workers whose records do not wait for each other's results: the unordered single worker
- * and the batch worker (see where each is used).
- */
-const SHARED_OUTPUT_LINGER_MS = 20;
 
 interface WorkerSpecOf<Mode extends string, T> {
   /**
@@ -58,86 +51,97 @@ export function defineWorker<T>(
   return spec.mode === "batch" ? batchWorker(spec) : singleWorker(spec);
 }
 
+/** A worker's service definition: its name, its configuration, the hints for Kafka's failures, its work. */
+function workerService<Config extends BatchWorkerConfig | SingleWorkerConfig>(
+  name: string,
+  load: (env: NodeJS.ProcessEnv, name: string) => Readonly<Config>,
+  run: (context: ServiceContext<Config>) => Promise<void>,
+): ServiceDefinition<Config> {
+  return { name, loadConfig: (env) => load(env, name), failureHints: kafkaFailureHints, run };
+}
+
 function batchWorker<T>(spec: BatchWorkerSpec<T>): ServiceDefinition<BatchWorkerConfig> {
-  return {
-    name: spec.name,
-    loadConfig: (env) => loadBatchWorkerConfig(env, spec.name),
-    async run(context) {
-      const { config, logger, registry, health, signal } = context;
-      const metrics = { ...createConsumerMetrics(registry), ...createBatchMetrics(registry) };
-      // Exactly-once commits each batch in its own transaction before the next one starts.
-      const maxUncommitted = config.exactlyOnce ? 1 : config.maxUncommittedBatches;
-      const loop = new BatchLoop({ rules: config.batch, maxUncommitted, logger, metrics, health });
-      // The results of several batches under way share requests: at BATCH_SIZE 10 each batch's few results made
-      // requests of their own (one per partition leader), and on two cores the brokers' cost per request was the
-      // limit. Lingering 20 ms instead of librdkafka's 5 moved 1.8-2.5x as many records (b10 probe, 8 and 32
-      // batches under way). A handler that awaits its results resolves up to 20 ms later, and so does the commit.
-      // Exactly-once keeps 5 ms: each transaction waits for its own results before the next batch starts.
-      const clients = await startKafkaClients(context, {
-        service: spec.name,
-        metrics,
-        autoCommitStoredOffsets: false,
-        transactional: config.exactlyOnce,
-        ...(config.exactlyOnce ? {} : { outputLingerMs: SHARED_OUTPUT_LINGER_MS }),
-        onRevoke: loop.onRevoke,
-      });
-      logger.info({
-        event: "batch_consumer.running",
-        groupId: config.groupId,
-        guarantee: config.exactlyOnce ? "exactly_once" : "at_least_once",
-        ...config.batch,
-        maxUncommittedBatches: maxUncommitted,
-      });
-      const transactions = config.exactlyOnce
-        ? kafkaTransactions(clients.output, clients.consumer)
-        : undefined;
-      await loop.run(
-        clients.consumer,
-        { processor: processorOf(spec, context, clients), transactions, deadLetters: clients.deadLetters },
-        signal,
-      );
-    },
-  };
+  return workerService(spec.name, loadBatchWorkerConfig, async (context) => {
+    const { config, logger, registry, health, signal } = context;
+    const metrics = { ...createConsumerMetrics(registry), ...createBatchMetrics(registry) };
+    // Exactly-once commits each batch in its own transaction before the next one starts.
+    const maxUncommitted = config.exactlyOnce ? 1 : config.maxUncommittedBatches;
+    const revocations = new RevocationRelay();
+    // The results of several batches under way share requests (SHARED_OUTPUT_LINGER_MS); exactly-once keeps
+    // librdkafka's linger: each transaction waits for its own results before the next batch starts.
+    const clients = await startKafkaClients(context, {
+      service: spec.name,
+      metrics,
+      autoCommitStoredOffsets: false,
+      transactional: config.exactlyOnce,
+      ...(config.exactlyOnce ? {} : { outputLingerMs: SHARED_OUTPUT_LINGER_MS }),
+      onRevoke: revocations.onRevoke,
+    });
+    logger.info({
+      event: "batch_consumer.running",
+      groupId: config.groupId,
+      guarantee: config.exactlyOnce ? "exactly_once" : "at_least_once",
+      ...config.batch,
+      maxUncommittedBatches: maxUncommitted,
+    });
+    const parts = {
+      rules: config.batch,
+      consumer: clients.consumer,
+      processor: processorOf(spec, context, clients),
+      signal,
+      logger,
+      metrics,
+      health,
+    };
+    const loop = config.exactlyOnce
+      ? new TransactionalBatchLoop({
+          ...parts,
+          transactions: kafkaTransactions(clients.output, clients.consumer),
+          deadLetters: clients.deadLetters,
+        })
+      : new BatchLoop({ ...parts, maxUncommitted });
+    revocations.bind(loop);
+    await loop.run();
+  });
 }
 
 function singleWorker<T>(spec: SingleWorkerSpec<T>): ServiceDefinition<SingleWorkerConfig> {
-  return {
-    name: spec.name,
-    loadConfig: (env) => loadSingleWorkerConfig(env, spec.name),
-    async run(context) {
-      const { config, logger, registry, health, signal } = context;
-      const metrics = createConsumerMetrics(registry);
-      const loop = new SingleLoop({
-        maxInFlight: config.maxInFlight,
-        maxQueued: config.maxQueued,
-        ordering: config.ordering,
-        logger,
-        metrics,
-        health,
-      });
-      createOrderingMetrics(registry, () => loop.held);
-      const clients = await startKafkaClients(context, {
-        service: spec.name,
-        metrics,
-        autoCommitStoredOffsets: true,
-        // Ordered records wait for their predecessor's result to be acknowledged: lingering would delay each one
-        // in turn. Unordered, no record waits for another's result, and 20 ms gathers a request's worth: the
-        // results are keyed, so at 5 ms they made a request per broker every 5 ms, and that load delayed the
-        // brokers' answers to our own fetches (1,000 msg/s: records reached the handler at p50 44 ms, 13-18 ms
-        // at 20; `make bench`'s latency part).
-        outputLingerMs: config.ordering === "unordered" ? SHARED_OUTPUT_LINGER_MS : 0,
-        onRevoke: loop.onRevoke,
-      });
-      logger.info({
-        event: "single_consumer.running",
-        groupId: config.groupId,
-        maxInFlight: config.maxInFlight,
-        ordering: config.ordering,
-        maxQueued: config.maxQueued,
-      });
-      await loop.run(clients.consumer, { processor: processorOf(spec, context, clients) }, signal);
-    },
-  };
+  return workerService(spec.name, loadSingleWorkerConfig, async (context) => {
+    const { config, logger, registry, health, signal } = context;
+    const metrics = createConsumerMetrics(registry);
+    // Registered before the consumer connects, so /metrics shows them from the start (0 until the loop runs).
+    const running: { loop?: SingleLoop } = {};
+    createOrderingMetrics(registry, () => running.loop?.held ?? { inFlight: 0, queued: 0 });
+    const revocations = new RevocationRelay();
+    const clients = await startKafkaClients(context, {
+      service: spec.name,
+      metrics,
+      autoCommitStoredOffsets: true,
+      outputLingerMs: config.ordering === "unordered" ? SHARED_OUTPUT_LINGER_MS : ORDERED_OUTPUT_LINGER_MS,
+      onRevoke: revocations.onRevoke,
+    });
+    logger.info({
+      event: "single_consumer.running",
+      groupId: config.groupId,
+      maxInFlight: config.maxInFlight,
+      ordering: config.ordering,
+      maxQueued: config.maxQueued,
+    });
+    const loop = new SingleLoop({
+      consumer: clients.consumer,
+      processor: processorOf(spec, context, clients),
+      signal,
+      maxInFlight: config.maxInFlight,
+      maxQueued: config.maxQueued,
+      ordering: config.ordering,
+      logger,
+      metrics,
+      health,
+    });
+    running.loop = loop;
+    revocations.bind(loop);
+    await loop.run();
+  });
 }
 
 function processorOf<T>(

@@ -1,8 +1,7 @@
 import type { OutgoingMessage } from "@kafka-fleet/kafka";
-import { serializeInt } from "@kafka-fleet/serde";
 import type { Logger } from "@kafka-fleet/service";
 
-import type { ConsumerConfig } from "./config.ts";
+import type { ConsumerConfig } from "./consumer-config.ts";
 import type { WorkerRecord } from "./record.ts";
 
 /**
@@ -73,22 +72,3 @@ export type Handle<T> = (
   records: readonly WorkerRecord<T>[],
   context: WorkerContext,
 ) => Promise<void | readonly RecordFailure<T>[]>;
-
-/**
- * The fleet's own handler, for int64 values. With a results topic it publishes one record per value (key and
- * value = the int64) and resolves once the cluster acknowledged all of them, which makes the pipeline auditable
- * end to end; without one, processing is counting (done by the worker's metrics).
- */
-export async function publishValues(
-  records: readonly WorkerRecord<bigint>[],
-  { producer, config }: WorkerContext,
-): Promise<void> {
-  const topic = config.resultsTopic;
-  if (topic === undefined) return;
-  await producer.sendAll(
-    records.map((record) => {
-      const bytes = serializeInt(record.value);
-      return { topic, key: bytes, value: bytes };
-    }),
-  );
-}

@@ -1,40 +1,21 @@
-export { consumerEnvSchema, toConsumerConfig, type ConsumerConfig } from "./config.ts";
-export {
-  DEFAULT_MAX_UNCOMMITTED,
-  loadBatchWorkerConfig,
-  loadSingleWorkerConfig,
-  type BatchWorkerConfig,
-  type SingleWorkerConfig,
-} from "./modes-config.ts";
+// The worker API: what a worker of one's own and the fleet's services use. The loops and the other parts the
+// unit tests drive directly are in ./internal.ts (@kafka-fleet/worker/internal), which is not part of this API.
 export { defineWorker, type BatchWorkerSpec, type SingleWorkerSpec } from "./define-worker.ts";
 export {
   UnrecoverableError,
-  publishValues,
   type Handle,
   type OutputProducer,
   type RecordFailure,
   type WorkerContext,
 } from "./handler.ts";
+export { publishValues } from "./publish-values.ts";
+export { DESERIALIZATION_FAILED, int64Values, type Deserializer, type WorkerRecord } from "./record.ts";
+export { DeadLetterHeader } from "./dead-letter.ts";
+export type { ConsumerConfig } from "./consumer-config.ts";
+export { DEFAULT_MAX_UNCOMMITTED } from "@kafka-fleet/kafka/tunables";
 export {
-  DESERIALIZATION_FAILED,
-  int64Values,
-  poisonCause,
-  toWorkerRecord,
-  type ConsumedMessage,
-  type Deserializer,
-  type WorkerRecord,
-} from "./record.ts";
-export {
-  DeadLetterHeader,
-  DeadLetters,
-  deadLetterHeaders,
-  type DeadLetterCause,
-  type DeadLetterSink,
-} from "./dead-letter.ts";
-export { RecordProcessor, type Processor, type ProcessorOptions } from "./processor.ts";
-export { BatchLoop, type BatchLoopOptions } from "./loops/batch-loop.ts";
-export { SingleLoop, type SingleLoopOptions } from "./loops/single-loop.ts";
-export type { ConsumerPort, TransactionPort } from "./loops/consumer-port.ts";
-export { PROCESSING_FAILED, PROCESSING_INTERRUPTED, isTransientFailure } from "./retry.ts";
-export { startKafkaClients, type KafkaClients } from "./start.ts";
-export { kafkaTransactions } from "./transactions.ts";
+  loadBatchWorkerConfig,
+  loadSingleWorkerConfig,
+  type BatchWorkerConfig,
+  type SingleWorkerConfig,
+} from "./worker-config.ts";

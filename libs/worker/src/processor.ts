@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { backoffDelayMs, type RetryRules } from "@kafka-fleet/processing";
-import { FleetError, describeError, type Logger } from "@kafka-fleet/service";
+import { FleetError, describeError, errorFields, type Logger } from "@kafka-fleet/service";
 
 import type { DeadLetterSink } from "./dead-letter.ts";
 import { UnrecoverableError, type Handle, type RecordFailure, type WorkerContext } from "./handler.ts";
@@ -12,7 +12,7 @@ import {
   type Deserializer,
   type WorkerRecord,
 } from "./record.ts";
-import { PROCESSING_FAILED, PROCESSING_INTERRUPTED, isTransientFailure } from "./retry.ts";
+import { PROCESSING_FAILED, PROCESSING_INTERRUPTED, isTransientFailure } from "./failures.ts";
 
 export interface ProcessorOptions<T> {
   readonly handle: Handle<T>;
@@ -129,7 +129,7 @@ export class RecordProcessor<T> implements Processor {
           offset: first?.offset,
           attempt,
           delayMs,
-          code: describeError(error).code,
+          ...errorFields(error),
         },
         describeError(error).message,
       );
@@ -170,7 +170,7 @@ export class RecordProcessor<T> implements Processor {
     rejected: RecordFailure<T>[],
   ): Promise<void> {
     const { handle, context, logger } = this.#options;
-    logger.warn({ event: "batch.isolating_failure", size: records.length, ...describeError(cause) });
+    logger.warn({ event: "batch.isolating_failure", size: records.length, ...errorFields(cause) });
     for (const record of records) {
       let error: unknown;
       try {

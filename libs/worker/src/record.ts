@@ -1,6 +1,6 @@
 import type { MessageHeader } from "@kafka-fleet/kafka";
 import { SerdeError, deserializeInt } from "@kafka-fleet/serde";
-import { FleetError } from "@kafka-fleet/service";
+import { isCodedFailure, messageOf } from "@kafka-fleet/service";
 
 /** A record as the consumer hands it over: what the loops need of librdkafka's `Message`. */
 export interface ConsumedMessage {
@@ -62,7 +62,7 @@ export const DESERIALIZATION_FAILED = "DESERIALIZATION_FAILED";
  * deserializer of your own threw (a metric label must not take one value per error text).
  */
 export function poisonCause(error: unknown): { code: string; message: string } {
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof SerdeError || error instanceof FleetError) return { code: error.code, message };
+  const message = messageOf(error);
+  if (error instanceof SerdeError || isCodedFailure(error)) return { code: error.code, message };
   return { code: DESERIALIZATION_FAILED, message };
 }

@@ -9,10 +9,11 @@ import {
   type ClientIdentity,
   type TopicPartition,
 } from "@kafka-fleet/kafka";
-import type { ConsumerMetrics, ServiceContext } from "@kafka-fleet/service";
+import type { ServiceContext } from "@kafka-fleet/service";
 
-import type { ConsumerConfig } from "./config.ts";
+import type { ConsumerConfig } from "./consumer-config.ts";
 import { DeadLetters } from "./dead-letter.ts";
+import type { ConsumerMetrics } from "./metrics.ts";
 
 export interface KafkaClients {
   readonly consumer: FleetConsumer;
@@ -35,8 +36,8 @@ export async function startKafkaClients(
     /** Makes the output producer transactional (exactly-once batches). */
     transactional?: boolean;
     /**
-     * How long the output producer waits to fill a request (librdkafka's linger.ms, 5 by default). A worker that
-     * sends a whole batch at once and then waits for its acknowledgements gains nothing from waiting.
+     * How long the output producer waits to fill a request (librdkafka's linger.ms, DEFAULT_LINGER_MS when
+     * omitted; the workers' values are in @kafka-fleet/kafka/tunables).
      */
     outputLingerMs?: number;
     onRevoke: (partitions: readonly TopicPartition[], lost: boolean) => Promise<void>;
@@ -65,8 +66,7 @@ export async function startKafkaClients(
     purpose: "output",
     // A report per message: each batch's results are acknowledged on their own reports. With failure-only
     // reports, acknowledgement needs librdkafka's whole queue empty, which a pipelined consumer that keeps
-    // sending results rarely lets happen (measured at BATCH_SIZE 10: 49 ms per batch instead of 18-22 ms, half
-    // the throughput). The report objects cost ~1 µs each, far below what a consumed record costs.
+    // sending results rarely lets happen (docs/benchmarks.md, Findings).
     reportEveryMessage: true,
     // Unique per live member: zombies are fenced by the group generation that travels with the offsets.
     ...(options.transactional === true

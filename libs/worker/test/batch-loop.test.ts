@@ -3,16 +3,11 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { FleetError } from "@kafka-fleet/service";
-import {
-  BatchLoop,
-  UnrecoverableError,
-  type Handle,
-  type RecordFailure,
-  type WorkerRecord,
-} from "@kafka-fleet/worker";
+import { UnrecoverableError, type Handle, type RecordFailure, type WorkerRecord } from "@kafka-fleet/worker";
+import { BatchLoop, TransactionalBatchLoop } from "@kafka-fleet/worker/internal";
 
 import { FakeConsumer, FakeTransactions } from "./support/fake-consumer.ts";
-import { counted, gate, message, range, until, valuesOf, workerParts } from "./support/harness.ts";
+import { counted, gate, message, range, started, until, valuesOf, workerParts } from "./support/harness.ts";
 
 /** A batch loop on a fake consumer of partitions 0 and 1, running until the test stops it. */
 function batchLoop(options: {
@@ -25,27 +20,25 @@ function batchLoop(options: {
 }) {
   const parts = workerParts({ handle: options.handle, retries: options.retries });
   const consumer = new FakeConsumer("input", [0, 1]);
-  const loop = new BatchLoop({
+  const common = {
     rules: { maxSize: options.maxSize ?? 5, maxWaitMs: options.maxWaitMs ?? 20 },
-    maxUncommitted: options.maxUncommitted ?? 2,
-    commitRetryMs: 5,
+    consumer,
+    processor: parts.processor,
+    signal: parts.stop.signal,
     logger: parts.logger,
     metrics: parts.metrics,
     health: parts.health,
-  });
-  consumer.onRevoke = loop.onRevoke;
-  const running = loop.run(
-    consumer,
-    { processor: parts.processor, transactions: options.transactions, deadLetters: parts.deadLetters },
-    parts.stop.signal,
-  );
-  // A failing run is asserted by the tests that expect it; the others would see it as a rejection on stop().
-  running.catch(() => undefined);
-  const stop = async () => {
-    parts.stop.abort();
-    await running;
   };
-  return { ...parts, consumer, loop, running, stop };
+  // Exactly-once when the test brings transactions, else pipelined at-least-once.
+  const loop =
+    options.transactions === undefined
+      ? new BatchLoop({ ...common, maxUncommitted: options.maxUncommitted ?? 2, commitRetryMs: 5 })
+      : new TransactionalBatchLoop({
+          ...common,
+          transactions: options.transactions,
+          deadLetters: parts.deadLetters,
+        });
+  return { ...parts, consumer, ...started(loop, consumer, parts.stop) };
 }
 
 /** A handler that records the values of each call and succeeds. */

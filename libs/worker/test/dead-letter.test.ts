@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { DeadLetterHeader, deadLetterHeaders } from "@kafka-fleet/worker";
+import { DeadLetterHeader } from "@kafka-fleet/worker";
+import { deadLetterHeaders } from "@kafka-fleet/worker/internal";
 
 describe("deadLetterHeaders", () => {
   it("says where the record came from, why it failed, who failed it and when", () => {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { DESERIALIZATION_FAILED, PROCESSING_INTERRUPTED, type WorkerRecord } from "@kafka-fleet/worker";
+import { DESERIALIZATION_FAILED, type WorkerRecord } from "@kafka-fleet/worker";
+import { PROCESSING_INTERRUPTED } from "@kafka-fleet/worker/internal";
 
 import { message, workerParts } from "./support/harness.ts";
 

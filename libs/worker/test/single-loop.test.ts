@@ -4,10 +4,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import type { Ordering } from "@kafka-fleet/processing";
 import { FleetError } from "@kafka-fleet/service";
-import { SingleLoop, UnrecoverableError, type Handle } from "@kafka-fleet/worker";
+import { UnrecoverableError, type Handle } from "@kafka-fleet/worker";
+import { SingleLoop } from "@kafka-fleet/worker/internal";
 
 import { FakeConsumer } from "./support/fake-consumer.ts";
-import { counted, gate, message, until, workerParts } from "./support/harness.ts";
+import { counted, gate, message, started, until, workerParts } from "./support/harness.ts";
 
 /** A single loop on a fake consumer of partitions 0 and 1, running until the test stops it. */
 function singleLoop(options: {
@@ -19,6 +20,9 @@ function singleLoop(options: {
   const parts = workerParts({ handle: options.handle, retries: options.retries });
   const consumer = new FakeConsumer("input", [0, 1]);
   const loop = new SingleLoop({
+    consumer,
+    processor: parts.processor,
+    signal: parts.stop.signal,
     maxInFlight: options.maxInFlight ?? 10,
     maxQueued: 100,
     ordering: options.ordering ?? "key",
@@ -26,14 +30,7 @@ function singleLoop(options: {
     metrics: parts.metrics,
     health: parts.health,
   });
-  consumer.onRevoke = loop.onRevoke;
-  const running = loop.run(consumer, { processor: parts.processor }, parts.stop.signal);
-  running.catch(() => undefined);
-  const stop = async () => {
-    parts.stop.abort();
-    await running;
-  };
-  return { ...parts, consumer, loop, running, stop };
+  return { ...parts, consumer, ...started(loop, consumer, parts.stop) };
 }
 
 /**

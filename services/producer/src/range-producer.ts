@@ -3,9 +3,10 @@ import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:time
 
 import type { DeliveryProducer, FailureCallback } from "@kafka-fleet/kafka";
 import { Int64Writer } from "@kafka-fleet/serde";
-import type { Logger, ProducerMetrics } from "@kafka-fleet/service";
+import type { Logger } from "@kafka-fleet/service";
 
 import { pacingDelayMs } from "./pacing.ts";
+import type { ProducerMetrics } from "./metrics.ts";
 import type { ProgressSnapshot } from "./progress.ts";
 
 /** Log the first few delivery failures in full; after that the counter speaks for them. */
@@ -45,7 +46,7 @@ export async function produceRange(options: {
     metrics.deliveryFailures.inc({ code: String(error.kafkaCode) });
     if (producer.failed <= FAILURES_LOGGED) {
       logger.error(
-        { event: "producer.delivery_failed", code: error.code, kafkaCode: error.kafkaCode },
+        { event: "producer.delivery_failed", err: error, code: error.code, kafkaCode: error.kafkaCode },
         error.message,
       );
     }

@@ -1,18 +1,24 @@
-import { DeliveryProducer, FleetAdmin, requireTopic, type ClientIdentity } from "@kafka-fleet/kafka";
-import { ExitCode, createProducerMetrics, type ServiceDefinition } from "@kafka-fleet/service";
+import {
+  DeliveryProducer,
+  FleetAdmin,
+  kafkaFailureHints,
+  requireTopic,
+  type ClientIdentity,
+} from "@kafka-fleet/kafka";
+import { PACED_LINGER_MS } from "@kafka-fleet/kafka/tunables";
+import { ExitCode, type ServiceDefinition } from "@kafka-fleet/service";
 
 import { SERVICE, loadProducerConfig, type ProducerConfig } from "./config.ts";
 import { createProgressDisplay } from "./progress-display.ts";
 import { produceRange } from "./range-producer.ts";
-
-/** linger.ms when PRODUCE_RATE paces the producer (see the producer's connection below). */
-const PACED_LINGER_MS = 20;
+import { createProducerMetrics } from "./metrics.ts";
 
 /** The producer as a service definition; `main.ts` runs it, tests and forks can wrap its handler. */
 export function producerService(): ServiceDefinition<ProducerConfig> {
   return {
     name: SERVICE,
     loadConfig: loadProducerConfig,
+    failureHints: kafkaFailureHints,
     async run({ config, logger, registry, health, signal, onStop }) {
       const metrics = createProducerMetrics(registry);
       const identity: ClientIdentity = {
@@ -33,11 +39,8 @@ export function producerService(): ServiceDefinition<ProducerConfig> {
         connectTimeoutMs: config.connectTimeoutMs,
         // Progress and messages_produced_total between drains come from librdkafka's statistics.
         statisticsIntervalMs: 1000,
-        // Unpaced, requests fill up anyway and librdkafka's 5 ms linger stays. Paced, fewer and fuller requests
-        // keep the brokers' answers prompt: at linger 0 each message was a request of its own, queued behind
-        // idempotence's 5 in flight per broker (1,000 msg/s: e2e p50 51 ms at 0, 7 ms at 5), and at 5 a request
-        // that came back late still held up the ones behind it often enough to set the tail (single consumer at
-        // 1,000 msg/s: e2e p99 170-490 ms at 5, 43-174 ms at 20, a few runs each). KAFKA_CLIENT_LINGER_MS wins.
+        // Unpaced, requests fill up anyway and librdkafka's linger stays. Paced, fewer and fuller requests keep
+        // the brokers' answers prompt (PACED_LINGER_MS, see its benchmark). KAFKA_CLIENT_LINGER_MS wins.
         ...(config.rate > 0 ? { lingerMs: PACED_LINGER_MS } : {}),
       });
       onStop("producer", () => producer.close(config.shutdownGraceMs / 4));

@@ -1,4 +1,5 @@
-// libs/kafka's errors state facts; the line a service exits with adds what to check (libs/service, by code).
+// libs/kafka's errors state facts; the line a service exits with adds what to check (libs/kafka's kafkaFailureHints,
+// which the producer's definition gives the service shell).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
@@ -8,7 +9,11 @@ import {
   KafkaUnreachableError,
   TopicMissingError,
 } from "@kafka-fleet/kafka";
-import { FleetError, describeFailure } from "@kafka-fleet/service";
+import { describeFailure as describeWithoutHints, isCodedFailure } from "@kafka-fleet/service";
+
+import { producerService } from "../src/service.ts";
+
+const describeFailure = (error: unknown) => describeWithoutHints(error, producerService().failureHints);
 
 describe("the exit message of a Kafka failure", () => {
   it("names KAFKA_BOOTSTRAP_SERVERS and make cluster-up when no broker answers", () => {
@@ -37,12 +42,12 @@ describe("the exit message of a Kafka failure", () => {
     });
   });
 
-  it("treats libs/kafka's errors as FleetErrors, keeping whether a retry could help", () => {
+  it("recognises libs/kafka's errors as coded failures, keeping whether a retry could help", () => {
     const unreachable = new KafkaUnreachableError(["h:1"], 1, "x");
     const delivery = new DeliveryError("t", { code: -192, message: "Local: Message timed out" });
-    assert.ok(unreachable instanceof FleetError && unreachable.canRetry);
-    assert.ok(delivery instanceof FleetError && delivery.canRetry);
+    assert.ok(isCodedFailure(unreachable) && unreachable.canRetry);
+    assert.ok(isCodedFailure(delivery) && delivery.canRetry);
     const missing = new TopicMissingError("t");
-    assert.ok(missing instanceof FleetError && !missing.canRetry);
+    assert.ok(isCodedFailure(missing) && !missing.canRetry);
   });
 });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { commitOffsets, type RecordPosition } from "@kafka-fleet/processing";
-import { FleetError, describeError, type Logger } from "@kafka-fleet/service";
+import { FleetError, describeError, errorFields, type Logger } from "@kafka-fleet/service";
 
 import type { TransactionPort } from "./consumer-port.ts";
 
@@ -61,7 +61,7 @@ export async function commitInTransaction<M extends RecordPosition>(
         await transactions
           .abort()
           .catch((abortError: unknown) =>
-            logger.error({ event: "transaction.abort_failed", ...describeError(abortError) }),
+            logger.error({ event: "transaction.abort_failed", ...errorFields(abortError) }),
           );
       }
       if (step === "work") throw error;
@@ -78,7 +78,7 @@ export async function commitInTransaction<M extends RecordPosition>(
         attempt: attempt + 1,
         records: records.length,
         delayMs,
-        ...describeError(error),
+        ...errorFields(error),
       });
       // The group needs a moment to hand out the new generation (and the partitions that move with it).
       await sleep(delayMs);

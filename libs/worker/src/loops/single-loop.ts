@@ -1,20 +1,19 @@
 import type { TopicPartition } from "@kafka-fleet/kafka";
+import { SINGLE_FETCH_MAX, SINGLE_POLL_MS } from "@kafka-fleet/kafka/tunables";
 import { OrderingQueue, partitionKey, type Ordering, type RecordPosition } from "@kafka-fleet/processing";
-import { describeError, type ConsumerMetrics, type Health, type Logger } from "@kafka-fleet/service";
+import { asError, errorFields, type Health, type Logger } from "@kafka-fleet/service";
+
+import type { ConsumerMetrics } from "../metrics.ts";
 
 import type { Processor } from "../processor.ts";
 import type { ConsumedMessage } from "../record.ts";
 import type { ConsumerPort } from "./consumer-port.ts";
 
-/** How long one poll may block: bounds how late a stop request is noticed. */
-const POLL_MS = 200;
-/**
- * Records asked for per poll. A poll returns once it has this many or the local queue runs dry, so while records
- * keep arriving the first of a large request waits for the last: small requests keep latency low.
- */
-const FETCH_MAX = 64;
-
 export interface SingleLoopOptions {
+  readonly consumer: ConsumerPort;
+  readonly processor: Processor;
+  /** Aborted to stop: records running finish and store, nothing new starts. */
+  readonly signal: AbortSignal;
   readonly maxInFlight: number;
   /** Records held waiting for their key's (or partition's) turn; fetching pauses while this many wait. */
   readonly maxQueued: number;
@@ -39,13 +38,16 @@ export class SingleLoop {
   readonly #draining = new Set<string>();
   /** Whoever waits for the next record to finish (the fetch loop when full, a revocation draining). */
   #waiters: (() => void)[] = [];
-  #consumer: ConsumerPort | undefined;
-  #processor: Processor = { process: () => Promise.resolve(0) };
-  #signal: AbortSignal = new AbortController().signal;
+  readonly #consumer: ConsumerPort;
+  readonly #processor: Processor;
+  readonly #signal: AbortSignal;
   #failure: Error | undefined;
 
   constructor(options: SingleLoopOptions) {
     this.#options = options;
+    this.#consumer = options.consumer;
+    this.#processor = options.processor;
+    this.#signal = options.signal;
     this.#queue = new OrderingQueue(options.ordering, options.maxInFlight);
   }
 
@@ -54,10 +56,10 @@ export class SingleLoop {
     return { inFlight: this.#queue.inFlight, queued: this.#queue.queued };
   }
 
-  async run(consumer: ConsumerPort, work: { processor: Processor }, signal: AbortSignal): Promise<void> {
-    this.#consumer = consumer;
-    this.#processor = work.processor;
-    this.#signal = signal;
+  /** Polls until the signal is aborted, waits for the records running, then commits what they stored. */
+  async run(): Promise<void> {
+    const consumer = this.#consumer;
+    const signal = this.#signal;
     const { metrics, health, maxInFlight, maxQueued } = this.#options;
     const queue = this.#queue;
     while (!signal.aborted && this.#failure === undefined) {
@@ -70,7 +72,7 @@ export class SingleLoop {
       }
       // Fetched records either start or queue, so the records held never exceed maxInFlight + maxQueued.
       const room = maxInFlight - queue.inFlight + (maxQueued - queue.queued);
-      const messages = await consumer.consume(Math.min(FETCH_MAX, room), POLL_MS);
+      const messages = await consumer.consume(Math.min(SINGLE_FETCH_MAX, room), SINGLE_POLL_MS);
       health.beat();
       metrics.messagesConsumed.inc(messages.length);
       for (const message of messages) {
@@ -101,7 +103,7 @@ export class SingleLoop {
         const busy = () =>
           partitions.some(({ topic, partition }) => this.#queue.inFlightIn(topic, partition) > 0);
         while (busy() && this.#failure === undefined) await this.#nextCompletion();
-        await this.#consumer?.commit(null);
+        await this.#consumer.commit(null);
       }
     } finally {
       for (const { topic, partition } of partitions) {
@@ -151,7 +153,7 @@ export class SingleLoop {
       (error: unknown) => {
         // It never completes, so neither its key's next record starts nor any later offset of its partition is
         // stored: nothing is skipped.
-        this.#failure ??= error instanceof Error ? error : new Error(String(error));
+        this.#failure ??= asError(error);
         this.#notify();
       },
     );
@@ -161,7 +163,7 @@ export class SingleLoop {
 
   #done(message: ConsumedMessage): void {
     const safe = this.#queue.complete(message);
-    if (safe !== undefined && this.#consumer !== undefined) {
+    if (safe !== undefined) {
       const mine = this.#consumer.owns(safe.topic, safe.partition) || this.#draining.has(partitionKey(safe));
       if (mine) this.#store(safe);
     }
@@ -176,9 +178,9 @@ export class SingleLoop {
    */
   #store(safe: RecordPosition): void {
     try {
-      this.#consumer?.storeOffsets([safe]);
+      this.#consumer.storeOffsets([safe]);
     } catch (error) {
-      this.#options.logger.warn({ event: "single_consumer.store_refused", ...safe, ...describeError(error) });
+      this.#options.logger.warn({ event: "single_consumer.store_refused", ...safe, ...errorFields(error) });
     }
   }
 }

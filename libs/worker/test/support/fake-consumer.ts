@@ -1,6 +1,6 @@
 import type { TopicPartition } from "@kafka-fleet/kafka";
 import type { RecordPosition } from "@kafka-fleet/processing";
-import type { ConsumedMessage, ConsumerPort, TransactionPort } from "@kafka-fleet/worker";
+import type { ConsumedMessage, ConsumerPort, TransactionPort } from "@kafka-fleet/worker/internal";
 
 const keyOf = (topic: string, partition: number) => `${topic}/${partition}`;
 

@@ -2,24 +2,23 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import type { OutgoingMessage } from "@kafka-fleet/kafka";
 import { serializeInt } from "@kafka-fleet/serde";
+import { Health, createRegistry, type Logger } from "@kafka-fleet/service";
 import {
-  Health,
-  createBatchMetrics,
-  createConsumerMetrics,
-  createRegistry,
-  type Logger,
-} from "@kafka-fleet/service";
-import {
-  RecordProcessor,
   int64Values,
-  type ConsumedMessage,
   type ConsumerConfig,
-  type DeadLetterCause,
-  type DeadLetterSink,
   type Deserializer,
   type Handle,
   type WorkerContext,
 } from "@kafka-fleet/worker";
+import {
+  RecordProcessor,
+  createBatchMetrics,
+  createConsumerMetrics,
+  type ConsumedMessage,
+  type DeadLetterCause,
+  type DeadLetterSink,
+  type RevokeHook,
+} from "@kafka-fleet/worker/internal";
 
 /** A consumed record of topic "input" whose value is the int64 `value` (or the raw bytes given). */
 export function message(
@@ -122,6 +121,25 @@ export function workerParts<T = bigint>(options: {
   const health = new Health({ stallAfterMs: 30_000 });
   const eventsNamed = (name: string) => events.filter((event) => event.event === name);
   return { metrics, logger, events, eventsNamed, stop, deadLetters, producer, context, processor, health };
+}
+
+/**
+ * Runs `loop` on `consumer` (whose revocations it answers) until `stop` is called. A failing run is asserted by
+ * the tests that expect it; the others would see it as a rejection on stop().
+ */
+export function started<L extends { readonly onRevoke: RevokeHook; run(): Promise<void> }>(
+  loop: L,
+  consumer: { onRevoke: RevokeHook },
+  stopper: AbortController,
+): { loop: L; running: Promise<void>; stop: () => Promise<void> } {
+  consumer.onRevoke = loop.onRevoke;
+  const running = loop.run();
+  running.catch(() => undefined);
+  const stop = async () => {
+    stopper.abort();
+    await running;
+  };
+  return { loop, running, stop };
 }
 
 /** Waits until `condition` holds (checked every few ms); fails after `timeoutMs` saying what was awaited. */

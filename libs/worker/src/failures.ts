@@ -1,4 +1,4 @@
-import { FleetError } from "@kafka-fleet/service";
+import { isCodedFailure } from "@kafka-fleet/service";
 
 /** The code of a record's failure once its retries are used up (its dead letter says so). */
 export const PROCESSING_FAILED = "PROCESSING_FAILED";
@@ -12,7 +12,7 @@ export const PROCESSING_INTERRUPTED = "PROCESSING_INTERRUPTED";
  */
 export function isTransientFailure(error: unknown): boolean {
   for (let current: unknown = error; current instanceof Error; current = current.cause) {
-    if (current instanceof FleetError && current.canRetry) return true;
+    if (isCodedFailure(current) && current.canRetry) return true;
   }
   return false;
 }

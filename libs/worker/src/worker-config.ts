@@ -1,15 +1,8 @@
+import { DEFAULT_MAX_UNCOMMITTED } from "@kafka-fleet/kafka/tunables";
 import { ORDERINGS, type Ordering } from "@kafka-fleet/processing";
 import { ConfigError, env, loadConfig } from "@kafka-fleet/service";
 
-import { consumerEnvSchema, toConsumerConfig, type ConsumerConfig } from "./config.ts";
-
-/**
- * Batches under way and not yet committed, by default. What one worker moves is the records under way divided by
- * the time a batch spends under way (its results' acknowledgements, then its commit: 30-50 ms when two cores
- * also run three brokers). At BATCH_SIZE 10, 8 batches moved 500-2,000 msg/s and 32 moved 3,000-6,000
- * (b10 probe, with the results' 20 ms linger); 64 moved no more. A crash repeats at most 32 × BATCH_SIZE records.
- */
-export const DEFAULT_MAX_UNCOMMITTED = 32;
+import { consumerEnvSchema, toConsumerConfig, type ConsumerConfig } from "./consumer-config.ts";
 
 const batchSchema = consumerEnvSchema.extend({
   BATCH_SIZE: env.integer({ min: 1, max: 100_000 }).default(10),

@@ -1,0 +1,38 @@
+// The fleet's tuned constants, one place for all: each with why it has its value and the benchmark that chose it.
+// The figures live in the benchmark reports (docs/benchmarks.md, docs/benchmarks/*.md), which `make bench`
+// regenerates; change a value here only with a run that says so. Imported as @kafka-fleet/kafka/tunables.
+
+// ---- producers ------------------------------------------------------------------------------------------------
+
+/** librdkafka's own linger.ms, kept for unpaced producers whose requests fill up anyway (not benchmarked here). */
+export const DEFAULT_LINGER_MS = 5;
+/** A paced producer (PRODUCE_RATE) gathers a request's worth instead of one per record (docs/benchmarks.md, End-to-end latency). */
+export const PACED_LINGER_MS = 20;
+/** Workers whose records do not wait for each other's results share requests (docs/benchmarks.md, Findings: "Between the morning run and this one"). */
+export const SHARED_OUTPUT_LINGER_MS = 20;
+/** Ordered records wait for their predecessor's acknowledgement: lingering would delay each in turn (not benchmarked). */
+export const ORDERED_OUTPUT_LINGER_MS = 0;
+/** A sender that found librdkafka's queue full waits this long inside its flush before trying again (not benchmarked). */
+export const ROOM_WAIT_MS = 5;
+/** One drain flush, started again if it times out: longer wakes fewer broker threads (a one-off CPU measurement, not in the reports). */
+export const DRAIN_STEP_MS = 1000;
+/** Drains at once: each holds one of libuv's 4 worker threads, which consume() and commits need too (a bound, not a measurement). */
+export const MAX_DRAINS = 2;
+
+// ---- the batch worker -----------------------------------------------------------------------------------------
+
+/** BATCH_MAX_UNCOMMITTED's default: batches under way per worker (docs/benchmarks.md, Findings: "Between the morning run and this one"). */
+export const DEFAULT_MAX_UNCOMMITTED = 32;
+/** How long one poll may block while no batch is open: bounds how late a stop request is noticed (a bound, not a measurement). */
+export const IDLE_POLL_MS = 200;
+/** Records per batch whose end-to-end latency is observed, evenly spaced: a histogram needs no more (not benchmarked). */
+export const LATENCY_SAMPLES = 16;
+/** Pause before a refused commit is retried when no newer batch carries it: spaces out quick refusals (exercised by docs/reliability.md, not tuned). */
+export const COMMIT_RETRY_MS = 500;
+
+// ---- the single worker ----------------------------------------------------------------------------------------
+
+/** How long one poll may block: bounds how late a stop request is noticed (a bound, not a measurement). */
+export const SINGLE_POLL_MS = 200;
+/** Records asked for per poll: small requests keep latency low (docs/benchmarks.md, End-to-end latency). */
+export const SINGLE_FETCH_MAX = 64;

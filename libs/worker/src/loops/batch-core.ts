@@ -1,0 +1,190 @@
+import { performance } from "node:perf_hooks";
+
+import type { TopicPartition } from "@kafka-fleet/kafka";
+import {
+  BatchAccumulator,
+  partitionKey as keyOf,
+  type FlushRules,
+  type RecordPosition,
+} from "@kafka-fleet/processing";
+import type { Health, Logger } from "@kafka-fleet/service";
+
+import type { BatchMetrics, ConsumerMetrics } from "../metrics.ts";
+import type { Processor } from "../processor.ts";
+import type { ConsumedMessage } from "../record.ts";
+import { IDLE_POLL_MS, LATENCY_SAMPLES } from "@kafka-fleet/kafka/tunables";
+import type { ConsumerPort } from "./consumer-port.ts";
+import { Serial } from "./serial.ts";
+
+/** What both batch loops are made of: the group member, the work, and where they report. */
+export interface BatchLoopParts {
+  readonly rules: FlushRules;
+  readonly consumer: ConsumerPort;
+  readonly processor: Processor;
+  /** Aborted to stop: the batch in hand is finished and committed first. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  readonly metrics: ConsumerMetrics & BatchMetrics;
+  readonly health: Health;
+}
+
+/**
+ * What the two batch loops share: filling a batch up to maxSize records or until maxWaitMs after its first
+ * record, fetching the next one while a batch is handed over, and letting revoked partitions go only after the
+ * batch under way is handed over and committed. How a batch is processed and committed is each loop's own
+ * (`dispatch`): pipelined at-least-once (BatchLoop) or one transaction per batch (TransactionalBatchLoop).
+ */
+export abstract class BatchCore {
+  protected readonly parts: BatchLoopParts;
+  protected readonly batch: BatchAccumulator<ConsumedMessage>;
+  /** Partitions being revoked: still ours to commit until the revocation is done. */
+  protected readonly revoking = new Set<string>();
+  /** Dispatches and revocations, one at a time, in the order they were asked for. */
+  protected readonly exclusive = new Serial();
+  protected failure: Error | undefined;
+
+  constructor(parts: BatchLoopParts) {
+    this.parts = parts;
+    this.batch = new BatchAccumulator(parts.rules);
+  }
+
+  /** Polls until the signal is aborted, then finishes the batch in hand and waits for every commit. */
+  async run(): Promise<void> {
+    const { health, signal, rules } = this.parts;
+    let fetching = this.#fetch(this.batch.room, IDLE_POLL_MS);
+    while (!signal.aborted && this.failure === undefined) {
+      this.#accept(await fetching);
+      health.beat();
+      if (this.batch.isDue(Date.now())) {
+        // Fetch the next batch while this one is processed and committed: consume() runs on a worker thread,
+        // so its polling overlaps the handler's awaits and the commit's round trip. One consume() at a time
+        // keeps each partition's records in order; what it brings joins the next batch.
+        fetching = this.#fetch(rules.maxSize, IDLE_POLL_MS);
+        await this.dispatch("full or waited long enough");
+      } else {
+        fetching = this.#fetch(
+          Math.max(1, this.batch.room),
+          this.batch.pollTimeoutMs(Date.now(), IDLE_POLL_MS),
+        );
+      }
+    }
+    // Records already fetched are processed with the batch in hand rather than left for redelivery.
+    const last = await fetching;
+    if (this.failure === undefined) {
+      this.#accept(last);
+      await this.dispatch("stopping");
+    }
+    await this.finish();
+  }
+
+  /** The consumer's revocation hook: finish and commit every batch under way before the partitions go. */
+  readonly onRevoke = async (partitions: readonly TopicPartition[], lost: boolean): Promise<void> => {
+    const gone = new Set(partitions.map(keyOf));
+    const isGone = (position: { topic: string; partition: number }) => gone.has(keyOf(position));
+    if (!lost) {
+      for (const key of gone) this.revoking.add(key);
+      try {
+        await this.dispatch("partitions revoked");
+        await this.allCommitted();
+      } finally {
+        for (const key of gone) this.revoking.delete(key);
+      }
+    }
+    // Lost partitions may belong to another member already: our commit would be refused, so their records in
+    // hand are dropped unprocessed and come back to the new owner. Nothing is lost either way. After the batch
+    // being handed over (an exactly-once transaction is finished first, as before).
+    await this.exclusive.run(() => {
+      const dropped = this.batch.drop(isGone);
+      const uncommitted = this.dropPending(isGone);
+      if (dropped > 0 || uncommitted.length > 0) {
+        this.parts.logger.warn({
+          event: "batch.partitions_gone",
+          lost,
+          droppedRecords: dropped,
+          uncommitted: uncommitted.map(({ partition, offset }) => `${partition}:${offset}`).join(","),
+        });
+      }
+      return Promise.resolve();
+    });
+  };
+
+  /** Hands the batch in hand (if any) over for processing and commit; serialised through `exclusive`. */
+  protected abstract dispatch(reason: string): Promise<void>;
+  /** Resolves once nothing is under way and uncommitted (or a batch failed). */
+  protected abstract allCommitted(): Promise<void>;
+  /** After the last dispatch: waits for the commits under way and throws the loop's failure, if any. */
+  protected abstract finish(): Promise<void>;
+
+  /** Forgets the offsets not yet committed of partitions gone, and returns them (for the log). */
+  protected dropPending(isGone: (position: RecordPosition) => boolean): readonly RecordPosition[] {
+    void isGone;
+    return [];
+  }
+
+  /** Whether a record's partition is ours: owned, or being revoked (ours until the revocation is done). */
+  protected isOurs(position: RecordPosition): boolean {
+    return this.parts.consumer.owns(position.topic, position.partition) || this.revoking.has(keyOf(position));
+  }
+
+  /** Processes a batch (see `Handle` for what happens to records that fail), then counts it. */
+  protected async process(messages: ConsumedMessage[], inTransaction: boolean): Promise<void> {
+    const { metrics } = this.parts;
+    const processed = await this.parts.processor.process(messages, { inTransaction });
+    metrics.messagesProcessed.inc(processed);
+    metrics.batchSize.observe(messages.length);
+    observeLatency(messages, metrics);
+  }
+
+  /** A batch's processing time, commit included, from its start. */
+  protected observeDone(started: number, now = performance.now()): void {
+    this.parts.metrics.batchProcessing.observe((now - started) / 1000);
+  }
+
+  #fetch(max: number, timeoutMs: number): Promise<readonly ConsumedMessage[]> {
+    const fetching = this.parts.consumer.consume(max, timeoutMs);
+    // If a flush fails while this fetch is under way, nobody awaits it: its failure must not go unhandled.
+    fetching.catch(() => undefined);
+    return fetching;
+  }
+
+  #accept(messages: readonly ConsumedMessage[]): void {
+    const { consumer, metrics } = this.parts;
+    if (messages.length === 0) return;
+    metrics.messagesConsumed.inc(messages.length);
+    const now = Date.now();
+    // A record fetched before its partition was revoked is not ours to process any more. Records come in runs
+    // of one partition: ask once per run, and take the whole fetch at once when every record is ours.
+    let allOwned = true;
+    let previous: ConsumedMessage | undefined;
+    for (const message of messages) {
+      if (
+        previous !== undefined &&
+        previous.partition === message.partition &&
+        previous.topic === message.topic
+      )
+        continue;
+      previous = message;
+      if (!consumer.owns(message.topic, message.partition)) {
+        allOwned = false;
+        break;
+      }
+    }
+    if (allOwned) this.batch.addAll(messages, now);
+    else
+      this.batch.addAll(
+        messages.filter((message) => consumer.owns(message.topic, message.partition)),
+        now,
+      );
+  }
+}
+
+/** End-to-end latency of a sample of the batch's records (record timestamp to now), evenly spaced. */
+function observeLatency(messages: readonly ConsumedMessage[], metrics: ConsumerMetrics): void {
+  if (messages.length === 0) return;
+  const now = Date.now();
+  const step = Math.max(1, Math.floor(messages.length / LATENCY_SAMPLES));
+  for (let i = messages.length - 1; i >= 0; i -= step) {
+    const { timestamp } = messages[i] as ConsumedMessage;
+    if (timestamp !== undefined) metrics.endToEndLatency.observe((now - timestamp) / 1000);
+  }
+}

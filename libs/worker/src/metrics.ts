@@ -1,0 +1,102 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+import { LATENCY_BUCKETS, METRIC_PREFIX } from "@kafka-fleet/service";
+
+/** The workers' metrics (docs/design.md, Metrics): consumed and processed records, batches, ordering. */
+
+export function createConsumerMetrics(registry: Registry) {
+  const metrics = {
+    messagesConsumed: new Counter({
+      name: `${METRIC_PREFIX}messages_consumed_total`,
+      help: "Records received from the cluster.",
+      registers: [registry],
+    }),
+    messagesProcessed: new Counter({
+      name: `${METRIC_PREFIX}messages_processed_total`,
+      help: "Records whose processing completed.",
+      registers: [registry],
+    }),
+    endToEndLatency: new Histogram({
+      name: `${METRIC_PREFIX}end_to_end_latency_seconds`,
+      help: "From the record's timestamp to the end of its processing.",
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    consumerLag: new Gauge({
+      name: `${METRIC_PREFIX}consumer_lag`,
+      help: "Records between the partition's high watermark and this consumer's position (librdkafka statistics).",
+      labelNames: ["topic", "partition"] as const,
+      registers: [registry],
+    }),
+    rebalances: new Counter({
+      name: `${METRIC_PREFIX}rebalances_total`,
+      help: "Partition assignment changes seen by this consumer.",
+      labelNames: ["kind"] as const,
+      registers: [registry],
+    }),
+    commits: new Counter({
+      name: `${METRIC_PREFIX}commits_total`,
+      help: "Offset commits, by result.",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: `${METRIC_PREFIX}dead_letters_total`,
+      help: "Records set aside as unprocessable, by reason.",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+  };
+  // Known label values start at 0, so dashboards show 0 rather than "no data" before the first event.
+  for (const result of ["ok", "failed"]) metrics.commits.inc({ result }, 0);
+  for (const kind of ["assigned", "revoked", "lost"]) metrics.rebalances.inc({ kind }, 0);
+  for (const reason of ["SERDE_MISSING_VALUE", "SERDE_WRONG_LENGTH"]) metrics.deadLetters.inc({ reason }, 0);
+  return metrics;
+}
+export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;
+
+export function createBatchMetrics(registry: Registry) {
+  return {
+    batchSize: new Histogram({
+      name: `${METRIC_PREFIX}batch_size`,
+      help: "Records per processed batch.",
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],
+      registers: [registry],
+    }),
+    batchProcessing: new Histogram({
+      name: `${METRIC_PREFIX}batch_processing_seconds`,
+      help: "Time to process one batch, commit included.",
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+  };
+}
+export type BatchMetrics = ReturnType<typeof createBatchMetrics>;
+
+/**
+ * What an ordering consumer holds, read at scrape time: records running, and records waiting for their key's turn
+ * (a hot key shows up here long before memory does).
+ */
+export function createOrderingMetrics(
+  registry: Registry,
+  read: () => { readonly inFlight: number; readonly queued: number },
+) {
+  return {
+    recordsInFlight: new Gauge({
+      name: `${METRIC_PREFIX}records_in_flight`,
+      help: "Records being processed now.",
+      registers: [registry],
+      collect() {
+        this.set(read().inFlight);
+      },
+    }),
+    recordsWaiting: new Gauge({
+      name: `${METRIC_PREFIX}records_waiting`,
+      help: "Records fetched and waiting for their key's (or partition's) turn.",
+      registers: [registry],
+      collect() {
+        this.set(read().queued);
+      },
+    }),
+  };
+}
