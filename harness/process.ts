@@ -28,7 +28,16 @@ export function run(
         maxBuffer: 16 * 1024 * 1024,
       },
       (error, stdout, stderr) => {
-        if (error && typeof error.code !== "number") return reject(new Error(`${command}: ${error.message}`));
+        if (error && typeof error.code !== "number") {
+          // Killed by a signal (or a limit): say which, and what it had written, for the failure to be read.
+          const how = error.signal === null || error.signal === undefined ? String(error.code) : error.signal;
+          return reject(
+            new Error(
+              `${command} ${args.join(" ")}: ended by ${how}${error.killed === true ? " (timed out)" : ""}\n` +
+                `stdout (end): ${stdout.slice(-3000)}\nstderr (end): ${stderr.slice(-2000)}`,
+            ),
+          );
+        }
         resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
       },
     );
