@@ -219,6 +219,30 @@ describe("KAFKA_CLIENT_* variables", () => {
     assert.deepEqual(problems, ["KAFKA_CLIENT_SASL_PASSWORD: bad value <redacted>"]);
   });
 
+  it("refuses the values of client properties that would break a promise, and takes the ones that keep it", () => {
+    assert.deepEqual(
+      problemsOf(() =>
+        loadClientProperties({
+          KAFKA_CLIENT_AUTO_OFFSET_RESET: "latest",
+          KAFKA_CLIENT_PARTITION_ASSIGNMENT_STRATEGY: "range",
+          KAFKA_CLIENT_GROUP_PROTOCOL: "consumer",
+        }),
+      ),
+      [
+        'KAFKA_CLIENT_AUTO_OFFSET_RESET="latest": only earliest: a new group starting elsewhere would skip the records already in the topic',
+        'KAFKA_CLIENT_PARTITION_ASSIGNMENT_STRATEGY="range": only cooperative-sticky: the consumers assign and revoke partitions incrementally',
+        'KAFKA_CLIENT_GROUP_PROTOCOL="consumer": set GROUP_PROTOCOL (classic or consumer) instead',
+      ],
+    );
+    assert.deepEqual(
+      loadClientProperties({
+        KAFKA_CLIENT_AUTO_OFFSET_RESET: "Earliest",
+        KAFKA_CLIENT_PARTITION_ASSIGNMENT_STRATEGY: "cooperative-sticky",
+      }),
+      { "auto.offset.reset": "Earliest", "partition.assignment.strategy": "cooperative-sticky" },
+    );
+  });
+
   it("knows which names hold secrets", () => {
     for (const name of [
       "KAFKA_CLIENT_SASL_PASSWORD",
