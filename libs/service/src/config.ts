@@ -59,9 +59,13 @@ export const env = {
                 message: "expected host:port[,host:port...] (IPv6 as [address]:port)",
                 abort: true,
               })
-              .refine((hostPort) => Number(hostPort.slice(hostPort.lastIndexOf(":") + 1)) <= 65535, {
-                message: "expected a port from 1 to 65535",
-              }),
+              .refine(
+                (hostPort) => {
+                  const port = Number(hostPort.slice(hostPort.lastIndexOf(":") + 1));
+                  return port >= 1 && port <= 65535;
+                },
+                { message: "expected a port from 1 to 65535" },
+              ),
           )
           .min(1, "expected host:port[,host:port...]"),
       ),

@@ -119,9 +119,11 @@ describe("broker addresses and topic names", () => {
     assert.match(problem ?? "", /^KAFKA_BOOTSTRAP_SERVERS="::1:9092": .*IPv6 as \[address\]:port/);
   });
 
-  it("refuses a port above 65535", () => {
-    const [problem] = problemsOf(() => load({ KAFKA_BOOTSTRAP_SERVERS: "localhost:70000" }));
-    assert.match(problem ?? "", /^KAFKA_BOOTSTRAP_SERVERS=.*port from 1 to 65535/);
+  it("refuses a port above 65535, and port 0", () => {
+    for (const servers of ["localhost:70000", "localhost:9092,localhost:0"]) {
+      const [problem] = problemsOf(() => load({ KAFKA_BOOTSTRAP_SERVERS: servers }));
+      assert.match(problem ?? "", /^KAFKA_BOOTSTRAP_SERVERS=.*port from 1 to 65535/, servers);
+    }
   });
 
   for (const [name, why] of [
