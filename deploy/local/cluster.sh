@@ -39,6 +39,14 @@ PARTITIONS="${TOPIC_PARTITIONS:-6}"
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 WAIT_TIMEOUT_S="${KAFKA_WAIT_TIMEOUT_S:-90}"
 STOP_TIMEOUT_S="${KAFKA_STOP_TIMEOUT_S:-30}"
+# Checked before any arithmetic sees them: bash evaluates a variable's text inside $(( )), command substitutions
+# included. A bad value is a configuration error (exit 2).
+for setting in KAFKA_WAIT_TIMEOUT_S="$WAIT_TIMEOUT_S" KAFKA_STOP_TIMEOUT_S="$STOP_TIMEOUT_S"; do
+  [[ "${setting#*=}" =~ ^[0-9]{1,6}$ ]] || {
+    printf '[cluster] error: %s="%s": expected whole seconds, e.g. 90\n' "${setting%%=*}" "${setting#*=}" >&2
+    exit 2
+  }
+done
 VOTERS="1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097"
 BOOTSTRAP="127.0.0.1:9092,127.0.0.1:9094,127.0.0.1:9096"
 

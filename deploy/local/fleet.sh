@@ -24,13 +24,21 @@ REPO="$(cd "$HERE/../.." && pwd)"
 RUN="$REPO/.run/fleet"
 CLUSTER="$HERE/cluster.sh"
 BATCH_CONSUMERS="${BATCH_CONSUMERS:-1}"
-STOP_TIMEOUT_S=$(( ${SHUTDOWN_GRACE_MS:-10000} / 1000 + 5 ))
+GRACE_MS="${SHUTDOWN_GRACE_MS:-10000}"
 PROMETHEUS="${PROMETHEUS:-0}"
 PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
 PROM_DIR="$REPO/.run/prometheus"
 
 say() { printf '[fleet] %s\n' "$*"; }
 die() { printf '[fleet] error: %s\n' "$*" >&2; exit 1; }
+
+# Checked before any arithmetic sees it: bash evaluates a variable's text inside $(( )), command substitutions
+# included. A bad value is a configuration error (exit 2), as in the services.
+[[ "$GRACE_MS" =~ ^[0-9]{1,9}$ ]] || {
+  printf '[fleet] error: SHUTDOWN_GRACE_MS="%s": expected whole milliseconds, e.g. 10000\n' "$GRACE_MS" >&2
+  exit 2
+}
+STOP_TIMEOUT_S=$((10#$GRACE_MS / 1000 + 5))
 
 [[ "$BATCH_CONSUMERS" =~ ^[1-9][0-9]?$ ]] || die "BATCH_CONSUMERS must be a number from 1 to 99 (got '$BATCH_CONSUMERS')"
 [[ "$PROMETHEUS" =~ ^[01]$ ]] || die "PROMETHEUS must be 0 or 1 (got '$PROMETHEUS')"

@@ -59,9 +59,13 @@ export const env = {
                 message: "expected host:port[,host:port...] (IPv6 as [address]:port)",
                 abort: true,
               })
-              .refine((hostPort) => Number(hostPort.slice(hostPort.lastIndexOf(":") + 1)) <= 65535, {
-                message: "expected a port from 1 to 65535",
-              }),
+              .refine(
+                (hostPort) => {
+                  const port = Number(hostPort.slice(hostPort.lastIndexOf(":") + 1));
+                  return port >= 1 && port <= 65535;
+                },
+                { message: "expected a port from 1 to 65535" },
+              ),
           )
           .min(1, "expected host:port[,host:port...]"),
       ),
@@ -247,6 +251,31 @@ const CLIENT_PROPERTIES_WITH_THEIR_OWN_VARIABLE = new Map([
 ]);
 
 /**
+ * Properties that may be set, but only to values that keep a promise, with why the others are refused.
+ * auto.offset.reset: a new group starting at the end would skip every record already in the topic.
+ * partition.assignment.strategy: the consumers assign and revoke incrementally, which only cooperative-sticky
+ * allows (range or roundrobin would make the first rebalance throw, and the member would never fetch).
+ * group.protocol: GROUP_PROTOCOL picks it, and the settings that go with each protocol.
+ */
+const CLIENT_PROPERTY_VALUES_KEPT = new Map<string, { allowed: (value: string) => boolean; why: string }>([
+  [
+    "auto.offset.reset",
+    {
+      allowed: (value) => ["earliest", "smallest", "beginning"].includes(value.toLowerCase()),
+      why: "only earliest: a new group starting elsewhere would skip the records already in the topic",
+    },
+  ],
+  [
+    "partition.assignment.strategy",
+    {
+      allowed: (value) => value.toLowerCase() === "cooperative-sticky",
+      why: "only cooperative-sticky: the consumers assign and revoke partitions incrementally",
+    },
+  ],
+  ["group.protocol", { allowed: () => false, why: "set GROUP_PROTOCOL (classic or consumer) instead" }],
+]);
+
+/**
  * Names (variables or librdkafka properties) whose values must never reach a log line or an error message.
  * sasl.oauthbearer.config counts: it can carry an OIDC client secret.
  */
@@ -280,6 +309,8 @@ function clientPropertiesFrom(vars: Record<string, unknown>): Record<string, str
       problems.push(
         `${variable}: ${property} is set by kafka-fleet itself (its delivery promises depend on it)`,
       );
+    else if (CLIENT_PROPERTY_VALUES_KEPT.get(property)?.allowed(value.trim()) === false)
+      problems.push(`${variable}="${value.trim()}": ${CLIENT_PROPERTY_VALUES_KEPT.get(property)?.why}`);
     else properties[property] = value.trim();
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -119,9 +119,11 @@ describe("broker addresses and topic names", () => {
     assert.match(problem ?? "", /^KAFKA_BOOTSTRAP_SERVERS="::1:9092": .*IPv6 as \[address\]:port/);
   });
 
-  it("refuses a port above 65535", () => {
-    const [problem] = problemsOf(() => load({ KAFKA_BOOTSTRAP_SERVERS: "localhost:70000" }));
-    assert.match(problem ?? "", /^KAFKA_BOOTSTRAP_SERVERS=.*port from 1 to 65535/);
+  it("refuses a port above 65535, and port 0", () => {
+    for (const servers of ["localhost:70000", "localhost:9092,localhost:0"]) {
+      const [problem] = problemsOf(() => load({ KAFKA_BOOTSTRAP_SERVERS: servers }));
+      assert.match(problem ?? "", /^KAFKA_BOOTSTRAP_SERVERS=.*port from 1 to 65535/, servers);
+    }
   });
 
   for (const [name, why] of [
@@ -217,6 +219,30 @@ describe("KAFKA_CLIENT_* variables", () => {
       ),
     );
     assert.deepEqual(problems, ["KAFKA_CLIENT_SASL_PASSWORD: bad value <redacted>"]);
+  });
+
+  it("refuses the values of client properties that would break a promise, and takes the ones that keep it", () => {
+    assert.deepEqual(
+      problemsOf(() =>
+        loadClientProperties({
+          KAFKA_CLIENT_AUTO_OFFSET_RESET: "latest",
+          KAFKA_CLIENT_PARTITION_ASSIGNMENT_STRATEGY: "range",
+          KAFKA_CLIENT_GROUP_PROTOCOL: "consumer",
+        }),
+      ),
+      [
+        'KAFKA_CLIENT_AUTO_OFFSET_RESET="latest": only earliest: a new group starting elsewhere would skip the records already in the topic',
+        'KAFKA_CLIENT_PARTITION_ASSIGNMENT_STRATEGY="range": only cooperative-sticky: the consumers assign and revoke partitions incrementally',
+        'KAFKA_CLIENT_GROUP_PROTOCOL="consumer": set GROUP_PROTOCOL (classic or consumer) instead',
+      ],
+    );
+    assert.deepEqual(
+      loadClientProperties({
+        KAFKA_CLIENT_AUTO_OFFSET_RESET: "Earliest",
+        KAFKA_CLIENT_PARTITION_ASSIGNMENT_STRATEGY: "cooperative-sticky",
+      }),
+      { "auto.offset.reset": "Earliest", "partition.assignment.strategy": "cooperative-sticky" },
+    );
   });
 
   it("knows which names hold secrets", () => {

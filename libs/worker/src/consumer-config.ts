@@ -1,6 +1,11 @@
 import { clientPropertyProblems } from "@kafka-fleet/kafka";
-import { commonEnvSchema, env, toCommonConfig, type CommonConfig } from "@kafka-fleet/service";
+import { ConfigError, commonEnvSchema, env, toCommonConfig, type CommonConfig } from "@kafka-fleet/service";
 import type { z } from "zod";
+
+/** The longest wait between two tries of a failing handler. */
+const MAX_RETRY_BACKOFF_MS = 10_000;
+/** Kafka's longest topic name. */
+const MAX_TOPIC_NAME = 249;
 
 /** Variables both consumers read, beside the common ones. */
 export const consumerEnvSchema = commonEnvSchema.extend({
@@ -10,7 +15,8 @@ export const consumerEnvSchema = commonEnvSchema.extend({
   RETRY_MAX: env.integer({ min: 0, max: 100 }).default(5),
   GROUP_PROTOCOL: env.oneOf(["classic", "consumer"]).default("classic"),
   GROUP_INSTANCE_ID: env.groupInstanceId().optional(),
-  RETRY_BACKOFF_MS: env.integer({ min: 1, max: 60_000 }).default(100),
+  // At most the longest wait between retries: a first wait above it would be cut to it without a word.
+  RETRY_BACKOFF_MS: env.integer({ min: 1, max: MAX_RETRY_BACKOFF_MS }).default(100),
 });
 
 export interface ConsumerConfig extends CommonConfig {
@@ -32,13 +38,20 @@ export function toConsumerConfig(
   vars: z.output<typeof consumerEnvSchema>,
   defaultGroup: string,
 ): ConsumerConfig {
+  const dlqTopic = vars.DLQ_TOPIC ?? `${vars.KAFKA_TOPIC}.dlq`;
+  if (dlqTopic.length > MAX_TOPIC_NAME) {
+    // Checked here, not by the schema: the name is derived from KAFKA_TOPIC, which is valid on its own.
+    throw new ConfigError([
+      `DLQ_TOPIC: the default ${vars.KAFKA_TOPIC.slice(0, 20)}….dlq is ${dlqTopic.length} characters, over Kafka's ${MAX_TOPIC_NAME}: set DLQ_TOPIC`,
+    ]);
+  }
   return {
     ...toCommonConfig(vars, clientPropertyProblems),
     groupId: vars.CONSUMER_GROUP ?? defaultGroup,
     groupProtocol: vars.GROUP_PROTOCOL,
     groupInstanceId: vars.GROUP_INSTANCE_ID,
     resultsTopic: vars.RESULTS_TOPIC,
-    dlqTopic: vars.DLQ_TOPIC ?? `${vars.KAFKA_TOPIC}.dlq`,
-    retry: { retries: vars.RETRY_MAX, backoffMs: vars.RETRY_BACKOFF_MS, maxBackoffMs: 10_000 },
+    dlqTopic,
+    retry: { retries: vars.RETRY_MAX, backoffMs: vars.RETRY_BACKOFF_MS, maxBackoffMs: MAX_RETRY_BACKOFF_MS },
   };
 }

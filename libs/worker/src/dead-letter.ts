@@ -16,18 +16,34 @@ export const DeadLetterHeader = {
   failedAt: "dlq.failed.at",
 } as const;
 
+const DEAD_LETTER_HEADER_PREFIX = "dlq.";
+
 export interface DeadLetterCause {
   readonly code: string;
   readonly message: string;
 }
 
-/** The headers of a dead letter, all strings (timestamps in ms since the epoch). */
+/**
+ * The headers of a dead letter: the record's own (trace ids, content types: whoever reads the dead letter needs
+ * them), then where it came from and why it was set aside, all strings (timestamps in ms since the epoch). The
+ * `dlq.*` headers of an earlier dead-lettering give way to this one's, so each name appears once.
+ */
 export function deadLetterHeaders(
-  record: { topic: string; partition: number; offset: number; timestamp?: number | undefined },
+  record: {
+    topic: string;
+    partition: number;
+    offset: number;
+    timestamp?: number | undefined;
+    headers?: readonly MessageHeader[] | undefined;
+  },
   cause: DeadLetterCause,
   context: { groupId: string; failedAt: number },
 ): MessageHeader[] {
+  const own = (record.headers ?? []).filter(
+    (header) => !Object.keys(header).some((name) => name.startsWith(DEAD_LETTER_HEADER_PREFIX)),
+  );
   return [
+    ...own,
     { [DeadLetterHeader.originalTopic]: record.topic },
     { [DeadLetterHeader.originalPartition]: String(record.partition) },
     { [DeadLetterHeader.originalOffset]: String(record.offset) },

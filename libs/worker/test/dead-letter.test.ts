@@ -35,4 +35,29 @@ describe("deadLetterHeaders", () => {
     assert.equal(headers[DeadLetterHeader.errorMessage]?.length, 1000);
     assert.equal(headers[DeadLetterHeader.originalTimestamp], "-1");
   });
+
+  it("keeps the record's own headers before its dlq.* ones, and replaces the dlq.* ones of an earlier dead letter", () => {
+    const headers = deadLetterHeaders(
+      {
+        topic: "orders",
+        partition: 1,
+        offset: 7,
+        timestamp: 5,
+        headers: [
+          { "trace-id": "4bf92f3577b34da6" },
+          { "content-type": Buffer.from("application/json") },
+          { [DeadLetterHeader.errorCode]: "OLD_CODE" },
+        ],
+      },
+      { code: "HANDLER_FAILED", message: "rejected" },
+      { groupId: "g", failedAt: 9 },
+    );
+    assert.deepEqual(headers.slice(0, 2), [
+      { "trace-id": "4bf92f3577b34da6" },
+      { "content-type": Buffer.from("application/json") },
+    ]);
+    const codes = headers.filter((header) => DeadLetterHeader.errorCode in header);
+    assert.deepEqual(codes, [{ [DeadLetterHeader.errorCode]: "HANDLER_FAILED" }]);
+    assert.equal(headers.length, 2 + Object.keys(DeadLetterHeader).length);
+  });
 });

@@ -20,4 +20,18 @@ describe("defineWorker", () => {
     assert.throws(() => batch.loadConfig({ BATCH_SIZE: "0" }), ConfigError);
     assert.throws(() => single.loadConfig({ MAX_IN_FLIGHT: "0" }), ConfigError);
   });
+
+  it("refuses a first retry wait longer than the longest one, and a derived dead-letter topic name Kafka would refuse", () => {
+    const batch = defineWorker({ name: "batches", mode: "batch", handle: publishValues });
+    assert.equal(batch.loadConfig({ RETRY_BACKOFF_MS: "10000" }).retry.backoffMs, 10_000);
+    assert.throws(() => batch.loadConfig({ RETRY_BACKOFF_MS: "10001" }), /RETRY_BACKOFF_MS="10001"/);
+    const topic = "t".repeat(246);
+    assert.equal(batch.loadConfig({ KAFKA_TOPIC: topic, DLQ_TOPIC: "dead" }).dlqTopic, "dead");
+    assert.throws(
+      () => batch.loadConfig({ KAFKA_TOPIC: topic }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /^DLQ_TOPIC: .* 250 characters, over Kafka's 249: set DLQ_TOPIC$/.test(error.problems[0] ?? ""),
+    );
+  });
 });
