@@ -16,6 +16,7 @@ import {
   createInputTopic,
   createTestTopic,
   deleteGroupAfter,
+  identity,
   testAdmin,
   testProducer,
   uniqueName,
@@ -28,7 +29,7 @@ import {
   stopGracefully,
   waitForAssignment,
 } from "../services.ts";
-import { eventually } from "../process.ts";
+import { withAdmin } from "../admin.ts";
 import { operationsScenarios } from "./operations.ts";
 import {
   CHAOS_MAX_UNCOMMITTED,
@@ -51,7 +52,6 @@ const brokerKill: Scenario = {
     // Paced so that the stream outlasts the coordinator's move (the broker fenced, its partitions' leaders and
     // the group's coordinator moved): the consumers keep processing and committing through all of it.
     const rate = size === "full" ? 10_000 : 2_000;
-    const admin = testAdmin(t);
     let killed: string | undefined;
     t.after(async () => {
       if (killed !== undefined) await cluster("start", killed).catch(() => undefined);
@@ -62,21 +62,33 @@ const brokerKill: Scenario = {
       values,
       consumers: 3,
       producerEnv: { PRODUCE_RATE: String(rate) },
-      async during({ produced, group }) {
+      async during({ produced, group, consumers }) {
         await produced(0.3);
         // The hardest broker to lose: the group's coordinator, which holds its sessions and takes its commits.
-        const coordinator = (await admin.describeGroup(group))?.coordinator.id;
+        // Asked while the group is stable, by an admin client closed before the kill: no client of the scenario's
+        // own is left talking to the group while its coordinator moves.
+        const coordinator = await withAdmin(
+          identity,
+          async (admin) => (await admin.describeGroup(group))?.coordinator.id,
+        );
         assert.ok(coordinator !== undefined && coordinator >= 0, `group ${group} has a coordinator`);
         killed = String(coordinator);
+        const committedBefore = consumers.map(commitsLogged);
         const killedAt = performance.now();
         await cluster("kill", killed);
         // The pipeline must keep going on two brokers: more values get acknowledged while the node is down, and
-        // it stays down until another broker has taken over the group.
+        // it stays down until another broker has taken over the group: every member has had a commit accepted
+        // since the kill (a refused one is retried until one is).
         await produced(0.6);
-        await eventually(`the group's coordinator moved off node ${killed}`, async () => {
-          const now = (await admin.describeGroup(group).catch(() => undefined))?.coordinator.id;
-          return now !== undefined && now >= 0 && String(now) !== killed ? true : undefined;
-        });
+        await Promise.all(
+          consumers.map((consumer, i) =>
+            consumer.waitForEvent(
+              "batch.committed",
+              120_000,
+              () => commitsLogged(consumer) > (committedBefore[i] ?? 0),
+            ),
+          ),
+        );
         downFor = (performance.now() - killedAt) / 1000;
         await cluster("start", killed);
       },
