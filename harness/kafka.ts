@@ -12,13 +12,15 @@ import { serializeInt } from "@kafka-fleet/serde";
 import { createLogger } from "@kafka-fleet/service";
 
 import { ClusterAdmin, defaultTopicSpec, withAdmin } from "./admin.ts";
+import { localClusterAddresses } from "./ports.ts";
 import { REPO_ROOT } from "./process.ts";
 
 export { REPO_ROOT };
 
 const run = promisify(execFile);
 
-export const BOOTSTRAP = ["127.0.0.1:9092", "127.0.0.1:9094", "127.0.0.1:9096"] as const;
+/** The local cluster's brokers (KAFKA_PORT_BASE, as the scripts read it) and its SASL/SCRAM listeners. */
+export const { bootstrap: BOOTSTRAP, sasl: SASL_BOOTSTRAP } = localClusterAddresses(process.env);
 export const identity: ClientIdentity = { bootstrapServers: BOOTSTRAP, service: "test" };
 export const quietLogger = createLogger({ service: "test", level: "warn", pretty: false });
 

@@ -10,9 +10,9 @@ import {
 } from "@kafka-fleet/kafka";
 
 import { defaultTopicSpec, withAdmin } from "../../harness/admin.ts";
-import { topicRecordCount } from "../../harness/kafka.ts";
+import { BOOTSTRAP, topicRecordCount } from "../../harness/kafka.ts";
 
-export const BOOTSTRAP = ["127.0.0.1:9092", "127.0.0.1:9094", "127.0.0.1:9096"] as const;
+export { BOOTSTRAP };
 export const PARTITIONS = 6;
 const identity: ClientIdentity = { bootstrapServers: BOOTSTRAP, service: "bench" };
 

@@ -5,22 +5,25 @@
 #                                  topic, wait until every partition is fully in sync
 #   cluster.sh down                SIGTERM every node (controlled shutdown), wait, SIGKILL after KAFKA_STOP_TIMEOUT_S
 #   cluster.sh status              one line per node; exit 0 only when all 3 run and serve (no JVM started: ~30 ms)
-#   cluster.sh kill N              SIGKILL node N (1..3), for fault tests
+#   cluster.sh topics NAME [PARTS] a worker's topics: NAME, NAME.dlq and NAME.results (`make topic TOPIC=NAME`)
+#   cluster.sh topic NAME [PARTS]  one topic; both create idempotently (RF 3, min.insync.replicas=2) and verify
+#   cluster.sh reset               down, then wipe the cluster data (the jar cache is kept)
+#   cluster.sh logs N              print the tail of node N's log
+# For fault tests:
+#   cluster.sh kill N              SIGKILL node N (1..3)
 #   cluster.sh stop N              SIGTERM node N (controlled shutdown) and wait, for rolling restarts
 #   cluster.sh freeze N            SIGSTOP node N: alive to the network, answering nothing (a GC pause, a hung disk)
 #   cluster.sh thaw N              SIGCONT node N after a freeze
 #   cluster.sh start N             start node N and wait until it is registered and serving
 #   cluster.sh wait-isr [SECONDS]  wait until no partition is under-replicated (e.g. after `start N`)
-#   cluster.sh topic NAME [PARTS]  create a topic idempotently (RF 3, min.insync.replicas=2) and verify it
-#   cluster.sh reset               down, then wipe the cluster data (the jar cache is kept)
-#   cluster.sh logs N              print the tail of node N's log
 #
 # Nodes 1,2,3: brokers 127.0.0.1:9092/9094/9096, controllers :9093/:9095/:9097, and a SASL/SCRAM listener on
 # :9192/:9194/:9196 (SASL_PLAINTEXT, SCRAM-SHA-256 and -512, user "fleet", password "fleet-secret": local only) so
-# that the services' KAFKA_CLIENT_* settings are tested against a real authenticating broker.
+# that the services' KAFKA_CLIENT_* settings are tested against a real authenticating broker. KAFKA_PORT_BASE
+# (9092) moves them all (deploy/local/ports.sh): a second checkout's cluster runs beside the first with another.
 # State lives in <repo>/.run/kafka (git-ignored), jars in <repo>/.run/kafka-jars (fetched by Maven from pom.xml).
 #
-# Environment: KAFKA_TOPIC (topic_app), TOPIC_PARTITIONS (6), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m),
+# Environment: KAFKA_PORT_BASE (9092), KAFKA_TOPIC (topic_app), TOPIC_PARTITIONS (6), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m),
 #   KAFKA_WAIT_TIMEOUT_S (90), KAFKA_STOP_TIMEOUT_S (30), JAVA_HOME (optional; else java on PATH).
 set -euo pipefail
 
@@ -47,8 +50,10 @@ for setting in KAFKA_WAIT_TIMEOUT_S="$WAIT_TIMEOUT_S" KAFKA_STOP_TIMEOUT_S="$STO
     exit 2
   }
 done
-VOTERS="1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097"
-BOOTSTRAP="127.0.0.1:9092,127.0.0.1:9094,127.0.0.1:9096"
+# shellcheck source=deploy/local/ports.sh
+source "$HERE/ports.sh"
+VOTERS="1@127.0.0.1:$(controller_port 1),2@127.0.0.1:$(controller_port 2),3@127.0.0.1:$(controller_port 3)"
+BOOTSTRAP="$LOCAL_BOOTSTRAP"
 
 T0=$(date +%s%N)
 
@@ -58,9 +63,7 @@ die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
 elapsed() { local ms=$(( ($(date +%s%N) - T0) / 1000000 )); printf '%d.%03ds' $((ms / 1000)) $((ms % 1000)); }
 
 # ---------------------------------------------------------------- per-node facts
-broker_port() { echo $((9090 + 2 * $1)); }      # 1->9092 2->9094 3->9096
-controller_port() { echo $((9091 + 2 * $1)); }  # 1->9093 2->9095 3->9097
-sasl_port() { echo $((9190 + 2 * $1)); }        # 1->9192 2->9194 3->9196
+# broker_port N, controller_port N, sasl_port N: deploy/local/ports.sh
 SCRAM_USER=fleet
 SCRAM_PASSWORD=fleet-secret
 node_dir() { echo "$DATA/node-$1"; }
@@ -511,7 +514,7 @@ cmd_up() {
   admin wait-brokers 1,2,3 $((WAIT_TIMEOUT_S * 1000)) ensure-topic "$TOPIC" "$PARTITIONS" 3 2 \
     ensure-topic "$TOPIC.dlq" "$PARTITIONS" 3 2 ensure-topic "$TOPIC.results" "$PARTITIONS" 3 2 \
     ensure-scram-user "$SCRAM_USER" "$SCRAM_PASSWORD" wait-isr $((WAIT_TIMEOUT_S * 1000)) | sed 's/^/[cluster] /' || { explain_dead_nodes "${NODES[@]}"; die "cluster not ready"; }
-  say "up: 3 nodes serving on $BOOTSTRAP (SASL/SCRAM on 127.0.0.1:9192,9194,9196), topics $TOPIC, $TOPIC.dlq and $TOPIC.results ready (total $(elapsed))"
+  say "up: 3 nodes serving on $BOOTSTRAP (SASL/SCRAM on $LOCAL_SASL_BOOTSTRAP), topics $TOPIC, $TOPIC.dlq and $TOPIC.results ready (total $(elapsed))"
 }
 
 cmd_down() {
@@ -581,12 +584,19 @@ cmd_wait_isr() {
   admin wait-isr $((secs * 1000)) | sed 's/^/[cluster] /' || die "replicas not in sync"
 }
 
+# cmd_topic VERB NAME [PARTITIONS]: `topic` creates NAME; `topics` also the dead-letter topic a worker requires
+# (DLQ_TOPIC defaults to NAME.dlq) and a results topic for its RESULTS_TOPIC, as `up` does for topic_app.
 cmd_topic() {
-  local name="${1:-}" parts="${2:-$PARTITIONS}"
-  [[ -n "$name" ]] || die "usage: cluster.sh topic NAME [PARTITIONS]"
-  [[ "$parts" =~ ^[1-9][0-9]*$ ]] || die "partitions must be a positive number (got '$parts')"
+  local verb=$1 name="${2:-}" parts="${3:-$PARTITIONS}" names steps=() t
+  [[ -n "$name" ]] || die "usage: cluster.sh $verb NAME [PARTITIONS]"
+  [[ "$parts" =~ ^[1-9][0-9]{0,5}$ ]] || die "partitions must be a positive number (got '$parts')"
+  names=("$name")
+  [[ "$verb" == topics ]] && names+=("$name.dlq" "$name.results")
+  for t in "${names[@]}"; do steps+=(ensure-topic "$t" "$parts" 3 2); done
+  port_open "$(broker_port 1)" || die "no broker on 127.0.0.1:$(broker_port 1): start the cluster first (make cluster-up)"
   prepare
-  admin ensure-topic "$name" "$parts" 3 2 | sed 's/^/[cluster] /' || die "topic $name not ready"
+  admin "${steps[@]}" | sed 's/^/[cluster] /' || die "topic(s) ${names[*]} not ready"
+  say "ready on $BOOTSTRAP: ${names[*]}"
 }
 
 cmd_reset() {
@@ -604,7 +614,7 @@ cmd_logs() {
 }
 
 usage() {
-  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 
 [[ "$PARTITIONS" =~ ^[1-9][0-9]*$ ]] || die "TOPIC_PARTITIONS must be a positive number (got '$PARTITIONS')"
@@ -625,7 +635,7 @@ lock() {
 verb="${1:-}"
 shift || true
 case "$verb" in
-  up|down|kill|stop|start|topic|reset) lock ;;
+  up|down|kill|stop|start|topic|topics|reset) lock ;;
 esac
 case "$verb" in
   up) cmd_up ;;
@@ -637,7 +647,7 @@ case "$verb" in
   thaw) cmd_signal CONT thawed "$@" ;;
   start) cmd_start "$@" ;;
   wait-isr) cmd_wait_isr "$@" ;;
-  topic) cmd_topic "$@" ;;
+  topic|topics) cmd_topic "$verb" "$@" ;;
   reset) cmd_reset ;;
   logs) cmd_logs "$@" ;;
   -h|--help|help) usage ;;

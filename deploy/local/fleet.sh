@@ -11,9 +11,10 @@
 # pass SIGTERM on), logs JSON to .run/fleet/<name>.log and serves /metrics on its own port:
 # producer 9464, single-consumer 9465, batch-consumer-N 9465+N.
 #
-# Environment: BATCH_CONSUMERS (1), PRODUCE_RATE (1000 here, so a demo does not fill the disk), ORDERING (unordered
-# here, for the single consumer: the demo's values have no key), and any variable
-# of docs/design.md (KAFKA_TOPIC, BATCH_SIZE, RESULTS_TOPIC, ...), passed on to the services.
+# Environment: KAFKA_PORT_BASE (9092: the local cluster's first port, deploy/local/ports.sh; the services get
+# KAFKA_BOOTSTRAP_SERVERS from it unless that is set), BATCH_CONSUMERS (1), PRODUCE_RATE (1000 here, so a demo
+# does not fill the disk), ORDERING (unordered here, for the single consumer: the demo's values have no key), and
+# any variable of docs/design.md (KAFKA_TOPIC, BATCH_SIZE, RESULTS_TOPIC, ...), passed on to the services.
 # PROMETHEUS=1 also starts a Prometheus (the Debian package's binary) on 127.0.0.1:PROMETHEUS_PORT (9090) that
 # scrapes every instance: deploy/prometheus/prometheus.local.yml, the Compose scrape job with file-based discovery;
 # config, targets and data under .run/prometheus.
@@ -28,6 +29,9 @@ GRACE_MS="${SHUTDOWN_GRACE_MS:-10000}"
 PROMETHEUS="${PROMETHEUS:-0}"
 PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
 PROM_DIR="$REPO/.run/prometheus"
+
+# shellcheck source=deploy/local/ports.sh
+source "$HERE/ports.sh"
 
 say() { printf '[fleet] %s\n' "$*"; }
 die() { printf '[fleet] error: %s\n' "$*" >&2; exit 1; }
@@ -88,7 +92,7 @@ start_instance() {
   (
     cd "$REPO/services/$role"
     # setsid: the service gets its own process group, so a terminal's Ctrl-C does not reach it by accident.
-    env "${role_env[@]}" METRICS_PORT="$port" setsid nohup "$node" --import tsx src/main.ts >>"$RUN/$name.log" 2>&1 &
+    env "${role_env[@]}" KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-$LOCAL_BOOTSTRAP}" METRICS_PORT="$port" setsid nohup "$node" --import tsx src/main.ts >>"$RUN/$name.log" 2>&1 &
     echo $! >"$RUN/$name.pid"
   )
   say "$name started (pid $(<"$RUN/$name.pid")), metrics on http://127.0.0.1:$port/metrics"

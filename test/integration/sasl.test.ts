@@ -11,6 +11,7 @@ import { auditValues, readTopicValues } from "@kafka-fleet/audit";
 import {
   BOOTSTRAP,
   REPO_ROOT,
+  SASL_BOOTSTRAP,
   createInputTopic,
   createTestTopic,
   deleteGroupAfter,
@@ -24,13 +25,12 @@ import {
   type Role,
 } from "../../harness/services.ts";
 
-const SASL_BOOTSTRAP = "127.0.0.1:9192,127.0.0.1:9194,127.0.0.1:9196";
 const PASSWORD = "fleet-secret";
 const VALUES = 2_000;
 
 function scram(password: string): Record<string, string> {
   return {
-    KAFKA_BOOTSTRAP_SERVERS: SASL_BOOTSTRAP,
+    KAFKA_BOOTSTRAP_SERVERS: SASL_BOOTSTRAP.join(","),
     KAFKA_CLIENT_SECURITY_PROTOCOL: "SASL_PLAINTEXT",
     KAFKA_CLIENT_SASL_MECHANISM: "SCRAM-SHA-512",
     KAFKA_CLIENT_SASL_USERNAME: "fleet",
@@ -38,6 +38,8 @@ function scram(password: string): Record<string, string> {
     KAFKA_CONNECT_TIMEOUT_MS: "10000",
   };
 }
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function everythingPrinted(running: { stderr(): string; logs: readonly object[] }): string {
   return running.stderr() + running.logs.map((line) => JSON.stringify(line)).join("\n");
@@ -118,7 +120,7 @@ describe("a SASL/SCRAM listener", () => {
     assert.match(
       audited.stderr,
       new RegExp(
-        `^audit: could not read ${topic}: authentication failed at 127\\.0\\.0\\.1:9192.*KAFKA_CLIENT_SASL_USERNAME`,
+        `^audit: could not read ${topic}: authentication failed at ${escaped(SASL_BOOTSTRAP[0] ?? "")}.*KAFKA_CLIENT_SASL_USERNAME`,
       ),
     );
     assert.doesNotMatch(audited.stderr, new RegExp(wrong));

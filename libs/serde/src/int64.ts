@@ -1,26 +1,9 @@
-/** Kafka record values in kafka-fleet are signed 64-bit integers, 8 bytes, big-endian two's complement. */
+import { SerdeError, SerdeErrorCode } from "./errors.ts";
+
+/** The fleet's own values are signed 64-bit integers, 8 bytes, big-endian two's complement. */
 export const INT64_BYTES = 8;
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
-
-export const SerdeErrorCode = {
-  notAnInteger: "SERDE_NOT_AN_INTEGER",
-  outOfRange: "SERDE_OUT_OF_RANGE",
-  missingValue: "SERDE_MISSING_VALUE",
-  wrongLength: "SERDE_WRONG_LENGTH",
-} as const;
-export type SerdeErrorCode = (typeof SerdeErrorCode)[keyof typeof SerdeErrorCode];
-
-/** A value that cannot become 8 bytes, or bytes that are not a value. `code` is stable; the message is for humans. */
-export class SerdeError extends Error {
-  override readonly name = "SerdeError";
-  readonly code: SerdeErrorCode;
-
-  constructor(code: SerdeErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
 
 function toBigInt(value: bigint | number): bigint {
   if (typeof value === "bigint") return value;
@@ -67,6 +50,12 @@ export class Int64Writer {
     return this.#bytes;
   }
 }
+
+/** The codes `deserializeInt` throws: a worker's dead-letter reasons when its values are int64s. */
+export const INT64_DECODE_FAILURES: readonly SerdeErrorCode[] = [
+  SerdeErrorCode.missingValue,
+  SerdeErrorCode.wrongLength,
+];
 
 /** Reads an int64 from exactly 8 big-endian bytes; anything else (null included) is a SerdeError. */
 export function deserializeInt(bytes: Uint8Array | null | undefined): bigint {

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { Int64Writer, SerdeError, SerdeErrorCode, deserializeInt, serializeInt } from "@kafka-fleet/serde";
+import {
+  INT64_DECODE_FAILURES,
+  Int64Writer,
+  SerdeError,
+  SerdeErrorCode,
+  deserializeInt,
+  serializeInt,
+} from "@kafka-fleet/serde";
 
 // Byte literals, not round trips: a round trip alone would pass for any self-consistent wrong encoding.
 const vectors: ReadonlyArray<readonly [string, bigint, string]> = [
@@ -87,5 +94,9 @@ describe("deserializeInt", () => {
   it("refuses null and undefined", () => {
     expectSerdeError(() => deserializeInt(null), SerdeErrorCode.missingValue);
     expectSerdeError(() => deserializeInt(undefined), SerdeErrorCode.missingValue);
+  });
+
+  it("lists exactly the codes it throws (a worker's dead-letter reasons)", () => {
+    assert.deepEqual(INT64_DECODE_FAILURES, [SerdeErrorCode.missingValue, SerdeErrorCode.wrongLength]);
   });
 });

@@ -15,7 +15,7 @@ import {
   type SingleWorkerConfig,
 } from "./worker-config.ts";
 import { RecordProcessor } from "./processor.ts";
-import { int64Values, type Deserializer } from "./record.ts";
+import { decodeFailureCodes, int64Values, type Deserializer } from "./record.ts";
 import { startKafkaClients, type KafkaClients } from "./start.ts";
 import { kafkaTransactions } from "./transactions.ts";
 
@@ -63,7 +63,10 @@ function workerService<Config extends BatchWorkerConfig | SingleWorkerConfig>(
 function batchWorker<T>(spec: BatchWorkerSpec<T>): ServiceDefinition<BatchWorkerConfig> {
   return workerService(spec.name, loadBatchWorkerConfig, async (context) => {
     const { config, logger, registry, health, signal } = context;
-    const metrics = { ...createConsumerMetrics(registry), ...createBatchMetrics(registry) };
+    const metrics = {
+      ...createConsumerMetrics(registry, decodeFailureCodes(deserializerOf(spec))),
+      ...createBatchMetrics(registry),
+    };
     // Exactly-once commits each batch in its own transaction before the next one starts.
     const maxUncommitted = config.exactlyOnce ? 1 : config.maxUncommittedBatches;
     const revocations = new RevocationRelay();
@@ -108,7 +111,7 @@ function batchWorker<T>(spec: BatchWorkerSpec<T>): ServiceDefinition<BatchWorker
 function singleWorker<T>(spec: SingleWorkerSpec<T>): ServiceDefinition<SingleWorkerConfig> {
   return workerService(spec.name, loadSingleWorkerConfig, async (context) => {
     const { config, logger, registry, health, signal } = context;
-    const metrics = createConsumerMetrics(registry);
+    const metrics = createConsumerMetrics(registry, decodeFailureCodes(deserializerOf(spec)));
     // Registered before the consumer connects, so /metrics shows them from the start (0 until the loop runs).
     const running: { loop?: SingleLoop } = {};
     createOrderingMetrics(registry, () => running.loop?.held ?? { inFlight: 0, queued: 0 });
@@ -152,11 +155,15 @@ function processorOf<T>(
   const context: WorkerContext = { signal, logger, producer: output, config };
   return new RecordProcessor({
     handle: spec.handle,
-    // Without a deserializer of its own, a worker's values are int64s (T defaults to bigint).
-    deserialize: spec.deserialize ?? (int64Values as unknown as Deserializer<T>),
+    deserialize: deserializerOf(spec),
     context,
     deadLetters,
     retry: config.retry,
     logger,
   });
+}
+
+/** The worker's deserializer: without one of its own, its values are int64s (T defaults to bigint). */
+function deserializerOf<T>(spec: WorkerSpecOf<string, T>): Deserializer<T> {
+  return spec.deserialize ?? (int64Values as unknown as Deserializer<T>);
 }

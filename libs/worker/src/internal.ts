@@ -19,6 +19,6 @@ export {
   type ConsumerMetrics,
 } from "./metrics.ts";
 export { RecordProcessor, type Processor, type ProcessorOptions } from "./processor.ts";
-export { poisonCause, toWorkerRecord, type ConsumedMessage } from "./record.ts";
+export { decodeFailureCodes, poisonCause, toWorkerRecord, type ConsumedMessage } from "./record.ts";
 export { startKafkaClients, type KafkaClients } from "./start.ts";
 export { kafkaTransactions } from "./transactions.ts";

@@ -4,7 +4,11 @@ import { LATENCY_BUCKETS, METRIC_PREFIX } from "@kafka-fleet/service";
 
 /** The workers' metrics (docs/design.md, Metrics): consumed and processed records, batches, ordering. */
 
-export function createConsumerMetrics(registry: Registry) {
+/**
+ * `deadLetterReasons`: the codes the worker's deserializer throws (its serde's), shown at 0 from the start; the
+ * handler's own reasons appear with their first dead letter.
+ */
+export function createConsumerMetrics(registry: Registry, deadLetterReasons: readonly string[]) {
   const metrics = {
     messagesConsumed: new Counter({
       name: `${METRIC_PREFIX}messages_consumed_total`,
@@ -50,7 +54,7 @@ export function createConsumerMetrics(registry: Registry) {
   // Known label values start at 0, so dashboards show 0 rather than "no data" before the first event.
   for (const result of ["ok", "failed"]) metrics.commits.inc({ result }, 0);
   for (const kind of ["assigned", "revoked", "lost"]) metrics.rebalances.inc({ kind }, 0);
-  for (const reason of ["SERDE_MISSING_VALUE", "SERDE_WRONG_LENGTH"]) metrics.deadLetters.inc({ reason }, 0);
+  for (const reason of deadLetterReasons) metrics.deadLetters.inc({ reason }, 0);
   return metrics;
 }
 export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;

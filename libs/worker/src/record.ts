@@ -1,5 +1,5 @@
 import type { MessageHeader } from "@kafka-fleet/kafka";
-import { SerdeError, deserializeInt } from "@kafka-fleet/serde";
+import { INT64_DECODE_FAILURES, SerdeError, deserializeInt } from "@kafka-fleet/serde";
 import { isCodedFailure, messageOf } from "@kafka-fleet/service";
 
 /** A record as the consumer hands it over: what the loops need of librdkafka's `Message`. */
@@ -29,11 +29,20 @@ export interface WorkerRecord<T> {
 /**
  * Turns a record's value bytes (null for a tombstone) into what the handler works on. Throwing marks the record
  * as poison: it goes to the dead-letter topic, its offset is committed, and the handler never sees it.
+ * `failureCodes`, when given, are the codes it throws (a `SerdeError`'s, or any error's own `code`): the
+ * dead-letter reasons its worker's `/metrics` shows at 0 from the start. Without it, `DESERIALIZATION_FAILED`.
  */
-export type Deserializer<T> = (value: Buffer | null, message: ConsumedMessage) => T;
+export type Deserializer<T> = ((value: Buffer | null, message: ConsumedMessage) => T) & {
+  readonly failureCodes?: readonly string[];
+};
 
 /** The default: values are int64s, 8 bytes big-endian (see libs/serde). */
-export const int64Values: Deserializer<bigint> = (value) => deserializeInt(value);
+export const int64Values: Deserializer<bigint> = Object.assign(
+  (value: Buffer | null) => deserializeInt(value),
+  {
+    failureCodes: INT64_DECODE_FAILURES,
+  },
+);
 
 const NO_HEADERS: readonly MessageHeader[] = Object.freeze([]);
 
@@ -56,6 +65,11 @@ export function toWorkerRecord<T>(message: ConsumedMessage, deserialize: Deseria
 
 /** Dead letters of records that could not be decoded carry this code unless the error brings its own. */
 export const DESERIALIZATION_FAILED = "DESERIALIZATION_FAILED";
+
+/** The dead-letter reasons a deserializer can give: its own list, or the one code for whatever it throws. */
+export function decodeFailureCodes(deserialize: Deserializer<unknown>): readonly string[] {
+  return deserialize.failureCodes ?? [DESERIALIZATION_FAILED];
+}
 
 /**
  * Why a record could not be decoded, for its dead letter: the serde's stable code, or one code for whatever a

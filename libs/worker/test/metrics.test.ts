@@ -1,8 +1,41 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
+import { INT64_DECODE_FAILURES, deserializeJson } from "@kafka-fleet/serde";
 import { createRegistry } from "@kafka-fleet/service";
-import { createOrderingMetrics } from "@kafka-fleet/worker/internal";
+import { DESERIALIZATION_FAILED, int64Values, type Deserializer } from "@kafka-fleet/worker";
+import {
+  createConsumerMetrics,
+  createOrderingMetrics,
+  decodeFailureCodes,
+} from "@kafka-fleet/worker/internal";
+
+/** The `reason` labels of kafka_fleet_dead_letters_total on the registry's page. */
+async function deadLetterReasons(registry: ReturnType<typeof createRegistry>): Promise<string[]> {
+  const page = await registry.metrics();
+  return [...page.matchAll(/^kafka_fleet_dead_letters_total\{reason="([^"]+)"/gm)].map(
+    (match) => match[1] ?? "",
+  );
+}
+
+describe("dead-letter reasons shown from the start", () => {
+  it("are the worker's own serde's: int64's by default, DESERIALIZATION_FAILED for a deserializer of one's own", () => {
+    assert.deepEqual(decodeFailureCodes(int64Values), INT64_DECODE_FAILURES);
+    const json: Deserializer<unknown> = (bytes) => deserializeJson(bytes);
+    assert.deepEqual(decodeFailureCodes(json), [DESERIALIZATION_FAILED]);
+    const listed: Deserializer<unknown> = Object.assign(json, { failureCodes: ["SERDE_NOT_JSON"] });
+    assert.deepEqual(decodeFailureCodes(listed), ["SERDE_NOT_JSON"]);
+  });
+
+  it("are the only reasons /metrics lists before the first dead letter", async () => {
+    const registry = createRegistry("json-worker");
+    createConsumerMetrics(registry, [DESERIALIZATION_FAILED]);
+    assert.deepEqual(await deadLetterReasons(registry), [DESERIALIZATION_FAILED]);
+    const int64 = createRegistry("batch-consumer");
+    createConsumerMetrics(int64, INT64_DECODE_FAILURES);
+    assert.deepEqual(await deadLetterReasons(int64), ["SERDE_MISSING_VALUE", "SERDE_WRONG_LENGTH"]);
+  });
+});
 
 describe("createOrderingMetrics", () => {
   it("exposes records in flight and waiting, read at scrape time", async () => {

@@ -14,6 +14,7 @@ import {
   RecordProcessor,
   createBatchMetrics,
   createConsumerMetrics,
+  decodeFailureCodes,
   type ConsumedMessage,
   type DeadLetterCause,
   type DeadLetterSink,
@@ -99,7 +100,8 @@ export function workerParts<T = bigint>(options: {
   retries?: number;
 }) {
   const registry = createRegistry("test");
-  const metrics = { ...createConsumerMetrics(registry), ...createBatchMetrics(registry) };
+  const reasons = decodeFailureCodes(options.deserialize ?? int64Values);
+  const metrics = { ...createConsumerMetrics(registry, reasons), ...createBatchMetrics(registry) };
   const { logger, events } = recordingLogger();
   const stop = new AbortController();
   const deadLetters = new RecordingDeadLetters();
