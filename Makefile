@@ -48,6 +48,17 @@ cluster-up: ## just the local 3-broker Kafka cluster (and topic_app, topic_app.d
 cluster-down: ## stop the local Kafka cluster
 	@$(CLUSTER) down
 
+# ---- your own worker: its topics, and records in and out (README, "Run your worker") -------------------------
+.PHONY: topic send read
+topic: ## a worker's topics on the local cluster: TOPIC, TOPIC.dlq and TOPIC.results (TOPIC_PARTITIONS, 6)
+	@$(if $(TOPIC),,$(error TOPIC is required, e.g. make topic TOPIC=orders))$(CLUSTER) topics $(TOPIC)
+send: setup ## stdin's lines as records to TOPIC, acknowledged (FORMAT=json|text, KEY_FIELD=a JSON field)
+	@$(if $(TOPIC),,$(error TOPIC is required, e.g. make send TOPIC=orders < orders.jsonl))bin/run tools/records/main.ts \
+	  send --topic $(TOPIC) $(if $(FORMAT),--format $(FORMAT)) $(if $(KEY_FIELD),--key-field $(KEY_FIELD))
+read: setup ## TOPIC's records from the beginning to its end, one JSON line each (FORMAT=json|text)
+	@$(if $(TOPIC),,$(error TOPIC is required, e.g. make read TOPIC=orders.results))bin/run tools/records/main.ts \
+	  read --topic $(TOPIC) $(if $(FORMAT),--format $(FORMAT))
+
 # ---- checks ---------------------------------------------------------------------------------------
 test: setup ## everything CI runs: lint, unit, integration tests against a real cluster, the Compose stack for real
 	@$(MAKE) --no-print-directory lint

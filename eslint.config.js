@@ -35,8 +35,9 @@ export default tseslint.config(
     },
   },
   {
-    // The product never imports the test harness (harness/): it is what test/, bench/ and labs/ share.
-    files: ["libs/*/src/**/*.ts", "services/*/src/**/*.ts", "examples/**/*.ts"],
+    // The product (and the tools beside it) never imports the test harness (harness/): it is what test/, bench/
+    // and labs/ share.
+    files: ["libs/*/src/**/*.ts", "services/*/src/**/*.ts", "examples/**/*.ts", "tools/*/*.ts"],
     rules: {
       "no-restricted-imports": [
         "error",

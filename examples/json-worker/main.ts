@@ -1,26 +1,20 @@
 // A worker of one's own on the fleet's API: orders arrive as JSON, their totals leave as JSON on RESULTS_TOPIC.
 // Malformed JSON never reaches the handler (the deserializer throws: a dead letter); an order that fails
 // validation is reported as unrecoverable (a dead letter at once, no retries), and the rest of its batch goes on.
-//
-//   KAFKA_TOPIC=orders RESULTS_TOPIC=orders.totals node --import tsx examples/json-worker/main.ts
-//
-// Its three topics must exist first, the dead-letter topic too (DLQ_TOPIC, by default orders.dlq): the worker
-// checks them at start and exits 1 naming a missing one. On the local cluster:
-//   for t in orders orders.totals orders.dlq; do bash deploy/local/cluster.sh topic "$t"; done
+// README.md shows the code below as it is (test/docs/readme-example.test.ts fails when the two differ). Run it:
+//   make topic TOPIC=orders      # orders, orders.dlq (DLQ_TOPIC's default) and orders.results
+//   KAFKA_TOPIC=orders RESULTS_TOPIC=orders.results bin/run examples/json-worker/main.ts
 import { runService } from "@kafka-fleet/service";
 import { UnrecoverableError, defineWorker, type RecordFailure } from "@kafka-fleet/worker";
 
-interface Order {
-  readonly id: string;
-  readonly quantity: number;
-  readonly unitPrice: number;
-}
+type Order = { id: string; quantity: number; unitPrice: number };
 
 await runService(
   defineWorker({
-    name: "json-worker",
-    mode: "batch",
-    deserialize: (bytes) => JSON.parse(bytes?.toString("utf8") ?? "") as Order,
+    name: "json-worker", // logs, metrics, client ids; default group kafka-fleet-json-worker
+    mode: "batch", // or "single": one record per call, in ORDERING order
+    requiresResultsTopic: true, // without RESULTS_TOPIC it exits 2 at start
+    deserialize: (bytes) => JSON.parse(bytes?.toString("utf8") ?? "") as Order, // throws: a dead letter
     async handle(records, { producer, config }) {
       const invalid: RecordFailure<Order>[] = [];
       const totals = [];
@@ -33,15 +27,11 @@ await runService(
           invalid.push({ record, error });
           continue;
         }
-        const total = JSON.stringify({ id, total: quantity * unitPrice });
-        totals.push({
-          topic: config.resultsTopic ?? "orders.totals",
-          key: record.key,
-          value: Buffer.from(total),
-        });
+        const total = Buffer.from(JSON.stringify({ id, total: quantity * unitPrice }));
+        totals.push({ topic: config.resultsTopic!, key: record.key, value: total });
       }
-      await producer.sendAll(totals);
-      return invalid;
+      await producer.sendAll(totals); // resolves once acknowledged (in the transaction under exactly_once)
+      return invalid; // the others succeeded and are never run again
     },
   }),
 );

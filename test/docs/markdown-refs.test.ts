@@ -14,7 +14,19 @@ import { codeOf, localLinks } from "./markdown.ts";
 const DOCUMENTS = repoFiles("README.md", "services/*/README.md", "docs/*.md", "deploy/**/README.md");
 
 /** Where repository paths start: the top-level folders. A path elsewhere (.run/, a URL) is not checked. */
-const TOP_LEVEL = ["libs", "services", "deploy", "test", "docs", "bench", "labs", "examples", ".ci"];
+const TOP_LEVEL = [
+  "libs",
+  "services",
+  "deploy",
+  "test",
+  "docs",
+  "bench",
+  "labs",
+  "examples",
+  "tools",
+  "bin",
+  ".ci",
+];
 
 /**
  * A repository path written in a document: starts at a top-level folder, is not part of a longer path or a URL,

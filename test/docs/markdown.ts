@@ -68,3 +68,15 @@ export function localLinks(markdown: string): string[] {
     .filter((target) => !/^[a-z]+:/i.test(target) && !target.startsWith("#"))
     .map((target) => target.replace(/#.*$/, ""));
 }
+
+/**
+ * The body of the first fenced code block after the first line of `markdown` that contains `marker`; throws when
+ * there is none, so that a moved or renamed block fails loudly instead of checking nothing.
+ */
+export function fencedBlockAfter(markdown: string, marker: string): string {
+  const at = markdown.indexOf(marker);
+  if (at === -1) throw new Error(`no "${marker}" in the document`);
+  const match = /^```[^\n]*\n([\s\S]*?)^```/m.exec(markdown.slice(at));
+  if (match === null) throw new Error(`no code block after "${marker}"`);
+  return match[1] as string;
+}

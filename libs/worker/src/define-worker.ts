@@ -1,4 +1,4 @@
-import type { ServiceContext, ServiceDefinition } from "@kafka-fleet/service";
+import { ConfigError, type ServiceContext, type ServiceDefinition } from "@kafka-fleet/service";
 
 import type { Handle, WorkerContext } from "./handler.ts";
 import { kafkaFailureHints } from "@kafka-fleet/kafka";
@@ -33,6 +33,11 @@ interface WorkerSpecOf<Mode extends string, T> {
   readonly mode: Mode;
   /** Decodes each record's value; int64 big-endian when omitted. A throw makes the record a dead letter. */
   readonly deserialize?: Deserializer<T>;
+  /**
+   * true: the handler writes to RESULTS_TOPIC (`config.resultsTopic`), so starting without it is a configuration
+   * error (exit 2 naming it) rather than records failing one by one. Unset: RESULTS_TOPIC is optional.
+   */
+  readonly requiresResultsTopic?: boolean;
   readonly handle: Handle<T>;
 }
 
@@ -53,15 +58,22 @@ export function defineWorker<T>(
 
 /** A worker's service definition: its name, its configuration, the hints for Kafka's failures, its work. */
 function workerService<Config extends BatchWorkerConfig | SingleWorkerConfig>(
-  name: string,
+  spec: Pick<WorkerSpecOf<string, unknown>, "name" | "requiresResultsTopic">,
   load: (env: NodeJS.ProcessEnv, name: string) => Readonly<Config>,
   run: (context: ServiceContext<Config>) => Promise<void>,
 ): ServiceDefinition<Config> {
-  return { name, loadConfig: (env) => load(env, name), failureHints: kafkaFailureHints, run };
+  const loadConfig = (env: NodeJS.ProcessEnv) => {
+    const config = load(env, spec.name);
+    if (spec.requiresResultsTopic === true && config.resultsTopic === undefined) {
+      throw new ConfigError([`RESULTS_TOPIC is required: ${spec.name} writes its results there`]);
+    }
+    return config;
+  };
+  return { name: spec.name, loadConfig, failureHints: kafkaFailureHints, run };
 }
 
 function batchWorker<T>(spec: BatchWorkerSpec<T>): ServiceDefinition<BatchWorkerConfig> {
-  return workerService(spec.name, loadBatchWorkerConfig, async (context) => {
+  return workerService(spec, loadBatchWorkerConfig, async (context) => {
     const { config, logger, registry, health, signal } = context;
     const metrics = {
       ...createConsumerMetrics(registry, decodeFailureCodes(deserializerOf(spec))),
@@ -109,7 +121,7 @@ function batchWorker<T>(spec: BatchWorkerSpec<T>): ServiceDefinition<BatchWorker
 }
 
 function singleWorker<T>(spec: SingleWorkerSpec<T>): ServiceDefinition<SingleWorkerConfig> {
-  return workerService(spec.name, loadSingleWorkerConfig, async (context) => {
+  return workerService(spec, loadSingleWorkerConfig, async (context) => {
     const { config, logger, registry, health, signal } = context;
     const metrics = createConsumerMetrics(registry, decodeFailureCodes(deserializerOf(spec)));
     // Registered before the consumer connects, so /metrics shows them from the start (0 until the loop runs).

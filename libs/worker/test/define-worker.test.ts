@@ -34,4 +34,22 @@ describe("defineWorker", () => {
         /^DLQ_TOPIC: .* 250 characters, over Kafka's 249: set DLQ_TOPIC$/.test(error.problems[0] ?? ""),
     );
   });
+
+  it("refuses to start without RESULTS_TOPIC when the worker says it writes there", () => {
+    const spec = { name: "totals", requiresResultsTopic: true, handle: publishValues };
+    for (const worker of [
+      defineWorker({ ...spec, mode: "batch" }),
+      defineWorker({ ...spec, mode: "single" }),
+    ]) {
+      assert.equal(worker.loadConfig({ RESULTS_TOPIC: "orders.results" }).resultsTopic, "orders.results");
+      assert.throws(
+        () => worker.loadConfig({}),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          error.problems[0] === "RESULTS_TOPIC is required: totals writes its results there",
+      );
+    }
+    const optional = defineWorker({ name: "counts", mode: "batch", handle: publishValues });
+    assert.equal(optional.loadConfig({}).resultsTopic, undefined);
+  });
 });
