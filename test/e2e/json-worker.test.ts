@@ -17,7 +17,7 @@ import {
   testProducer,
   uniqueName,
 } from "../../harness/kafka.ts";
-import { startService, stopGracefully, waitForRecords } from "../../harness/services.ts";
+import { metricsOf, startService, stopGracefully, waitForRecords } from "../../harness/services.ts";
 
 const jsonWorker = { path: `${REPO_ROOT}examples/json-worker/main.ts` };
 const ORDERS = 30;
@@ -62,6 +62,13 @@ describe("examples/json-worker", () => {
     });
     await waitForRecords(results, ORDERS, 60_000);
     await waitForRecords(`${input}.dlq`, 2, 60_000);
+    // Its dead-letter reasons are its own (its deserializer's and its handler's), none of the int64 serde's.
+    const reasons = [
+      ...(await metricsOf(worker)).matchAll(/^kafka_fleet_dead_letters_total\{([^}]*)\} (\S+)$/gm),
+    ]
+      .map(([, labels, value]) => `${/reason="([^"]+)"/.exec(labels ?? "")?.[1]}=${value}`)
+      .sort();
+    assert.deepEqual(reasons, ["DESERIALIZATION_FAILED=1", "INVALID_ORDER=1"]);
     assert.equal(await stopGracefully(worker), 0, worker.stderr());
     assert.equal(worker.logs[0]?.service, "json-worker");
 
