@@ -210,7 +210,7 @@ export const labs: readonly Lab[] = [
         explanation: [
           "A record the consumer can never process must not block its partition or crash the consumer: it goes to",
           "DLQ_TOPIC with headers naming its topic, partition, offset and the error, and its offset is committed",
-          "like any other. Read them with: npm run audit, or any client on <topic>.dlq. Code: libs/worker/src/dead-letter.ts.",
+          "like any other. Read them, headers included, with make read TOPIC=<topic>.dlq. Code: libs/worker/src/dead-letter.ts.",
         ],
       };
     },
