@@ -14,6 +14,9 @@ export const kafkaFailureHints: Readonly<Record<string, (error: Error) => string
   [KafkaErrorCode.topicMissing]: (error) => {
     const topic = (error as { topic?: unknown }).topic;
     const name = typeof topic === "string" ? topic : "<topic>";
-    return `create it first (make cluster-up creates topic_app; deploy/local/cluster.sh topic ${name} creates others)`;
+    return (
+      `create it first (make cluster-up creates topic_app; deploy/local/cluster.sh topic ${name} creates others; ` +
+      "make topic TOPIC=<input> a worker's input, its .dlq and .results)"
+    );
   },
 };

@@ -38,7 +38,8 @@ describe("the exit message of a Kafka failure", () => {
       code: "TOPIC_MISSING",
       message:
         "topic orders (KAFKA_TOPIC) does not exist: create it first " +
-        "(make cluster-up creates topic_app; deploy/local/cluster.sh topic orders creates others)",
+        "(make cluster-up creates topic_app; deploy/local/cluster.sh topic orders creates others; " +
+        "make topic TOPIC=<input> a worker's input, its .dlq and .results)",
     });
   });
 
