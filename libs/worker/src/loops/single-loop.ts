@@ -84,7 +84,7 @@ export class SingleLoop {
     // (Nothing new starts once stopping, see #startReady, so this set only shrinks.)
     while (this.#running.size > 0) await Promise.allSettled(this.#running);
     if (this.#failure !== undefined) throw this.#failure;
-    await consumer.commit(null);
+    await consumer.commitStored();
   }
 
   /**
@@ -103,7 +103,7 @@ export class SingleLoop {
         const busy = () =>
           partitions.some(({ topic, partition }) => this.#queue.inFlightIn(topic, partition) > 0);
         while (busy() && this.#failure === undefined) await this.#nextCompletion();
-        await this.#consumer.commit(null);
+        await this.#consumer.commitStored();
       }
     } finally {
       for (const { topic, partition } of partitions) {

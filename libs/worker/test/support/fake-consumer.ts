@@ -76,8 +76,7 @@ export class FakeConsumer implements ConsumerPort {
     return Promise.resolve();
   }
 
-  commit(offsets: readonly RecordPosition[] | null): Promise<void> {
-    if (offsets !== null) return this.commitInBackground(offsets);
+  commitStored(): Promise<void> {
     const stored = [...this.stored].map(([key, offset]) => {
       const [topic = "", partition = ""] = key.split("/");
       return { topic, partition: Number(partition), offset };
