@@ -29,12 +29,9 @@ export type {
   Labels,
   LogFields,
 } from "./instruments.ts";
-export {
-  DeliveryProducer,
-  type FailureCallback,
-  type DeliveryProducerOptions,
-  type OutgoingMessage,
-} from "./producer.ts";
+export { DeliveryProducer, type DeliveryProducerOptions, type FailureCallback } from "./delivery-producer.ts";
+export type { OutgoingMessage, ProducerOptions } from "./producer-client.ts";
+export { ReportingProducer, type ReportingProducerOptions } from "./reporting-producer.ts";
 export {
   ConsumerGroupStates,
   ErrorCodes,
