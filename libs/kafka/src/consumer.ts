@@ -140,6 +140,35 @@ export class FleetConsumer {
     return count;
   }
 
+  /**
+   * Stops fetching from every partition owned now, so that the member can keep polling (and so stay in its group
+   * and serve rebalances) without taking more records. librdkafka drops what it fetched ahead for them and, on
+   * resume, fetches again from the first record not yet consumed: nothing is skipped or repeated.
+   */
+  pauseOwned(): void {
+    this.#pauseOrResume(true);
+  }
+
+  /** Fetches again from every partition owned now (whether or not it was paused). */
+  resumeOwned(): void {
+    this.#pauseOrResume(false);
+  }
+
+  #pauseOrResume(pause: boolean): void {
+    const partitions: TopicPartition[] = [];
+    for (const [topic, ofTopic] of this.#owned) {
+      for (const partition of ofTopic) partitions.push({ topic, partition });
+    }
+    if (partitions.length === 0) return;
+    try {
+      if (pause) this.#client.pause(partitions);
+      else this.#client.resume(partitions);
+    } catch (error) {
+      // A partition revoked in between: the next call covers the ones owned then.
+      this.#options.logger.debug({ event: "consumer.pause_failed", pause, err: error });
+    }
+  }
+
   #own(partitions: readonly TopicPartition[]): void {
     for (const { topic, partition } of partitions) {
       const ofTopic = this.#owned.get(topic);

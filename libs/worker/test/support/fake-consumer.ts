@@ -45,7 +45,25 @@ export class FakeConsumer implements ConsumerPort {
     return this.#waiting.length;
   }
 
+  /** Whether fetching is paused, and how many polls were made while it was. */
+  paused = false;
+  pausedPolls = 0;
+
+  pauseOwned(): void {
+    this.paused = true;
+  }
+
+  resumeOwned(): void {
+    this.paused = false;
+    this.#arrived?.();
+  }
+
   async consume(max: number, timeoutMs: number): Promise<readonly ConsumedMessage[]> {
+    if (this.paused) {
+      this.pausedPolls += 1;
+      await new Promise((resolve) => setTimeout(resolve, timeoutMs));
+      return [];
+    }
     if (this.#waiting.length === 0) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
