@@ -58,7 +58,7 @@ export abstract class BatchCore {
 
   /** Polls until the signal is aborted, then finishes the batch in hand and waits for every commit. */
   async run(): Promise<void> {
-    const { health, signal, rules } = this.parts;
+    const { health, signal } = this.parts;
     let fetching = this.#fetch(this.batch.room, IDLE_POLL_MS);
     while (!signal.aborted && this.failure === undefined) {
       this.#accept(await fetching);
