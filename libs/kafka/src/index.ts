@@ -8,6 +8,13 @@ export {
   reliableProducerConfig,
   type ClientIdentity,
 } from "./client-config.ts";
+export {
+  CLIENT_PROPERTY_PREFIX,
+  clientPropertiesFromVariables,
+  clientPropertyName,
+  clientPropertyVariable,
+  readClientProperties,
+} from "./client-properties.ts";
 export { connectClient } from "./connect.ts";
 export { topicEndOffsets } from "./end-offsets.ts";
 export { requireTopic } from "./require-topic.ts";

@@ -1,4 +1,4 @@
-import { clientPropertyProblems } from "@kafka-fleet/kafka";
+import { readClientProperties } from "@kafka-fleet/kafka";
 import { longestRetryWaitMs } from "@kafka-fleet/processing";
 import { ConfigError, commonEnvSchema, env, toCommonConfig, type CommonConfig } from "@kafka-fleet/service";
 import type { z } from "zod";
@@ -48,7 +48,7 @@ export function toConsumerConfig(
       `DLQ_TOPIC: the default ${vars.KAFKA_TOPIC.slice(0, 20)}….dlq is ${dlqTopic.length} characters, over Kafka's ${MAX_TOPIC_NAME}: set DLQ_TOPIC`,
     ]);
   }
-  const common = toCommonConfig(vars, clientPropertyProblems);
+  const common = toCommonConfig(vars, readClientProperties);
   const retry = {
     retries: vars.RETRY_MAX,
     backoffMs: vars.RETRY_BACKOFF_MS,
