@@ -36,8 +36,6 @@ function zombieConsumer(guarantee: "at_least_once" | "exactly_once"): Scenario {
       const batchSize = 500;
       const frozenMs = SESSION_TIMEOUT_MS + 6_000;
       const bound = CHAOS_MAX_UNCOMMITTED * batchSize;
-      let outcome = "";
-      let noticed = "";
       const report = await runPipeline(t, {
         values,
         consumers: 2,
@@ -69,32 +67,22 @@ function zombieConsumer(guarantee: "at_least_once" | "exactly_once"): Scenario {
           const remaining = frozenMs - SESSION_TIMEOUT_MS;
           await sleep(Math.max(0, remaining));
           zombie.signal("SIGCONT");
-          // Now it learns that its partitions are gone: it rejoins and carries on, or exits 1 saying why.
+          // Now it learns that its partitions are gone: it drops what it held and rejoins. Exiting instead would
+          // break the promise (a rebalance never ends the service), and runPipeline fails on it.
           const deadline = Date.now() + 60_000;
-          while (Date.now() < deadline) {
+          while (Date.now() < deadline && isAlive(zombie)) {
             const rejoined =
               saidAfter(zombie, frozenAt, "rebalance.revoked", (line) => line.lost === true) &&
               saidAfter(zombie, frozenAt, "rebalance.assigned");
-            if (rejoined || !isAlive(zombie)) break;
+            if (rejoined) break;
             await sleep(500);
           }
-          const revoked = logsSince(zombie, frozenAt).find((line) => line.event === "rebalance.revoked");
-          noticed =
-            revoked === undefined ? "no revocation logged" : `partitions lost=${String(revoked.lost)}`;
-          if (isAlive(zombie)) {
-            assert.ok(
-              saidAfter(zombie, frozenAt, "rebalance.revoked", (line) => line.lost === true),
-              `the zombie learns its partitions were lost; logged: ${describeEvents(logsSince(zombie, frozenAt))}`,
-            );
-            assert.ok(saidAfter(zombie, frozenAt, "rebalance.assigned"), "the zombie rejoins the group");
-            outcome = "rejoined and carried on";
-          } else {
-            const { code } = await zombie.exited;
-            const failed = zombie.logs.find((line) => line.event === "service.failed");
-            assert.equal(code, 1, "a zombie that cannot carry on exits 1");
-            assert.ok(failed?.message, "and says why");
-            outcome = `exited 1: ${JSON.stringify(failed.message).slice(0, 80)}`;
-          }
+          assert.ok(isAlive(zombie), `the zombie keeps running: ${zombie.stderr()}`);
+          assert.ok(
+            saidAfter(zombie, frozenAt, "rebalance.revoked", (line) => line.lost === true),
+            `the zombie learns its partitions were lost; logged: ${describeEvents(logsSince(zombie, frozenAt))}`,
+          );
+          assert.ok(saidAfter(zombie, frozenAt, "rebalance.assigned"), "the zombie rejoins the group");
         },
       });
       if (guarantee === "exactly_once") {
@@ -106,7 +94,7 @@ function zombieConsumer(guarantee: "at_least_once" | "exactly_once"): Scenario {
         values,
         missing: report.missing,
         duplicates: report.duplicates,
-        detail: `frozen ${frozenMs / 1000} s (session ${SESSION_TIMEOUT_MS / 1000} s); ${noticed}; ${outcome}; bound ${guarantee === "exactly_once" ? 0 : bound}`,
+        detail: `frozen ${frozenMs / 1000} s (session ${SESSION_TIMEOUT_MS / 1000} s); partitions lost, rejoined and carried on; bound ${guarantee === "exactly_once" ? 0 : bound}`,
       };
     },
   };
@@ -216,14 +204,23 @@ const belowMinIsr: Scenario = {
         await produced(0.2);
         await cluster("stop", "3");
         await cluster("stop", "2");
-        const acknowledged = () =>
-          Number(producer.logs.findLast((line) => line.event === "producer.progress")?.acknowledged ?? 0);
+        // The producer's count as of a progress line written from now on (they come every 500 ms): an older
+        // line, written before the stops, would show no progress whatever happened since.
+        const acknowledged = async () => {
+          const from = producer.logs.length;
+          const line = await producer.waitForEvent(
+            "producer.progress",
+            30_000,
+            (progress) => producer.logs.indexOf(progress) >= from,
+          );
+          return Number(line.acknowledged);
+        };
         // Requests already answered before the second stop may still be reported for a moment.
         await sleep(3_000);
-        const first = acknowledged();
+        const first = await acknowledged();
         const downAt = performance.now();
         await sleep(downMs);
-        acknowledgedWhileDown = acknowledged() - first;
+        acknowledgedWhileDown = (await acknowledged()) - first;
         heldDown = (performance.now() - downAt) / 1000;
         assert.ok(isAlive(producer), `the producer holds the values as backpressure: ${producer.stderr()}`);
         for (const node of ["2", "3"]) await cluster("start", node);

@@ -20,8 +20,9 @@ export type Size = "short" | "full";
 
 export interface ScenarioResult {
   readonly values: number;
-  readonly missing: number;
-  readonly duplicates: number;
+  /** null: the scenario streams no range to audit (e.g. it checks refusals), so there is nothing to count. */
+  readonly missing: number | null;
+  readonly duplicates: number | null;
   readonly detail: string;
 }
 
@@ -71,7 +72,15 @@ export interface Pipeline {
   readonly startConsumer: () => RunningChild;
   /** Resolves once the producer has had `fraction` of the range acknowledged. */
   readonly produced: (fraction: number) => Promise<unknown>;
+  /** SIGKILLs a consumer and waits for it to be gone: the one way a consumer may end other than exit 0. */
+  readonly kill: (consumer: RunningChild) => Promise<void>;
 }
+
+/**
+ * How long the results are left alone after the last process stopped before they are audited again: whatever
+ * still lands then (a straggler's write, a transaction resolved late) would change the figures.
+ */
+const SETTLE_MS = 5_000;
 
 /**
  * A producer writing [0, values) at full speed into a fresh 6-partition topic, `consumers` batch consumers in one
@@ -120,19 +129,37 @@ export async function runPipeline(
       600_000,
       (line) => Number(line.acknowledged) >= fraction * options.values,
     );
-  await options.during({ input, results, group, consumers, producer, startConsumer, produced });
+  const killed = new Set<RunningChild>();
+  const kill = async (consumer: RunningChild) => {
+    killed.add(consumer);
+    consumer.signal("SIGKILL");
+    assert.equal((await consumer.exited).signal, "SIGKILL", `killed consumer: ${consumer.stderr()}`);
+  };
+  await options.during({ input, results, group, consumers, producer, startConsumer, produced, kill });
 
   assert.equal((await producer.exited).code, 0, `producer: ${producer.stderr()}`);
   // read_committed, as exactly-once readers must read; for at-least-once results it changes nothing.
   const complete = await auditWhenComplete(results, options.values);
   assert.equal(complete.missing, 0, `missing values, e.g. ${complete.missingSample.join(",")}`);
+  // Every consumer ends by exit 0 on SIGTERM, or by the scenario's own SIGKILL: one that died any other way
+  // (exit 1 on a fault it should have ridden out, a crash) fails the scenario even if the figures look right.
   for (const consumer of consumers) {
     if (isAlive(consumer)) {
       assert.equal(await stopGracefully(consumer), 0, `batch consumer: ${consumer.stderr()}`);
+    } else if (!killed.has(consumer)) {
+      const { code, signal } = await consumer.exited;
+      assert.fail(`a batch consumer ended on its own (code ${code}, signal ${signal}): ${consumer.stderr()}`);
     }
   }
   // The figures are those of the topic once every process has stopped: what the last stops wrote counts too.
   const report = await auditWhenComplete(results, options.values, 0);
   assert.equal(report.missing, 0, `missing values after the stops, e.g. ${report.missingSample.join(",")}`);
+  await sleep(SETTLE_MS);
+  const settled = await auditWhenComplete(results, options.values, 0);
+  assert.deepEqual(
+    { seen: settled.seen, missing: settled.missing, duplicates: settled.duplicates },
+    { seen: report.seen, missing: report.missing, duplicates: report.duplicates },
+    "nothing lands in the results once every process has stopped",
+  );
   return report;
 }

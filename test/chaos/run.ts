@@ -45,8 +45,9 @@ for (const scenario of scenarios) {
     row = {
       name: scenario.name,
       values: 0,
-      missing: -1,
-      duplicates: -1,
+      // A failed scenario measured nothing to write down.
+      missing: null,
+      duplicates: null,
       detail: `FAILED: ${detail}`,
       seconds: (performance.now() - started) / 1000,
       ok: false,
@@ -78,8 +79,10 @@ if (!args["no-write"] && size === "full") {
 Written by \`make chaos\` (test/chaos/run.ts) on ${new Date().toISOString().slice(0, 10)}${only === undefined ? "" : ` (scenarios ${only.join(", ")}; the other rows are from earlier runs)`}.
 Machine: ${machine}; Node.js ${process.version}; librdkafka ${librdkafkaVersion}; Apache Kafka 4.3.1, 3 local KRaft nodes
 (RF 3, min.insync.replicas 2). Every scenario runs real processes with real signals against the real cluster and
-ends with an audit of the results topic (read_committed) for the range \`[0, values)\`. The assertions (0 missing;
-duplicates within the promise) are in harness/chaos/scenarios.ts and harness/chaos/operations.ts; times are reported,
+ends with an audit of the results topic (read_committed) for the range \`[0, values)\`, once every process has stopped
+and again after 5 s, which must agree. Every process must end as the scenario ends it (exit 0 on SIGTERM, or its
+SIGKILL). A dash is a figure the scenario does not measure. The assertions (0 missing; duplicates within the
+promise) are in harness/chaos/scenarios.ts and harness/chaos/operations.ts; times are reported,
 never asserted. A short form of scenarios ${[...new Set(short)].join(", ")} runs in \`make test\` (some through the labs).
 
 ${table}
@@ -92,7 +95,7 @@ ${findings}`;
 }
 
 function rowLine(row: Row): string {
-  return `| ${row.ok ? "" : "✖ "}${row.name} | ${row.values.toLocaleString("en")} | ${row.missing} | ${row.duplicates} | ${row.seconds.toFixed(1)} | ${row.detail} |`;
+  return `| ${row.ok ? "" : "✖ "}${row.name} | ${row.values.toLocaleString("en")} | ${row.missing ?? "—"} | ${row.duplicates ?? "—"} | ${row.seconds.toFixed(1)} | ${row.detail} |`;
 }
 
 function tableOf(lines: readonly string[]): string {

@@ -28,6 +28,9 @@ import {
 const stallingConsumer = {
   path: fileURLToPath(new URL("./fixtures/stalling-batch-consumer.ts", import.meta.url)),
 };
+const slowConsumer = {
+  path: fileURLToPath(new URL("./fixtures/slow-batch-consumer.ts", import.meta.url)),
+};
 
 /** Committed offsets of a group, summed over the topic's partitions (= records committed past). */
 async function committedTotal(
@@ -96,6 +99,38 @@ describe("the batch consumer", () => {
     assert.equal(report.missing, 0);
     assert.equal(report.duplicates, 10, "the whole uncommitted batch was redelivered, and only it");
     assert.equal(await committedTotal(admin, group, input, 1), 10);
+  });
+
+  it("keeps its membership through a handler call longer than max.poll.interval.ms: nothing lost or repeated", async (t) => {
+    const input = await createInputTopic(t, "slow", 1);
+    const results = await createTestTopic(t, "slow-results", 1);
+    const group = uniqueName("slow");
+    deleteGroupAfter(t, group);
+    await produceValues(await testProducer(t), input, 0n, 50n);
+    const consumer = startService(t, slowConsumer, {
+      KAFKA_TOPIC: input,
+      RESULTS_TOPIC: results,
+      CONSUMER_GROUP: group,
+      BATCH_SIZE: "10",
+      // The pipeline is full while the first call lasts: the loop would have nothing to poll for.
+      BATCH_MAX_UNCOMMITTED: "1",
+      KAFKA_CLIENT_SESSION_TIMEOUT_MS: "6000",
+      KAFKA_CLIENT_MAX_POLL_INTERVAL_MS: "7000",
+      // Twice the poll interval.
+      TEST_SLOW_MS: "14000",
+    });
+    await consumer.waitForEvent("test.slow_call_ended", 60_000);
+    await waitForRecords(results, 50, 120_000);
+    assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
+    const report = await audit(results, 50);
+    assert.equal(report.missing, 0);
+    assert.equal(report.duplicates, 0, "the member was never put out of its group");
+    const rebalances = consumer.logs.filter((line) => line.event?.startsWith("rebalance.") === true);
+    assert.deepEqual(
+      rebalances.map((line) => line.event),
+      ["rebalance.assigned", "rebalance.revoked"],
+      "assigned once, revoked once (by the stop)",
+    );
   });
 
   it("on SIGTERM mid-stream commits what it processed, leaves the group and exits 0", async (t) => {

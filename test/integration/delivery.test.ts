@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { readTopicValues } from "@kafka-fleet/audit";
 import { serializeInt } from "@kafka-fleet/serde";
 
-import { DeliveryProducer } from "@kafka-fleet/kafka";
+import { ReportingProducer } from "@kafka-fleet/kafka";
 
 import { BOOTSTRAP, createTestTopic, identity, quietLogger, testProducer } from "../../harness/kafka.ts";
 import { startService } from "../../harness/services.ts";
@@ -54,11 +54,10 @@ describe("delivery accounting with failure-only reports", () => {
   it("with a report per message (consumers' results), fails exactly the groups the cluster refused", async (t) => {
     const good = await createTestTopic(t, "delivery-every-good", 3);
     const refusing = await createTestTopic(t, "delivery-every-refusing", 3, REFUSES_EVERYTHING);
-    const producer = await DeliveryProducer.connect({
+    const producer = await ReportingProducer.connect({
       identity,
       logger: quietLogger,
       connectTimeoutMs: 15_000,
-      reportEveryMessage: true,
     });
     t.after(() => producer.close(5_000));
     const groups = await Promise.allSettled([

@@ -12,7 +12,7 @@ import { forEachRecord } from "@kafka-fleet/audit";
 import {
   DeliveryProducer,
   FleetAdmin,
-  clientPropertyProblems,
+  readClientProperties,
   kafkaFailureHints,
   requireTopic,
   type ClientIdentity,
@@ -38,7 +38,7 @@ function fail(message: string): never {
 
 let properties: Readonly<Record<string, string>>;
 try {
-  properties = loadClientProperties(process.env, clientPropertyProblems);
+  properties = loadClientProperties(process.env, readClientProperties);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`records: ${error.message}\n`);

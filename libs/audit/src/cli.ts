@@ -7,7 +7,7 @@
 // way; a secret's value is never printed.
 import { parseArgs } from "node:util";
 
-import { clientPropertyProblems, kafkaFailureHints } from "@kafka-fleet/kafka";
+import { kafkaFailureHints, readClientProperties } from "@kafka-fleet/kafka";
 import { ConfigError, describeFailure, loadClientProperties, messageOf } from "@kafka-fleet/service";
 
 import { auditValues } from "./audit.ts";
@@ -30,7 +30,7 @@ function int64(name: string, text: string | undefined): bigint {
 
 let properties: Readonly<Record<string, string>>;
 try {
-  properties = loadClientProperties(process.env, clientPropertyProblems);
+  properties = loadClientProperties(process.env, readClientProperties);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   // Names each variable and what is wrong with it; a secret's value is redacted.

@@ -31,7 +31,7 @@ export interface FleetConsumerOptions {
   readonly connectTimeoutMs: number;
   /**
    * true: librdkafka commits the offsets we store, every few seconds (single-consumer).
-   * false: nothing is committed but what `commit()` is given (batch-consumer).
+   * false: nothing is committed but what `commitInBackground()` is given (batch-consumer).
    */
   readonly autoCommitStoredOffsets: boolean;
   /**
@@ -85,7 +85,7 @@ export class FleetConsumer {
       "enable.auto.offset.store": false,
       "auto.offset.reset": "earliest",
       "statistics.interval.ms": 5_000,
-      // librdkafka's own periodic commits of stored offsets are counted here; ours are counted in commit().
+      // librdkafka's own periodic commits of stored offsets are counted here; ours are counted in commitStored() and commitInBackground().
       ...(options.autoCommitStoredOffsets
         ? {
             offset_commit_cb: (error: LibrdKafkaError | null | undefined) => {
@@ -140,6 +140,35 @@ export class FleetConsumer {
     return count;
   }
 
+  /**
+   * Stops fetching from every partition owned now, so that the member can keep polling (and so stay in its group
+   * and serve rebalances) without taking more records. librdkafka drops what it fetched ahead for them and, on
+   * resume, fetches again from the first record not yet consumed: nothing is skipped or repeated.
+   */
+  pauseOwned(): void {
+    this.#pauseOrResume(true);
+  }
+
+  /** Fetches again from every partition owned now (whether or not it was paused). */
+  resumeOwned(): void {
+    this.#pauseOrResume(false);
+  }
+
+  #pauseOrResume(pause: boolean): void {
+    const partitions: TopicPartition[] = [];
+    for (const [topic, ofTopic] of this.#owned) {
+      for (const partition of ofTopic) partitions.push({ topic, partition });
+    }
+    if (partitions.length === 0) return;
+    try {
+      if (pause) this.#client.pause(partitions);
+      else this.#client.resume(partitions);
+    } catch (error) {
+      // A partition revoked in between: the next call covers the ones owned then.
+      this.#options.logger.debug({ event: "consumer.pause_failed", pause, err: error });
+    }
+  }
+
   #own(partitions: readonly TopicPartition[]): void {
     for (const { topic, partition } of partitions) {
       const ofTopic = this.#owned.get(topic);
@@ -158,24 +187,18 @@ export class FleetConsumer {
   }
 
   /**
-   * Commits `offsets` (each the next offset to read; null = the offsets stored so far) and returns once the
-   * broker accepted them. This is librdkafka's synchronous commit: it holds the event loop for one round trip
-   * (a few ms), and it is the only commit in this client that reports the broker's answer; the asynchronous
-   * ones report only that the commit was queued.
+   * Commits the offsets stored so far (storeOffsets) and returns once the broker accepted them. This is
+   * librdkafka's synchronous commit: it holds the event loop for one round trip (a few ms), and it is the only
+   * commit in this client that reports the broker's answer; the asynchronous ones report only that the commit
+   * was queued.
    */
-  commit(offsets: readonly TopicPartitionOffset[] | null): Promise<void> {
-    if (offsets !== null && offsets.length === 0) return Promise.resolve();
+  commitStored(): Promise<void> {
     // Once closing, the client is gone and a commit can only fail; with auto-commit on, librdkafka's own close
     // has committed the stored offsets already (a revoke handled during close asks for exactly that).
-    if (offsets === null && this.#closing !== undefined && this.#options.autoCommitStoredOffsets) {
-      return Promise.resolve();
-    }
+    if (this.#closing !== undefined && this.#options.autoCommitStoredOffsets) return Promise.resolve();
     try {
-      if (offsets === null) this.#client.commitSync(null as unknown as TopicPartitionOffset[]);
-      else
-        this.#client.commitSync(
-          offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
-        );
+      // null: the stored offsets of every assigned partition.
+      this.#client.commitSync(null as unknown as TopicPartitionOffset[]);
     } catch (error) {
       // Nothing stored to commit is not a failure.
       if ((error as LibrdKafkaError).code === ErrorCodes.ERR__NO_OFFSET) return Promise.resolve();

@@ -8,6 +8,13 @@ export {
   reliableProducerConfig,
   type ClientIdentity,
 } from "./client-config.ts";
+export {
+  CLIENT_PROPERTY_PREFIX,
+  clientPropertiesFromVariables,
+  clientPropertyName,
+  clientPropertyVariable,
+  readClientProperties,
+} from "./client-properties.ts";
 export { connectClient } from "./connect.ts";
 export { topicEndOffsets } from "./end-offsets.ts";
 export { requireTopic } from "./require-topic.ts";
@@ -29,12 +36,9 @@ export type {
   Labels,
   LogFields,
 } from "./instruments.ts";
-export {
-  DeliveryProducer,
-  type FailureCallback,
-  type DeliveryProducerOptions,
-  type OutgoingMessage,
-} from "./producer.ts";
+export { DeliveryProducer, type DeliveryProducerOptions, type FailureCallback } from "./delivery-producer.ts";
+export type { OutgoingMessage, ProducerOptions } from "./producer-client.ts";
+export { ReportingProducer, type ReportingProducerOptions } from "./reporting-producer.ts";
 export {
   ConsumerGroupStates,
   ErrorCodes,

@@ -27,6 +27,14 @@ export const DEFAULT_MAX_UNCOMMITTED = 32;
 export const IDLE_POLL_MS = 200;
 /** Records per batch whose end-to-end latency is observed, evenly spaced: a histogram needs no more (not benchmarked). */
 export const LATENCY_SAMPLES = 16;
+/**
+ * How long a batch's hand-over may wait (the pipeline full, a transaction under way) before the loop polls with its
+ * partitions paused, so that the member is not put out of its group (max.poll.interval.ms, 300 s by default) and
+ * rebalances are served: well below any interval, above the usual wait for a commit (a bound, not a measurement).
+ */
+export const KEEPALIVE_AFTER_MS = 1000;
+/** How long each of those polls may block; also how late the hand-over's end is noticed (a bound). */
+export const KEEPALIVE_POLL_MS = 100;
 /** Pause before a refused commit is retried when no newer batch carries it: spaces out quick refusals (exercised by docs/reliability.md, not tuned). */
 export const COMMIT_RETRY_MS = 500;
 

@@ -20,3 +20,15 @@ export function backoffDelayMs(
   const step = Math.min(rules.maxBackoffMs, rules.backoffMs * 2 ** (attempt - 1));
   return step / 2 + (step / 2) * random();
 }
+
+/**
+ * The longest the retries of one call can wait in all: every step at the top of its jitter range. Consumers do
+ * not poll while they wait, so this must stay below the client's max.poll.interval.ms.
+ */
+export function longestRetryWaitMs(rules: RetryRules): number {
+  let total = 0;
+  for (let attempt = 1; attempt <= rules.retries; attempt += 1) {
+    total += Math.min(rules.maxBackoffMs, rules.backoffMs * 2 ** (attempt - 1));
+  }
+  return total;
+}

@@ -91,11 +91,18 @@ export class BatchAccumulator<T extends RecordPosition> {
     return pollTimeoutMs(this.#records.length, now - this.#startedAt, this.#rules, idleMs);
   }
 
-  /** Hands over every held record and starts an empty batch. */
-  take(): T[] {
-    const records = this.#records;
-    this.#records = [];
-    return records;
+  /**
+   * Hands over the held records, at most maxSize of them: what a fetch brought beyond them starts the next batch
+   * (as if it had just arrived).
+   */
+  take(now = Date.now()): T[] {
+    if (this.#records.length <= this.#rules.maxSize) {
+      const records = this.#records;
+      this.#records = [];
+      return records;
+    }
+    this.#startedAt = now;
+    return this.#records.splice(0, this.#rules.maxSize);
   }
 
   /** Forgets the records of partitions we no longer own (they were never processed, so nothing is lost). */

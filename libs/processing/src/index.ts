@@ -10,5 +10,5 @@ export { partitionKey, type RecordPosition } from "./positions.ts";
 export { BatchPipeline, type PipelinedBatch } from "./batch-pipeline.ts";
 export { OffsetTracker } from "./offset-tracker.ts";
 export { PendingCommits } from "./pending-commits.ts";
-export { backoffDelayMs, type RetryRules } from "./backoff.ts";
+export { backoffDelayMs, longestRetryWaitMs, type RetryRules } from "./backoff.ts";
 export { ORDERINGS, OrderingQueue, type KeyedPosition, type Ordering } from "./ordering-queue.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { backoffDelayMs } from "@kafka-fleet/processing";
+import { backoffDelayMs, longestRetryWaitMs } from "@kafka-fleet/processing";
 
 describe("backoffDelayMs", () => {
   const rules = { retries: 10, backoffMs: 100, maxBackoffMs: 1000 };
@@ -29,5 +29,14 @@ describe("backoffDelayMs", () => {
       const delay = backoffDelayMs(2, rules);
       assert.ok(delay >= 100 && delay < 200, `${delay}`);
     }
+  });
+});
+
+describe("longestRetryWaitMs", () => {
+  it("adds up every step at its top, the cap included", () => {
+    assert.equal(longestRetryWaitMs({ retries: 0, backoffMs: 100, maxBackoffMs: 1000 }), 0);
+    // 100 + 200 + 400 + 800 + 1000 + 1000
+    assert.equal(longestRetryWaitMs({ retries: 6, backoffMs: 100, maxBackoffMs: 1000 }), 3500);
+    assert.equal(longestRetryWaitMs({ retries: 100, backoffMs: 100, maxBackoffMs: 10_000 }), 942_700);
   });
 });

@@ -103,6 +103,23 @@ describe("BatchAccumulator", () => {
     assert.equal(batch.isDue(5999), false);
   });
 
+  it("hands over at most maxSize records: the rest start the next batch, in order", () => {
+    const batch = new BatchAccumulator(rules);
+    batch.addAll(
+      Array.from({ length: rules.maxSize + 2 }, (_, offset) => record(0, offset)),
+      0,
+    );
+    assert.equal(batch.take(7000).length, rules.maxSize);
+    assert.deepEqual(batch.take(), [record(0, rules.maxSize), record(0, rules.maxSize + 1)]);
+    batch.addAll([record(0, 20), record(0, 21), record(0, 22)], 0);
+    batch.addAll(
+      Array.from({ length: rules.maxSize }, (_, i) => record(0, 23 + i)),
+      0,
+    );
+    batch.take(7000);
+    assert.equal(batch.isDue(7000 + rules.maxWaitMs - 1), false, "the rest's clock starts at the hand-over");
+  });
+
   it("drops the records of revoked partitions only", () => {
     const batch = new BatchAccumulator(rules);
     for (const r of [record(0, 0), record(1, 0), record(0, 1), record(2, 0)]) batch.add(r, 0);

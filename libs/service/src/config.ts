@@ -97,8 +97,8 @@ const HOST_PORT = /^(\[[0-9A-Fa-f:.]+(%[\w.-]+)?\]|[^\s:,[\]]+):\d{1,5}$/;
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
 /**
- * Variables every service reads, with the defaults of docs/design.md. Loose, so that the KAFKA_CLIENT_*
- * variables (any number of them, named by the user) reach toCommonConfig.
+ * Variables every service reads, with the defaults of docs/design.md. Loose, so that the variables of client
+ * properties (any number of them, named by the user) reach toCommonConfig.
  */
 export const commonEnvSchema = z.looseObject({
   KAFKA_BOOTSTRAP_SERVERS: env.hostPorts().default(["localhost:9092", "localhost:9094", "localhost:9096"]),
@@ -117,25 +117,27 @@ export interface CommonConfig {
   readonly shutdownGraceMs: number;
   /** How long to try the cluster at start before giving up with a clear error. */
   readonly connectTimeoutMs: number;
-  /** librdkafka properties from KAFKA_CLIENT_* (security, SASL, TLS, tuning), applied to every client. */
+  /** Client properties read from variables (KAFKA_CLIENT_*: security, SASL, TLS, tuning), for every client. */
   readonly clientProperties: Readonly<Record<string, string>>;
 }
 
 /**
- * Checks librdkafka properties without connecting (libs/kafka's clientPropertyProblems), so that an unknown name or
- * a bad value exits 2 naming its variable instead of failing at connect. Passed in: this lib knows no Kafka client.
+ * Reads the client properties that variables set (libs/kafka's readClientProperties: the KAFKA_CLIENT_* rules and
+ * librdkafka's verdict), so that a bad one exits 2 naming its variable instead of failing at connect. Passed in:
+ * this lib knows no Kafka client. `isSecret` keeps a secret's value out of the problems.
  */
-export type ClientPropertyCheck = (
-  properties: Readonly<Record<string, string>>,
-  isSecret: (property: string) => boolean,
-) => Array<{ property: string; message: string }>;
+export type ClientPropertyReader = (
+  vars: Readonly<Record<string, unknown>>,
+  isSecret: (name: string) => boolean,
+) => { properties: Record<string, string>; problems: string[] };
 
+/** Without a reader, no client property is read. */
 export function toCommonConfig(
   vars: z.output<typeof commonEnvSchema>,
-  checkClientProperties?: ClientPropertyCheck,
+  readClientProperties?: ClientPropertyReader,
 ): CommonConfig {
   return {
-    clientProperties: checkedClientProperties(vars, checkClientProperties),
+    clientProperties: checkedClientProperties(vars, readClientProperties),
     bootstrapServers: vars.KAFKA_BOOTSTRAP_SERVERS,
     topic: vars.KAFKA_TOPIC,
     metricsPort: vars.METRICS_PORT,
@@ -146,30 +148,25 @@ export function toCommonConfig(
 }
 
 /**
- * The librdkafka properties of the KAFKA_CLIENT_* variables in `source`, read and checked exactly as the services
- * read them (empty means unset, reserved properties refused, `check` for librdkafka's own verdict, secrets
- * redacted): for a tool that reads no other service variable, such as the audit CLI. Throws a ConfigError naming
- * each bad variable.
+ * The client properties that the variables in `source` set, read exactly as the services read them (empty means
+ * unset, secrets redacted): for a tool that reads no other service variable, such as the audit CLI. Throws a
+ * ConfigError naming each bad variable.
  */
 export function loadClientProperties(
   source: NodeJS.ProcessEnv,
-  check?: ClientPropertyCheck,
+  read: ClientPropertyReader,
 ): Readonly<Record<string, string>> {
-  return loadConfig(z.looseObject({}), source, (vars) => checkedClientProperties(vars, check));
+  return loadConfig(z.looseObject({}), source, (vars) => checkedClientProperties(vars, read));
 }
 
 function checkedClientProperties(
-  vars: Record<string, unknown>,
-  check: ClientPropertyCheck | undefined,
+  vars: Readonly<Record<string, unknown>>,
+  read: ClientPropertyReader | undefined,
 ): Record<string, string> {
-  const clientProperties = clientPropertiesFrom(vars);
-  const problems = check?.(clientProperties, (property) => isSecret(property)) ?? [];
-  if (problems.length > 0) {
-    throw new ConfigError(
-      problems.map(({ property, message }) => `${clientPropertyVariable(property)}: ${message}`),
-    );
-  }
-  return clientProperties;
+  if (read === undefined) return {};
+  const { properties, problems } = read(vars, isSecret);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return properties;
 }
 
 /**
@@ -217,64 +214,6 @@ function deepFreeze<T>(value: T): Readonly<T> {
   return value;
 }
 
-/** The prefix that turns an environment variable into a librdkafka property: KAFKA_CLIENT_SASL_MECHANISM -> sasl.mechanism. */
-export const CLIENT_PROPERTY_PREFIX = "KAFKA_CLIENT_";
-
-/**
- * Properties that kafka-fleet's promises rest on (acks=all and idempotence for "acknowledged means stored", manual
- * offset storing for "committed after processing", the group and bootstrap from their own variables): a
- * KAFKA_CLIENT_ variable may not change them.
- */
-const RESERVED_CLIENT_PROPERTIES = new Set([
-  "bootstrap.servers",
-  "metadata.broker.list",
-  "group.id",
-  "acks",
-  "request.required.acks",
-  "enable.idempotence",
-  "enable.auto.commit",
-  "enable.auto.offset.store",
-  "isolation.level",
-  "transactional.id",
-]);
-
-/**
- * Properties a variable of kafka-fleet's own sets, with why the KAFKA_CLIENT_ form is refused. group.instance.id
- * would be the same for every replica given the same environment, and two live members with one id fence each
- * other out of the group in turn; GROUP_INSTANCE_ID is set per replica (the chart takes the pod's name).
- */
-const CLIENT_PROPERTIES_WITH_THEIR_OWN_VARIABLE = new Map([
-  [
-    "group.instance.id",
-    "every replica would get the same id and fence the others out of the group: set GROUP_INSTANCE_ID, one per replica (e.g. the pod's name)",
-  ],
-]);
-
-/**
- * Properties that may be set, but only to values that keep a promise, with why the others are refused.
- * auto.offset.reset: a new group starting at the end would skip every record already in the topic.
- * partition.assignment.strategy: the consumers assign and revoke incrementally, which only cooperative-sticky
- * allows (range or roundrobin would make the first rebalance throw, and the member would never fetch).
- * group.protocol: GROUP_PROTOCOL picks it, and the settings that go with each protocol.
- */
-const CLIENT_PROPERTY_VALUES_KEPT = new Map<string, { allowed: (value: string) => boolean; why: string }>([
-  [
-    "auto.offset.reset",
-    {
-      allowed: (value) => ["earliest", "smallest", "beginning"].includes(value.toLowerCase()),
-      why: "only earliest: a new group starting elsewhere would skip the records already in the topic",
-    },
-  ],
-  [
-    "partition.assignment.strategy",
-    {
-      allowed: (value) => value.toLowerCase() === "cooperative-sticky",
-      why: "only cooperative-sticky: the consumers assign and revoke partitions incrementally",
-    },
-  ],
-  ["group.protocol", { allowed: () => false, why: "set GROUP_PROTOCOL (classic or consumer) instead" }],
-]);
-
 /**
  * Names (variables or librdkafka properties) whose values must never reach a log line or an error message.
  * sasl.oauthbearer.config counts: it can carry an OIDC client secret.
@@ -283,36 +222,4 @@ export function isSecret(name: string): boolean {
   return /PASSWORD|PASSPHRASE|SECRET|JAAS|PEM|CREDENTIAL|OAUTHBEARER[._]CONFIG|(^|[._])TOKEN($|[._](?!ENDPOINT))/i.test(
     name,
   );
-}
-
-/** The property a KAFKA_CLIENT_ variable sets: the rest of its name, lower case, `_` read as `.`. */
-export function clientPropertyName(variable: string): string {
-  return variable.slice(CLIENT_PROPERTY_PREFIX.length).toLowerCase().replaceAll("_", ".");
-}
-
-/** The variable that sets a librdkafka property: sasl.mechanism -> KAFKA_CLIENT_SASL_MECHANISM. */
-export function clientPropertyVariable(property: string): string {
-  return `${CLIENT_PROPERTY_PREFIX}${property.toUpperCase().replaceAll(".", "_")}`;
-}
-
-function clientPropertiesFrom(vars: Record<string, unknown>): Record<string, string> {
-  const properties: Record<string, string> = {};
-  const problems: string[] = [];
-  for (const [variable, value] of Object.entries(vars)) {
-    if (!variable.startsWith(CLIENT_PROPERTY_PREFIX) || typeof value !== "string") continue;
-    const property = clientPropertyName(variable);
-    if (property === "")
-      problems.push(`${variable}: expected KAFKA_CLIENT_<PROPERTY>, e.g. KAFKA_CLIENT_SECURITY_PROTOCOL`);
-    else if (CLIENT_PROPERTIES_WITH_THEIR_OWN_VARIABLE.has(property))
-      problems.push(`${variable}: ${CLIENT_PROPERTIES_WITH_THEIR_OWN_VARIABLE.get(property)}`);
-    else if (RESERVED_CLIENT_PROPERTIES.has(property))
-      problems.push(
-        `${variable}: ${property} is set by kafka-fleet itself (its delivery promises depend on it)`,
-      );
-    else if (CLIENT_PROPERTY_VALUES_KEPT.get(property)?.allowed(value.trim()) === false)
-      problems.push(`${variable}="${value.trim()}": ${CLIENT_PROPERTY_VALUES_KEPT.get(property)?.why}`);
-    else properties[property] = value.trim();
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return properties;
 }

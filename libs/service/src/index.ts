@@ -1,14 +1,11 @@
 export {
-  CLIENT_PROPERTY_PREFIX,
-  clientPropertyName,
-  clientPropertyVariable,
   commonEnvSchema,
   env,
   isSecret,
   loadClientProperties,
   loadConfig,
   toCommonConfig,
-  type ClientPropertyCheck,
+  type ClientPropertyReader,
   type CommonConfig,
 } from "./config.ts";
 export {

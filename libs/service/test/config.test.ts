@@ -3,8 +3,6 @@ import { describe, it } from "node:test";
 
 import {
   ConfigError,
-  clientPropertyName,
-  clientPropertyVariable,
   commonEnvSchema,
   env,
   isSecret,
@@ -143,108 +141,51 @@ describe("broker addresses and topic names", () => {
   });
 });
 
-describe("KAFKA_CLIENT_* variables", () => {
-  it("become librdkafka properties: prefix dropped, lower case, _ read as .", () => {
-    const config = load({
-      KAFKA_CLIENT_SECURITY_PROTOCOL: "SASL_SSL",
-      KAFKA_CLIENT_SASL_MECHANISM: "SCRAM-SHA-512",
-      KAFKA_CLIENT_SASL_USERNAME: " fleet ",
-      OTHER_VARIABLE: "ignored",
-    });
-    assert.deepEqual(config.clientProperties, {
-      "security.protocol": "SASL_SSL",
-      "sasl.mechanism": "SCRAM-SHA-512",
-      "sasl.username": "fleet",
-    });
-    assert.equal(clientPropertyName("KAFKA_CLIENT_SSL_CA_LOCATION"), "ssl.ca.location");
-    assert.equal(clientPropertyVariable("ssl.ca.location"), "KAFKA_CLIENT_SSL_CA_LOCATION");
+/** A reader as libs/kafka's, reduced to what the hook does: each SECRET_/PLAIN_ variable names a property. */
+const reader = (vars: Readonly<Record<string, unknown>>, secret: (name: string) => boolean) => {
+  const properties: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(vars)) {
+    if (!/^(SECRET|PLAIN)_/.test(name) || typeof value !== "string") continue;
+    if (value === "bad") problems.push(`${name}: bad value ${secret(name) ? "<redacted>" : value}`);
+    else properties[name.toLowerCase()] = value;
+  }
+  return { properties, problems };
+};
+
+describe("client properties, read through the reader a service passes in", () => {
+  it("are none without a reader: this lib knows no client", () => {
+    assert.deepEqual(load({ KAFKA_CLIENT_SASL_MECHANISM: "PLAIN" }).clientProperties, {});
   });
 
-  it("may not change what the delivery promises rest on", () => {
-    const problems = problemsOf(() =>
-      load({ KAFKA_CLIENT_ACKS: "1", KAFKA_CLIENT_ENABLE_AUTO_COMMIT: "true", KAFKA_CLIENT_LINGER_MS: "20" }),
+  it("are what the reader reads, and its problems a ConfigError, with secrets known to it", () => {
+    const read = (source: NodeJS.ProcessEnv) =>
+      loadConfig(commonEnvSchema, source, (vars) => toCommonConfig(vars, reader));
+    assert.deepEqual(read({ PLAIN_A: "1", SECRET_B: "2", OTHER: "x" }).clientProperties, {
+      plain_a: "1",
+      secret_b: "2",
+    });
+    assert.deepEqual(
+      problemsOf(() => read({ PLAIN_A: "bad", SECRET_B: "bad" })),
+      ["PLAIN_A: bad value bad", "SECRET_B: bad value <redacted>"],
     );
-    assert.equal(problems.length, 2);
-    assert.match(problems[0] ?? "", /^KAFKA_CLIENT_ACKS: acks is set by kafka-fleet/);
-    assert.match(
-      problems[1] ?? "",
-      /^KAFKA_CLIENT_ENABLE_AUTO_COMMIT: enable.auto.commit is set by kafka-fleet/,
-    );
-  });
-
-  it("reports what the property check finds against the variable, never with a secret's value", () => {
-    const problems = problemsOf(() =>
-      loadConfig(
-        commonEnvSchema,
-        { KAFKA_CLIENT_SASL_PASSWORD: "hunter2", KAFKA_CLIENT_FOO_BAR: "1" },
-        (vars) =>
-          toCommonConfig(vars, (properties, secret) =>
-            Object.keys(properties).map((property) => ({
-              property,
-              message: secret(property)
-                ? "bad value <redacted>"
-                : `No such configuration property: "${property}"`,
-            })),
-          ),
-      ),
-    );
-    assert.deepEqual(problems, [
-      "KAFKA_CLIENT_SASL_PASSWORD: bad value <redacted>",
-      'KAFKA_CLIENT_FOO_BAR: No such configuration property: "foo.bar"',
-    ]);
   });
 
   it("are read alone, the same way, by loadClientProperties (for tools such as the audit CLI)", () => {
     assert.deepEqual(
-      loadClientProperties({
-        KAFKA_CLIENT_SASL_MECHANISM: " SCRAM-SHA-512 ",
-        KAFKA_CLIENT_SASL_PASSWORD: "hunter2",
-        KAFKA_CLIENT_LINGER_MS: "",
-        METRICS_PORT: "not checked here",
-      }),
-      { "sasl.mechanism": "SCRAM-SHA-512", "sasl.password": "hunter2" },
+      loadClientProperties({ PLAIN_A: "1", PLAIN_B: "", METRICS_PORT: "not checked" }, reader),
+      {
+        plain_a: "1",
+      },
     );
     assert.deepEqual(
-      problemsOf(() => loadClientProperties({ KAFKA_CLIENT_ISOLATION_LEVEL: "x" })),
-      [
-        "KAFKA_CLIENT_ISOLATION_LEVEL: isolation.level is set by kafka-fleet itself (its delivery promises depend on it)",
-      ],
-    );
-    const problems = problemsOf(() =>
-      loadClientProperties({ KAFKA_CLIENT_SASL_PASSWORD: "hunter2" }, (properties, secret) =>
-        Object.keys(properties).map((property) => ({
-          property,
-          message: secret(property) ? "bad value <redacted>" : "bad value",
-        })),
-      ),
-    );
-    assert.deepEqual(problems, ["KAFKA_CLIENT_SASL_PASSWORD: bad value <redacted>"]);
-  });
-
-  it("refuses the values of client properties that would break a promise, and takes the ones that keep it", () => {
-    assert.deepEqual(
-      problemsOf(() =>
-        loadClientProperties({
-          KAFKA_CLIENT_AUTO_OFFSET_RESET: "latest",
-          KAFKA_CLIENT_PARTITION_ASSIGNMENT_STRATEGY: "range",
-          KAFKA_CLIENT_GROUP_PROTOCOL: "consumer",
-        }),
-      ),
-      [
-        'KAFKA_CLIENT_AUTO_OFFSET_RESET="latest": only earliest: a new group starting elsewhere would skip the records already in the topic',
-        'KAFKA_CLIENT_PARTITION_ASSIGNMENT_STRATEGY="range": only cooperative-sticky: the consumers assign and revoke partitions incrementally',
-        'KAFKA_CLIENT_GROUP_PROTOCOL="consumer": set GROUP_PROTOCOL (classic or consumer) instead',
-      ],
-    );
-    assert.deepEqual(
-      loadClientProperties({
-        KAFKA_CLIENT_AUTO_OFFSET_RESET: "Earliest",
-        KAFKA_CLIENT_PARTITION_ASSIGNMENT_STRATEGY: "cooperative-sticky",
-      }),
-      { "auto.offset.reset": "Earliest", "partition.assignment.strategy": "cooperative-sticky" },
+      problemsOf(() => loadClientProperties({ SECRET_B: "bad" }, reader)),
+      ["SECRET_B: bad value <redacted>"],
     );
   });
+});
 
+describe("secrets", () => {
   it("knows which names hold secrets", () => {
     for (const name of [
       "KAFKA_CLIENT_SASL_PASSWORD",

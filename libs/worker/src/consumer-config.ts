@@ -1,4 +1,5 @@
-import { clientPropertyProblems } from "@kafka-fleet/kafka";
+import { readClientProperties } from "@kafka-fleet/kafka";
+import { longestRetryWaitMs } from "@kafka-fleet/processing";
 import { ConfigError, commonEnvSchema, env, toCommonConfig, type CommonConfig } from "@kafka-fleet/service";
 import type { z } from "zod";
 
@@ -6,6 +7,8 @@ import type { z } from "zod";
 const MAX_RETRY_BACKOFF_MS = 10_000;
 /** Kafka's longest topic name. */
 const MAX_TOPIC_NAME = 249;
+/** librdkafka's max.poll.interval.ms unless KAFKA_CLIENT_MAX_POLL_INTERVAL_MS says otherwise. */
+const DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
 
 /** Variables both consumers read, beside the common ones. */
 export const consumerEnvSchema = commonEnvSchema.extend({
@@ -45,13 +48,42 @@ export function toConsumerConfig(
       `DLQ_TOPIC: the default ${vars.KAFKA_TOPIC.slice(0, 20)}….dlq is ${dlqTopic.length} characters, over Kafka's ${MAX_TOPIC_NAME}: set DLQ_TOPIC`,
     ]);
   }
+  const common = toCommonConfig(vars, readClientProperties);
+  const retry = {
+    retries: vars.RETRY_MAX,
+    backoffMs: vars.RETRY_BACKOFF_MS,
+    maxBackoffMs: MAX_RETRY_BACKOFF_MS,
+  };
+  checkRetriesFitPollInterval(retry, common.clientProperties);
   return {
-    ...toCommonConfig(vars, clientPropertyProblems),
+    ...common,
     groupId: vars.CONSUMER_GROUP ?? defaultGroup,
     groupProtocol: vars.GROUP_PROTOCOL,
     groupInstanceId: vars.GROUP_INSTANCE_ID,
     resultsTopic: vars.RESULTS_TOPIC,
     dlqTopic,
-    retry: { retries: vars.RETRY_MAX, backoffMs: vars.RETRY_BACKOFF_MS, maxBackoffMs: MAX_RETRY_BACKOFF_MS },
+    retry,
   };
 }
+
+/**
+ * A consumer does not poll while a call's retries wait (nor while its pipeline is full), and librdkafka takes a
+ * member that has not polled for max.poll.interval.ms out of the group: its partitions go elsewhere and what it
+ * had processed and not committed is processed again. Retry settings that can wait that long on their own are
+ * refused. A handler slow enough to get there anyway costs a rejoin and those repeats, never a record.
+ */
+function checkRetriesFitPollInterval(
+  retry: ConsumerConfig["retry"],
+  clientProperties: Readonly<Record<string, string>>,
+): void {
+  const pollIntervalMs = Number(clientProperties["max.poll.interval.ms"] ?? DEFAULT_MAX_POLL_INTERVAL_MS);
+  const waitMs = longestRetryWaitMs(retry);
+  if (waitMs < pollIntervalMs) return;
+  throw new ConfigError([
+    `RETRY_MAX=${retry.retries} with RETRY_BACKOFF_MS=${retry.backoffMs}: a call's retries may wait ${seconds(waitMs)} in all, ` +
+      `past max.poll.interval.ms (${seconds(pollIntervalMs)}), and the member would be put out of its group mid-retry: ` +
+      "lower RETRY_MAX or RETRY_BACKOFF_MS, or raise KAFKA_CLIENT_MAX_POLL_INTERVAL_MS",
+  ]);
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toLocaleString("en-US", { maximumFractionDigits: 1 })} s`;

@@ -1,4 +1,4 @@
-import type { DeliveryProducer, MessageHeader } from "@kafka-fleet/kafka";
+import type { ReportingProducer, MessageHeader } from "@kafka-fleet/kafka";
 import type { Logger } from "@kafka-fleet/service";
 
 import type { ConsumedMessage } from "./record.ts";
@@ -66,14 +66,14 @@ export interface DeadLetterSink {
  * `send` resolves once the dead letter is acknowledged: only then may the record's offset be committed.
  */
 export class DeadLetters implements DeadLetterSink {
-  readonly #producer: DeliveryProducer;
+  readonly #producer: ReportingProducer;
   readonly #topic: string;
   readonly #groupId: string;
   readonly #logger: Logger;
   readonly #metrics: ConsumerMetrics;
 
   constructor(options: {
-    producer: DeliveryProducer;
+    producer: ReportingProducer;
     topic: string;
     groupId: string;
     logger: Logger;

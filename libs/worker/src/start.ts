@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 
 import {
-  DeliveryProducer,
+  ReportingProducer,
   FleetAdmin,
   FleetConsumer,
   requireTopic,
@@ -19,7 +19,7 @@ export interface KafkaClients {
   readonly consumer: FleetConsumer;
   readonly deadLetters: DeadLetters;
   /** The producer that writes results and dead letters (transactional when asked for). */
-  readonly output: DeliveryProducer;
+  readonly output: ReportingProducer;
 }
 
 /**
@@ -59,15 +59,12 @@ export async function startKafkaClients(
     admin.close();
   }
 
-  const output = await DeliveryProducer.connect({
+  const output = await ReportingProducer.connect({
     identity,
     logger,
     connectTimeoutMs: config.connectTimeoutMs,
     purpose: "output",
-    // A report per message: each batch's results are acknowledged on their own reports. With failure-only
-    // reports, acknowledgement needs librdkafka's whole queue empty, which a pipelined consumer that keeps
-    // sending results rarely lets happen (docs/benchmarks.md, Findings).
-    reportEveryMessage: true,
+    // A report per message: each batch's results are acknowledged on their own reports (ReportingProducer).
     // Unique per live member: zombies are fenced by the group generation that travels with the offsets.
     ...(options.transactional === true
       ? {

@@ -28,6 +28,7 @@ function batchLoop(options: {
     logger: parts.logger,
     metrics: parts.metrics,
     health: parts.health,
+    keepAliveAfterMs: 20,
   };
   // Exactly-once when the test brings transactions, else pipelined at-least-once.
   const loop =
@@ -180,6 +181,27 @@ describe("BatchLoop", () => {
     // The coordinator is back: the retried commit goes through and the loop carries on.
     worker.consumer.refuseCommits = 0;
     await until("every record committed", () => worker.consumer.committedOffset(0) === 30);
+    await worker.stop();
+    assert.deepEqual(
+      seen(),
+      Array.from({ length: 30 }, (_, i) => i),
+      "each record processed once",
+    );
+  });
+
+  it("keeps polling, its partitions paused, while a batch waits for room: the member stays in its group", async () => {
+    const { calls, handle, seen } = recorder();
+    const worker = batchLoop({ handle, maxSize: 3, maxUncommitted: 1 });
+    worker.consumer.refuseCommits = Number.MAX_SAFE_INTEGER;
+    worker.consumer.push(...range(0, 0, 30));
+    await until("polls made with the partitions paused", () => worker.consumer.pausedPolls >= 10);
+    const left = worker.consumer.waiting;
+    await until("more of them", () => worker.consumer.pausedPolls >= 20);
+    assert.equal(worker.consumer.waiting, left, "no record taken while paused");
+    assert.equal(calls.length, 1, "and no batch started past the bound");
+    worker.consumer.refuseCommits = 0;
+    await until("every record committed", () => worker.consumer.committedOffset(0) === 30);
+    assert.equal(worker.consumer.paused, false, "fetching resumed");
     await worker.stop();
     assert.deepEqual(
       seen(),

@@ -52,4 +52,32 @@ describe("defineWorker", () => {
     const optional = defineWorker({ name: "counts", mode: "batch", handle: publishValues });
     assert.equal(optional.loadConfig({}).resultsTopic, undefined);
   });
+
+  it("refuses retries that could wait past max.poll.interval.ms, which would put the member out of its group", () => {
+    const batch = defineWorker({ name: "batches", mode: "batch", handle: publishValues });
+    // 100 retries from 100 ms: 942.7 s of waits at most, past the default 300 s.
+    assert.throws(
+      () => batch.loadConfig({ RETRY_MAX: "100" }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /^RETRY_MAX=100 with RETRY_BACKOFF_MS=100: .*942\.7 s.*\(300 s\).*KAFKA_CLIENT_MAX_POLL_INTERVAL_MS$/.test(
+          error.problems[0] ?? "",
+        ),
+    );
+    assert.equal(batch.loadConfig({ RETRY_MAX: "30" }).retry.retries, 30);
+    assert.equal(
+      batch.loadConfig({ RETRY_MAX: "100", KAFKA_CLIENT_MAX_POLL_INTERVAL_MS: "1000000" }).retry.retries,
+      100,
+    );
+    const single = defineWorker({ name: "one-by-one", mode: "single", handle: publishValues });
+    assert.throws(
+      () =>
+        single.loadConfig({
+          RETRY_MAX: "5",
+          RETRY_BACKOFF_MS: "10000",
+          KAFKA_CLIENT_MAX_POLL_INTERVAL_MS: "50000",
+        }),
+      ConfigError,
+    );
+  });
 });

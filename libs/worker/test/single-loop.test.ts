@@ -29,6 +29,7 @@ function singleLoop(options: {
     logger: parts.logger,
     metrics: parts.metrics,
     health: parts.health,
+    keepAliveAfterMs: 20,
   });
   return { ...parts, consumer, ...started(loop, consumer, parts.stop) };
 }
@@ -77,6 +78,22 @@ describe("SingleLoop", () => {
     await until("everything stored", () => stored(worker.consumer, 0) === 3);
     await worker.stop();
     assert.equal(worker.consumer.committedOffset(0), 3, "stopping commits what is stored");
+  });
+
+  it("full, keeps polling with its partitions paused, taking no records, until a record completes", async () => {
+    const held = heldHandler();
+    const worker = singleLoop({ handle: held.handle, maxInFlight: 1 });
+    worker.consumer.push(message(0, 0, 0n, "a"));
+    await until("a@0 running", () => held.started.length === 1);
+    worker.consumer.push(message(0, 1, 1n, "b"));
+    await until("polls made with the partitions paused", () => worker.consumer.pausedPolls >= 10);
+    assert.equal(worker.consumer.waiting, 1, "b@1 not taken while paused");
+    held.release("0:0");
+    await until("b@1 running", () => held.started.length === 2);
+    assert.equal(worker.consumer.paused, false, "fetching resumed");
+    held.release("0:1");
+    await until("everything stored", () => stored(worker.consumer, 0) === 2);
+    await worker.stop();
   });
 
   it("runs one record at a time per partition under partition ordering, partitions at once", async () => {

@@ -1,4 +1,4 @@
-import { clientPropertyProblems } from "@kafka-fleet/kafka";
+import { readClientProperties } from "@kafka-fleet/kafka";
 import {
   ConfigError,
   commonEnvSchema,
@@ -35,7 +35,7 @@ export function loadProducerConfig(source: NodeJS.ProcessEnv): Readonly<Producer
       ]);
     }
     return {
-      ...toCommonConfig(vars, clientPropertyProblems),
+      ...toCommonConfig(vars, readClientProperties),
       from: vars.PRODUCE_FROM,
       to: vars.PRODUCE_TO,
       rate: vars.PRODUCE_RATE,

@@ -40,6 +40,11 @@ export async function produceRange(options: {
   metrics: ProducerMetrics;
   flushTimeoutMs: (stopped: boolean) => number;
   onProgress: (snapshot: ProgressSnapshot) => void;
+  /**
+   * onProgress is also called this often by a timer: while the cluster takes nothing (brokers down, the queue full)
+   * or the last sends are flushed, no send happens to report progress, and an operator must still see it stall.
+   */
+  progressIntervalMs: number;
 }): Promise<RangeResult> {
   const { producer, topic, to, rate, signal, logger, metrics } = options;
   const onFailure: FailureCallback = (error) => {
@@ -73,35 +78,44 @@ export async function produceRange(options: {
   const bytes = new Int64Writer();
   let value = options.from;
   let sent = 0;
-  while ((to === undefined || value < to) && !signal.aborted) {
-    if (rate > 0) {
-      const delayMs = pacingDelayMs(sent, rate, performance.now() - started);
-      if (delayMs >= 1) await sleep(delayMs, undefined, { signal }).catch(() => undefined);
-      if (signal.aborted) break;
-    }
-    if (!producer.tryProduce({ topic, value: bytes.write(value) })) {
-      // Backpressure: librdkafka's queue is full; wait for delivery reports to make room.
-      await producer.waitForRoom();
-      continue;
-    }
-    value += 1n;
-    sent += 1;
-    if (sent % YIELD_EVERY === 0) {
-      await yieldToEventLoop();
-      options.onProgress(snapshot());
-    }
+  const ticker = setInterval(() => options.onProgress(snapshot()), options.progressIntervalMs);
+  try {
+    return await sendAndFlush();
+  } finally {
+    clearInterval(ticker);
   }
 
-  const stopped = signal.aborted;
-  const left = await producer.flush(options.flushTimeoutMs(stopped));
-  if (left > 0) logger.error({ event: "producer.flush_incomplete", undelivered: left });
-  const final = snapshot();
-  options.onProgress(final);
-  return {
-    sent,
-    acknowledged: final.acknowledged,
-    failed: final.failed,
-    next: value,
-    elapsedMs: performance.now() - started,
-  };
+  async function sendAndFlush(): Promise<RangeResult> {
+    while ((to === undefined || value < to) && !signal.aborted) {
+      if (rate > 0) {
+        const delayMs = pacingDelayMs(sent, rate, performance.now() - started);
+        if (delayMs >= 1) await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+        if (signal.aborted) break;
+      }
+      if (!producer.tryProduce({ topic, value: bytes.write(value) })) {
+        // Backpressure: librdkafka's queue is full; wait for delivery reports to make room.
+        await producer.waitForRoom();
+        continue;
+      }
+      value += 1n;
+      sent += 1;
+      if (sent % YIELD_EVERY === 0) {
+        await yieldToEventLoop();
+        options.onProgress(snapshot());
+      }
+    }
+
+    const stopped = signal.aborted;
+    const left = await producer.flush(options.flushTimeoutMs(stopped));
+    if (left > 0) logger.error({ event: "producer.flush_incomplete", undelivered: left });
+    const final = snapshot();
+    options.onProgress(final);
+    return {
+      sent,
+      acknowledged: final.acknowledged,
+      failed: final.failed,
+      next: value,
+      elapsedMs: performance.now() - started,
+    };
+  }
 }

@@ -67,6 +67,7 @@ export function producerService(): ServiceDefinition<ProducerConfig> {
         // A finished range waits as long as librdkafka may still retry; a stop keeps within the grace period.
         flushTimeoutMs: (stopped) => (stopped ? Math.floor(config.shutdownGraceMs * 0.6) : 180_000),
         onProgress: (snapshot) => progress.update(snapshot),
+        progressIntervalMs: config.progressIntervalMs,
       });
       progress.stop({ ...result, total, elapsedMs: result.elapsedMs });
 

@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 
 import type { TopicPartition } from "@kafka-fleet/kafka";
 import {
@@ -12,7 +13,12 @@ import type { Health, Logger } from "@kafka-fleet/service";
 import type { BatchMetrics, ConsumerMetrics } from "../metrics.ts";
 import type { Processor } from "../processor.ts";
 import type { ConsumedMessage } from "../record.ts";
-import { IDLE_POLL_MS, LATENCY_SAMPLES } from "@kafka-fleet/kafka/tunables";
+import {
+  IDLE_POLL_MS,
+  KEEPALIVE_AFTER_MS,
+  KEEPALIVE_POLL_MS,
+  LATENCY_SAMPLES,
+} from "@kafka-fleet/kafka/tunables";
 import type { ConsumerPort } from "./consumer-port.ts";
 import { Serial } from "./serial.ts";
 
@@ -26,6 +32,8 @@ export interface BatchLoopParts {
   readonly logger: Logger;
   readonly metrics: ConsumerMetrics & BatchMetrics;
   readonly health: Health;
+  /** How long a hand-over may wait before the loop polls with its partitions paused (default KEEPALIVE_AFTER_MS). */
+  readonly keepAliveAfterMs?: number;
 }
 
 /**
@@ -50,7 +58,7 @@ export abstract class BatchCore {
 
   /** Polls until the signal is aborted, then finishes the batch in hand and waits for every commit. */
   async run(): Promise<void> {
-    const { health, signal, rules } = this.parts;
+    const { health, signal } = this.parts;
     let fetching = this.#fetch(this.batch.room, IDLE_POLL_MS);
     while (!signal.aborted && this.failure === undefined) {
       this.#accept(await fetching);
@@ -59,8 +67,11 @@ export abstract class BatchCore {
         // Fetch the next batch while this one is processed and committed: consume() runs on a worker thread,
         // so its polling overlaps the handler's awaits and the commit's round trip. One consume() at a time
         // keeps each partition's records in order; what it brings joins the next batch.
-        fetching = this.#fetch(rules.maxSize, IDLE_POLL_MS);
-        await this.dispatch("full or waited long enough");
+        const dispatched = this.dispatch("full or waited long enough");
+        fetching = this.#fetchWhile(dispatched);
+        // If the loop fails before awaiting it, its failure must not go unhandled.
+        fetching.catch(() => undefined);
+        await dispatched;
       } else {
         fetching = this.#fetch(
           Math.max(1, this.batch.room),
@@ -138,6 +149,46 @@ export abstract class BatchCore {
   /** A batch's processing time, commit included, from its start. */
   protected observeDone(started: number, now = performance.now()): void {
     this.parts.metrics.batchProcessing.observe((now - started) / 1000);
+  }
+
+  /**
+   * The next batch's fetch, while `dispatched` hands this one over. A hand-over that waits (the pipeline full of
+   * uncommitted batches, an exactly-once batch in its transaction, a slow handler) must not stop the polling:
+   * librdkafka puts a member that has not polled for max.poll.interval.ms out of its group, and serves rebalances
+   * (a lost partition's revocation among them, which may be what the hand-over waits for) only while it polls.
+   * So after KEEPALIVE_AFTER_MS the loop polls with its partitions paused, taking no records, until it is done.
+   */
+  async #fetchWhile(dispatched: Promise<void>): Promise<readonly ConsumedMessage[]> {
+    let handedOver = false;
+    const done = dispatched.then(
+      () => (handedOver = true),
+      () => (handedOver = true),
+    );
+    let fetched = await this.#fetch(this.parts.rules.maxSize, IDLE_POLL_MS);
+    if (handedOver) return fetched;
+    const waited = new AbortController();
+    await Promise.race([
+      done,
+      sleep(this.parts.keepAliveAfterMs ?? KEEPALIVE_AFTER_MS, undefined, { signal: waited.signal }).catch(
+        () => undefined,
+      ),
+    ]);
+    waited.abort();
+    if (handedOver) return fetched;
+    const { consumer, health } = this.parts;
+    try {
+      while (!handedOver) {
+        // Again each time: a partition assigned meanwhile is not paused yet.
+        consumer.pauseOwned();
+        // Nothing comes from a paused partition; a record of one assigned since the last pause may.
+        const stray = await consumer.consume(1, KEEPALIVE_POLL_MS);
+        if (stray.length > 0) fetched = [...fetched, ...stray];
+        health.beat();
+      }
+    } finally {
+      consumer.resumeOwned();
+    }
+    return fetched;
   }
 
   #fetch(max: number, timeoutMs: number): Promise<readonly ConsumedMessage[]> {

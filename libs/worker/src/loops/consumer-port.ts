@@ -14,8 +14,12 @@ export interface ConsumerPort {
   readonly ownedPartitions: number;
   /** Commits and resolves once the group's coordinator holds the offsets; rejects if it refused them. */
   commitInBackground(offsets: readonly RecordPosition[]): Promise<void>;
-  /** Commits the stored offsets (null) or the given ones, and resolves once the broker accepted them. */
-  commit(offsets: readonly RecordPosition[] | null): Promise<void>;
+  /** Commits the offsets stored so far, and resolves once the broker accepted them. */
+  commitStored(): Promise<void>;
+  /** Stops fetching from the partitions owned now (records fetched ahead are dropped, fetched again on resume). */
+  pauseOwned(): void;
+  /** Fetches again from every partition owned now. */
+  resumeOwned(): void;
   /** Marks records as processed; the client commits what is stored now and then. Throws if not assigned. */
   storeOffsets(offsets: readonly RecordPosition[]): void;
 }

@@ -1,5 +1,12 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
 import type { TopicPartition } from "@kafka-fleet/kafka";
-import { SINGLE_FETCH_MAX, SINGLE_POLL_MS } from "@kafka-fleet/kafka/tunables";
+import {
+  KEEPALIVE_AFTER_MS,
+  KEEPALIVE_POLL_MS,
+  SINGLE_FETCH_MAX,
+  SINGLE_POLL_MS,
+} from "@kafka-fleet/kafka/tunables";
 import { OrderingQueue, partitionKey, type Ordering, type RecordPosition } from "@kafka-fleet/processing";
 import { asError, errorFields, type Health, type Logger } from "@kafka-fleet/service";
 
@@ -21,6 +28,8 @@ export interface SingleLoopOptions {
   readonly logger: Logger;
   readonly metrics: ConsumerMetrics;
   readonly health: Health;
+  /** How long the loop may wait, full, before it polls with its partitions paused (default KEEPALIVE_AFTER_MS). */
+  readonly keepAliveAfterMs?: number;
 }
 
 /**
@@ -66,7 +75,7 @@ export class SingleLoop {
       // Full: no slot to start anything, or a hot key has piled up as many records as we hold. Every queued
       // record waits behind a running one of its lane, so a completion always comes (unless a handler hangs).
       if (queue.inFlight >= maxInFlight || queue.queued >= maxQueued) {
-        await this.#nextCompletion();
+        await this.#nextCompletionPolling();
         health.beat();
         continue;
       }
@@ -84,7 +93,7 @@ export class SingleLoop {
     // (Nothing new starts once stopping, see #startReady, so this set only shrinks.)
     while (this.#running.size > 0) await Promise.allSettled(this.#running);
     if (this.#failure !== undefined) throw this.#failure;
-    await consumer.commit(null);
+    await consumer.commitStored();
   }
 
   /**
@@ -103,7 +112,7 @@ export class SingleLoop {
         const busy = () =>
           partitions.some(({ topic, partition }) => this.#queue.inFlightIn(topic, partition) > 0);
         while (busy() && this.#failure === undefined) await this.#nextCompletion();
-        await this.#consumer.commit(null);
+        await this.#consumer.commitStored();
       }
     } finally {
       for (const { topic, partition } of partitions) {
@@ -123,6 +132,39 @@ export class SingleLoop {
     // Once stopping (or failed), finish what runs and start nothing more: the rest stays queued, unstored.
     if (this.#signal.aborted || this.#failure !== undefined) return;
     for (const message of this.#queue.next()) this.#start(message);
+  }
+
+  /**
+   * Waits for a record to complete. Past KEEPALIVE_AFTER_MS it polls meanwhile, its partitions paused, taking no
+   * records: librdkafka puts a member that has not polled for max.poll.interval.ms out of its group, and serves
+   * rebalances only while it polls.
+   */
+  async #nextCompletionPolling(): Promise<void> {
+    let completed = false;
+    const completion = this.#nextCompletion().then(() => (completed = true));
+    const waited = new AbortController();
+    await Promise.race([
+      completion,
+      sleep(this.#options.keepAliveAfterMs ?? KEEPALIVE_AFTER_MS, undefined, { signal: waited.signal }).catch(
+        () => undefined,
+      ),
+    ]);
+    waited.abort();
+    if (completed) return;
+    const consumer = this.#consumer;
+    try {
+      while (!completed && !this.#signal.aborted) {
+        // Again each time: a partition assigned meanwhile is not paused yet.
+        consumer.pauseOwned();
+        // Nothing comes from a paused partition; a record of one assigned since the last pause may.
+        for (const message of await consumer.consume(1, KEEPALIVE_POLL_MS)) {
+          if (consumer.owns(message.topic, message.partition)) this.#queue.add(message);
+        }
+        this.#options.health.beat();
+      }
+    } finally {
+      consumer.resumeOwned();
+    }
   }
 
   #nextCompletion(): Promise<void> {

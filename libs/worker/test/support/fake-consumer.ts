@@ -45,7 +45,25 @@ export class FakeConsumer implements ConsumerPort {
     return this.#waiting.length;
   }
 
+  /** Whether fetching is paused, and how many polls were made while it was. */
+  paused = false;
+  pausedPolls = 0;
+
+  pauseOwned(): void {
+    this.paused = true;
+  }
+
+  resumeOwned(): void {
+    this.paused = false;
+    this.#arrived?.();
+  }
+
   async consume(max: number, timeoutMs: number): Promise<readonly ConsumedMessage[]> {
+    if (this.paused) {
+      this.pausedPolls += 1;
+      await new Promise((resolve) => setTimeout(resolve, timeoutMs));
+      return [];
+    }
     if (this.#waiting.length === 0) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
@@ -76,8 +94,7 @@ export class FakeConsumer implements ConsumerPort {
     return Promise.resolve();
   }
 
-  commit(offsets: readonly RecordPosition[] | null): Promise<void> {
-    if (offsets !== null) return this.commitInBackground(offsets);
+  commitStored(): Promise<void> {
     const stored = [...this.stored].map(([key, offset]) => {
       const [topic = "", partition = ""] = key.split("/");
       return { topic, partition: Number(partition), offset };
