@@ -64,9 +64,9 @@ export class FaultProxy {
     if (built.code !== 0)
       throw new Error(`building the fault proxy failed: ${built.stderr.trim().slice(-2000)}`);
     const port = await freePort();
-    // LOG_LEVEL is the proxy's own (warn: no line per connection); the services' value must not leak into it.
+    // Its own environment: LOG_LEVEL is the proxy's (warn: no line per connection), not the services' value.
     const child = spawn(built.stdout.trim(), ["-host", "127.0.0.1", "-port", String(port)], {
-      env: { PATH: process.env.PATH, LOG_LEVEL: "warn" },
+      env: { LOG_LEVEL: "warn" },
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
