@@ -79,7 +79,7 @@ Written by \`make chaos\` (test/chaos/run.ts) on ${new Date().toISOString().slic
 Machine: ${machine}; Node.js ${process.version}; librdkafka ${librdkafkaVersion}; Apache Kafka 4.3.1, 3 local KRaft nodes
 (RF 3, min.insync.replicas 2). Every scenario runs real processes with real signals against the real cluster and
 ends with an audit of the results topic (read_committed) for the range \`[0, values)\`. The assertions (0 missing;
-duplicates within the promise) are in harness/chaos/scenarios.ts and harness/chaos/operations.ts; times are reported,
+duplicates within the promise) are in harness/chaos/ (scenarios.ts, operations.ts, network.ts); times are reported,
 never asserted. A short form of scenarios ${[...new Set(short)].join(", ")} runs in \`make test\` (some through the labs).
 
 ${table}
