@@ -2,8 +2,8 @@
 // KAFKA_PORT_BASE + 2(N-1), its SASL/SCRAM listener 100 above. Tests, benchmarks and labs follow it, so a second
 // checkout's cluster on another base is tested as the first.
 
-/** The lowest and highest base: the cluster takes the base, the next five ports, and 100 above them. */
-export const PORT_BASE_RANGE = { min: 1024, max: 65_431 } as const;
+/** The lowest and highest base: the cluster takes the base, the next five ports, and 100, 200 and 300 above them. */
+export const PORT_BASE_RANGE = { min: 1024, max: 65_231 } as const;
 export const DEFAULT_PORT_BASE = 9092;
 
 export interface LocalClusterAddresses {

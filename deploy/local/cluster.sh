@@ -19,8 +19,9 @@
 #
 # Nodes 1,2,3: brokers 127.0.0.1:9092/9094/9096, controllers :9093/:9095/:9097, and a SASL/SCRAM listener on
 # :9192/:9194/:9196 (SASL_PLAINTEXT, SCRAM-SHA-256 and -512, user "fleet", password "fleet-secret": local only) so
-# that the services' KAFKA_CLIENT_* settings are tested against a real authenticating broker. KAFKA_PORT_BASE
-# (9092) moves them all (deploy/local/ports.sh): a second checkout's cluster runs beside the first with another.
+# that the services' KAFKA_CLIENT_* settings are tested against a real authenticating broker. A PROXIED listener on
+# :9292/:9294/:9296 is advertised as :9392/:9394/:9396, where the chaos suite's fault proxy listens when it runs.
+# KAFKA_PORT_BASE (9092) moves them all (deploy/local/ports.sh): a second checkout's cluster runs beside the first.
 # State lives in <repo>/.run/kafka (git-ignored), jars in <repo>/.run/kafka-jars (fetched by Maven from pom.xml).
 #
 # Environment: KAFKA_PORT_BASE (9092), KAFKA_TOPIC (topic_app), TOPIC_PARTITIONS (6), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m),
@@ -63,7 +64,7 @@ die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
 elapsed() { local ms=$(( ($(date +%s%N) - T0) / 1000000 )); printf '%d.%03ds' $((ms / 1000)) $((ms % 1000)); }
 
 # ---------------------------------------------------------------- per-node facts
-# broker_port N, controller_port N, sasl_port N: deploy/local/ports.sh
+# broker_port N, controller_port N, sasl_port N, proxied_port N, proxy_port N: deploy/local/ports.sh
 SCRAM_USER=fleet
 SCRAM_PASSWORD=fleet-secret
 node_dir() { echo "$DATA/node-$1"; }
@@ -214,9 +215,11 @@ write_props() {
 process.roles=broker,controller
 node.id=$n
 controller.quorum.voters=$VOTERS
-listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),CONTROLLER://127.0.0.1:$(controller_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n")
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),CONTROLLER://127.0.0.1:$(controller_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),PROXIED://127.0.0.1:$(proxied_port "$n")
+advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),PROXIED://127.0.0.1:$(proxy_port "$n")
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,PROXIED:PLAINTEXT
+# PROXIED: for clients only, advertised at the fault proxy's port (see proxy_port); brokers and controllers talk
+# to each other directly, so a fault injected there is between clients and brokers only.
 # SASL/SCRAM for clients only (brokers talk PLAINTEXT among themselves); users are created by \`up\` through the
 # Admin API and kept in the cluster metadata. No authorizer: an authenticated user may do anything.
 sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512
@@ -310,7 +313,7 @@ BROKER_JVM_OPTS=(-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupanc
 # refuse to start when a port of node N is held by something that is not node N
 check_ports_free() {
   local n=$1 p
-  for p in "$(broker_port "$n")" "$(controller_port "$n")" "$(sasl_port "$n")"; do
+  for p in "$(broker_port "$n")" "$(controller_port "$n")" "$(sasl_port "$n")" "$(proxied_port "$n")"; do
     if port_open "$p"; then
       die "port $p (node $n) is in use by $(port_holder "$p"), which is not our node $n; stop it or free the port"
     fi

@@ -30,6 +30,7 @@ import {
   waitForAssignment,
 } from "../services.ts";
 import { withAdmin } from "../admin.ts";
+import { networkScenarios } from "./network.ts";
 import { operationsScenarios } from "./operations.ts";
 import {
   CHAOS_MAX_UNCOMMITTED,
@@ -389,6 +390,7 @@ const byId = {
   "bad-configuration": badConfiguration,
   "busy-shutdown": busyShutdown,
   ...operationsScenarios,
+  ...networkScenarios,
 } as const satisfies Record<string, Scenario>;
 
 export type ScenarioId = keyof typeof byId;

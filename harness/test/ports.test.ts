@@ -21,7 +21,7 @@ describe("localClusterAddresses", () => {
   });
 
   it("refuses a base that is not a whole number, or leaves no room for the cluster's ports", () => {
-    for (const bad of ["9092x", "-1", "1023", "65432", "9e3", " 9092"]) {
+    for (const bad of ["9092x", "-1", "1023", "65232", "9e3", " 9092"]) {
       assert.throws(
         () => localClusterAddresses({ KAFKA_PORT_BASE: bad }),
         new RegExp(
@@ -29,6 +29,6 @@ describe("localClusterAddresses", () => {
         ),
       );
     }
-    assert.equal(localClusterAddresses({ KAFKA_PORT_BASE: "65431" }).sasl[2], "127.0.0.1:65535");
+    assert.equal(localClusterAddresses({ KAFKA_PORT_BASE: "65231" }).sasl[2], "127.0.0.1:65335");
   });
 });

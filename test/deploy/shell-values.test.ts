@@ -33,11 +33,11 @@ describe("the local scripts' numeric variables", () => {
     });
   }
 
-  // The cluster's ports are KAFKA_PORT_BASE and the 5 above it, and 100 above those: a base out of 1024-65431
+  // The cluster's ports are KAFKA_PORT_BASE and the 5 above it, and 100, 200 and 300 above those: a base out of 1024-65231
   // would put a listener on a privileged port or past 65535.
   for (const script of ["deploy/local/cluster.sh", "deploy/local/fleet.sh"]) {
     it(`${script} refuses KAFKA_PORT_BASE that leaves no room for the cluster's ports`, () => {
-      for (const base of ["1023", "65432", "99999"]) {
+      for (const base of ["1023", "65232", "99999"]) {
         const result = spawnSync("bash", [join(REPO_ROOT, script), "status"], {
           env: { ...process.env, KAFKA_PORT_BASE: base },
           encoding: "utf8",
@@ -46,7 +46,7 @@ describe("the local scripts' numeric variables", () => {
         assert.match(
           result.stderr.trim(),
           new RegExp(
-            `^\\[\\w+\\] error: KAFKA_PORT_BASE="${base}": expected whole number from 1024 to 65431`,
+            `^\\[\\w+\\] error: KAFKA_PORT_BASE="${base}": expected whole number from 1024 to 65231`,
           ),
         );
       }
