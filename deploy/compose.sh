@@ -70,10 +70,12 @@ image_available() {
 set_dotenv() {
   local file=$REPO/.env
   if [[ ! -f $file ]]; then
+    # The project name keeps containers and volumes named kafka-fleet-* whatever the checkout's folder is called.
     cat >"$file" <<'HEADER'
 # The project's Compose settings, read by `docker compose` and `docker-compose` alike; not in git. make up keeps
 # COMPOSE_PROFILES: the optional services whose image this machine can have. Add your own lines: values for the
 # names in deploy/compose/services.env (secrets too), or host ports (KAFKA_UI_HOST_PORT=18080).
+COMPOSE_PROJECT_NAME=kafka-fleet
 HEADER
   fi
   if grep -q "^$1=" "$file"; then

@@ -97,7 +97,8 @@ async function containers(service: string): Promise<
     env: string[];
   }>
 > {
-  const ids = (await must(compose(["ps", "-q", service]), `ps ${service}`)).split("\n").filter(Boolean);
+  // -a: Compose v2 lists only running containers without it, and an exited one is what some checks look for.
+  const ids = (await must(compose(["ps", "-a", "-q", service]), `ps ${service}`)).split("\n").filter(Boolean);
   if (ids.length === 0) return [];
   const out = await must(docker(["inspect", ...ids]), "docker inspect");
   return (
