@@ -9,6 +9,10 @@
 # The engine: a Docker engine when one answers; otherwise Debian's podman behind its Docker-compatible API
 # (deploy/podman/engine.sh sets it up, idempotently, and builds the base images no registry can serve here).
 # KAFKA_FLEET_ENGINE=docker|podman picks one. BATCH_CONSUMERS=3 make up starts three batch consumers.
+#
+# So that the user's own `docker compose ...` works as typed afterwards, `up` also installs Compose v2+ as a docker
+# CLI plugin where there is none (deploy/compose-plugin.sh), and writes COMPOSE_PROFILES into the project's .env:
+# the optional services (kafka-ui, grafana) whose image this machine can have. An exported COMPOSE_PROFILES wins.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,11 +22,12 @@ PODMAN_SOCKET=/run/podman/podman.sock
 say() { printf '[compose] %s\n' "$*"; }
 die() { printf '[compose] error: %s\n' "$*" >&2; exit 1; }
 
-# Compose v2 (`docker compose`) when there is one, else the standalone v1 `docker-compose`.
+# Compose v2+ (`docker compose`) when there is one, else the standalone v1 `docker-compose`.
+has_compose_plugin() { command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; }
 compose() {
-  if docker compose version >/dev/null 2>&1; then docker compose "$@"; else docker-compose "$@"; fi
+  if has_compose_plugin; then docker compose "$@"; else docker-compose "$@"; fi
 }
-compose_cmd() { if docker compose version >/dev/null 2>&1; then echo "docker compose"; else echo "docker-compose"; fi; }
+compose_cmd() { if has_compose_plugin; then echo "docker compose"; else echo "docker-compose"; fi; }
 
 docker_answers() { command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1; }
 served_by_podman() { docker version --format '{{range .Server.Components}}{{.Name}} {{end}}' 2>/dev/null | grep -qi podman; }
@@ -45,21 +50,77 @@ pick_engine() {
 
 ENGINE=$(pick_engine)
 
-# Services whose image can be neither pulled nor built here: on podman (no registry reachable) that is every
-# service with a registry image that is not already local. Docker pulls as usual, so nothing is left out there.
-unavailable_services() {
+# The optional services: each behind a profile of its own name in docker-compose.yml (kafka-ui, grafana).
+optional_services() { compose config --profiles; }
+
+# Whether a service's image can be had: Docker pulls as usual; podman reaches no registry here, so the image must
+# already be local (the stand-ins engine.sh builds, or one loaded by hand).
+image_available() {
   [[ $ENGINE == podman ]] || return 0
-  local service image
-  while read -r service image; do
-    [[ -n $image ]] || continue
-    podman image exists "$image" || echo "$service"
-  done < <(compose config | awk '
+  local image
+  image=$(COMPOSE_PROFILES=$1 compose config | awk -v service="$1" '
       /^services:/ { in_services = 1; next }
       in_services && /^[^ ]/ { in_services = 0 }
-      in_services && /^  [a-z0-9-]+:$/ { service = substr($1, 1, length($1) - 1); has_build[service] = 0 }
-      in_services && /^    build:/ { has_build[service] = 1 }
-      in_services && /^    image:/ { image[service] = $2 }
-      END { for (s in image) if (!has_build[s]) print s, image[s] }')
+      in_services && /^  [a-z0-9-]+:$/ { current = substr($1, 1, length($1) - 1) }
+      in_services && current == service && /^    image:/ { print $2 }')
+  [[ -n $image ]] && podman image exists "$image"
+}
+
+# NAME=value as the one line of that name in the project's .env, keeping every other line the user wrote there.
+set_dotenv() {
+  local file=$REPO/.env
+  if [[ ! -f $file ]]; then
+    # The project name keeps containers and volumes named kafka-fleet-* whatever the checkout's folder is called.
+    cat >"$file" <<'HEADER'
+# The project's Compose settings, read by `docker compose` and `docker-compose` alike; not in git. make up keeps
+# COMPOSE_PROFILES: the optional services whose image this machine can have. Add your own lines: values for the
+# names in deploy/compose/services.env (secrets too), or host ports (KAFKA_UI_HOST_PORT=18080).
+COMPOSE_PROJECT_NAME=kafka-fleet
+HEADER
+  fi
+  if grep -q "^$1=" "$file"; then
+    local rest
+    rest=$(grep -v "^$1=" "$file" || true)
+    { if [[ -n $rest ]]; then printf '%s\n' "$rest"; fi; printf '%s=%s\n' "$1" "$2"; } >"$file"
+  else
+    [[ -s $file && -n $(tail -c 1 "$file") ]] && echo >>"$file"
+    printf '%s=%s\n' "$1" "$2" >>"$file"
+  fi
+}
+
+# The profiles to turn on: an exported COMPOSE_PROFILES as it is, else every optional service whose image can be
+# had, written to .env so that the user's own `docker compose ...` starts the same services.
+choose_profiles() {
+  if [[ -n ${COMPOSE_PROFILES+set} ]]; then return 0; fi
+  local service enabled=()
+  while read -r service; do
+    if image_available "$service"; then enabled+=("$service"); else LEFT_OUT+=("$service"); fi
+  done < <(optional_services)
+  local IFS=,
+  export COMPOSE_PROFILES="${enabled[*]}"
+  set_dotenv COMPOSE_PROFILES "$COMPOSE_PROFILES"
+}
+
+# Variables of the services' environment that docker-compose.yml fixes: a value in the caller's environment is not
+# used, and make up says so rather than drop it without a word.
+FIXED_VARIABLES=(KAFKA_BOOTSTRAP_SERVERS KAFKA_TOPIC METRICS_PORT SHUTDOWN_GRACE_MS CONSUMER_GROUP RESULTS_TOPIC DLQ_TOPIC)
+SERVICES_ENV=deploy/compose/services.env
+
+# A KAFKA_CLIENT_* that services.env does not name would not reach the services: refuse to start without it.
+check_client_properties() {
+  local name
+  while read -r name; do
+    grep -qE "^$name(=|\$)" "$SERVICES_ENV" ||
+      { printf '[compose] error: %s is set, but %s does not name it, so Compose would not pass it on: add a line %s there\n' \
+        "$name" "$SERVICES_ENV" "$name" >&2; exit 2; }
+  done < <(compgen -e | grep '^KAFKA_CLIENT_' || true)
+}
+
+note_fixed_variables() {
+  local name
+  for name in "${FIXED_VARIABLES[@]}"; do
+    if [[ -n ${!name:-} ]]; then say "not used: $name from the environment (docker-compose.yml fixes it for this stack)"; fi
+  done
 }
 
 use_engine() {
@@ -75,7 +136,11 @@ use_engine() {
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 up() {
+  check_client_properties
   use_engine start
+  note_fixed_variables
+  # The user's own `docker compose ...` needs the plugin; without one, make up still runs on v1 docker-compose.
+  bash deploy/compose-plugin.sh install || say "going on with $(compose_cmd)"
   # The brokers' host listeners default to the local cluster's ports: both cannot run at once.
   local port
   for port in "${KAFKA_1_HOST_PORT:-9092}" "${KAFKA_2_HOST_PORT:-9094}" "${KAFKA_3_HOST_PORT:-9096}"; do
@@ -83,28 +148,21 @@ up() {
       die "port $port is taken (the local cluster? stop it with 'make down-local' or 'make cluster-down')"
     fi
   done
-  local left_out services=() service
-  left_out=$(unavailable_services | sort | tr '\n' ' ')
-  while read -r service; do
-    [[ " $left_out " == *" $service "* ]] || services+=("$service")
-  done < <(compose config --services)
+  LEFT_OUT=()
+  choose_profiles
   local scale=()
   [[ -n ${BATCH_CONSUMERS:-} ]] && scale=(--scale "batch-consumer=$BATCH_CONSUMERS")
   local started=$SECONDS
-  compose up -d --build "${scale[@]}" "${services[@]}"
+  compose up -d --build "${scale[@]}"
   say "kafka-fleet is up on $ENGINE in $((SECONDS - started)) s (the services start once init-topics has made the topics)"
-  [[ -n $left_out ]] && say "left out: ${left_out% } (no image registry is reachable from this machine and their images cannot be built here)"
-  [[ " $left_out " == *" kafka-ui "* ]] || say "  kafka-ui    http://localhost:${KAFKA_UI_HOST_PORT:-8080}"
-  [[ " $left_out " == *" grafana "* ]] ||
+  ((${#LEFT_OUT[@]})) &&
+    say "left out: ${LEFT_OUT[*]} (no image registry is reachable from this machine and their images cannot be built here)"
+  [[ ,$COMPOSE_PROFILES, == *,kafka-ui,* ]] && say "  kafka-ui    http://localhost:${KAFKA_UI_HOST_PORT:-8080}"
+  [[ ,$COMPOSE_PROFILES, == *,grafana,* ]] &&
     say "  Grafana     http://localhost:${GRAFANA_HOST_PORT:-3000}  (dashboard 'kafka-fleet'; anonymous view, admin/admin to edit)"
   say "  Prometheus  http://localhost:${PROMETHEUS_HOST_PORT:-9090}  (targets: http://localhost:${PROMETHEUS_HOST_PORT:-9090}/targets)"
   say "  Kafka       127.0.0.1:${KAFKA_1_HOST_PORT:-9092},127.0.0.1:${KAFKA_2_HOST_PORT:-9094},127.0.0.1:${KAFKA_3_HOST_PORT:-9096}"
-  # Naming the service keeps compose from trying to start (and pull) what was left out.
-  if [[ -n $left_out ]]; then
-    say "scale: $(compose_cmd) up -d --scale batch-consumer=3 batch-consumer   logs: make logs   stop: make down"
-  else
-    say "scale: $(compose_cmd) up -d --scale batch-consumer=3   logs: make logs   stop: make down"
-  fi
+  say "scale: $(compose_cmd) up -d --scale batch-consumer=3   logs: make logs   stop: make down"
 }
 
 down() {

@@ -5,8 +5,7 @@
 #   validate-manifests   deploy/helm/validate: strict decoding into k8s.io/api's types, CRD schemas for the rest
 #   CRDs                 KEDA's and the Prometheus Operator's, from their Go modules' zips (config/crd, example/)
 #   go                   the toolchain itself (golang.org/toolchain on the proxy) when no recent enough go is installed
-# Why not the usual downloads: only package registries are reachable from here and from CI (no GitHub releases, no
-# schema URLs), and the Go proxy serves all of the above.
+# How they are built and cached is shared with the Compose plugin: deploy/go-tools.sh.
 #
 #   bash deploy/helm/tools.sh helm|validate|crds|go   prints the path(s), building or fetching what is missing
 set -euo pipefail
@@ -14,38 +13,16 @@ set -euo pipefail
 HELM_VERSION=v4.3.2
 KEDA_VERSION=v2.20.0 # v2.21 needs go >= 1.27.4
 PROMETHEUS_OPERATOR_VERSION=v0.85.0
-GO_VERSION=1.26.8 # what helm v4.3.2 and deploy/helm/validate need (go 1.26.0 or later)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-cache=${KAFKA_FLEET_CACHE:-$HOME/.cache/kafka-fleet}
-bin=$cache/bin
-mkdir -p "$bin"
 
 say() { printf '[helm-tools] %s\n' "$*" >&2; }
 die() { printf '[helm-tools] error: %s\n' "$*" >&2; exit 1; }
 
-# A go of at least 1.26, or the toolchain module from the proxy (a zip of the Go distribution).
-go_cmd() {
-  local installed
-  if installed=$(go env GOVERSION 2>/dev/null) && [[ $installed =~ ^go1\.([0-9]+) ]] && ((BASH_REMATCH[1] >= 26)); then
-    echo go
-    return
-  fi
-  local goroot=$cache/go$GO_VERSION
-  if [[ ! -x $goroot/bin/go ]]; then
-    say "fetching Go $GO_VERSION from the Go module proxy (golang.org/toolchain)"
-    local zip=$cache/go$GO_VERSION.zip proxy=${GOPROXY:-https://proxy.golang.org}
-    proxy=${proxy%%,*}
-    curl -fsSL -o "$zip" "$proxy/golang.org/toolchain/@v/v0.0.1-go$GO_VERSION.linux-amd64.zip" ||
-      die "could not fetch the Go toolchain from $proxy"
-    rm -rf "$cache/toolchain-unpack" && mkdir -p "$cache/toolchain-unpack"
-    python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$zip" "$cache/toolchain-unpack"
-    mv "$cache/toolchain-unpack/golang.org/toolchain@v0.0.1-go$GO_VERSION.linux-amd64" "$goroot"
-    chmod +x "$goroot"/bin/* "$goroot"/pkg/tool/*/*
-    rm -rf "$zip" "$cache/toolchain-unpack"
-  fi
-  echo "$goroot/bin/go"
-}
+# shellcheck source=../go-tools.sh
+source "$here/../go-tools.sh"
+cache=$go_tools_cache
+bin=$go_tools_bin
 
 helm_path() {
   local helm=$bin/helm-$HELM_VERSION

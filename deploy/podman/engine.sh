@@ -18,7 +18,7 @@
 # - stand-in base images: no image registry is reachable, so node:24-bookworm-slim, apache/kafka:4.3.1 and
 #   prom/prometheus:v3.5.0 are built here from Debian packages, npm and Maven Central (deploy/podman/stand-ins/)
 #   and tagged with the exact names docker-compose.yml and the Dockerfile use. kafka-ui and Grafana have no
-#   source reachable here: compose.sh leaves them out and says so.
+#   source reachable here: they sit behind Compose profiles, which compose.sh leaves off (in .env) and says so.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -57,7 +57,11 @@ start_service() {
   if ! api_answers; then
     running "$STATE/service.pid" && kill "$(cat "$STATE/service.pid")" 2>/dev/null || true
     rm -f "$SOCKET"
-    setsid nohup podman system service --time=0 "unix://$SOCKET" >>"$STATE/service.log" 2>&1 </dev/null &
+    # A clean environment: make up's is the caller's (service settings, secrets), no business of a long-lived engine,
+    # and podman may fill a container variable given by name alone from its own.
+    local service_env=(PATH="$PATH" HOME="$HOME") name
+    while read -r name; do service_env+=("$name=${!name}"); done < <(compgen -e | grep -E '^(CONTAINERS_|TMPDIR$)' || true)
+    setsid nohup env -i "${service_env[@]}" podman system service --time=0 "unix://$SOCKET" >>"$STATE/service.log" 2>&1 </dev/null &
     echo $! >"$STATE/service.pid"
     local i
     for ((i = 0; i < 50; i++)); do api_answers && break; sleep 0.2; done

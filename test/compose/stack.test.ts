@@ -1,6 +1,8 @@
-// The Compose stack for real, with the user's own commands: `make up` (deploy/compose.sh), the scale command it
-// prints, a range through three batch-consumer replicas, Prometheus's view of them, a broker killed mid-stream,
-// a graceful stop, and `down -v`. Where no Docker engine runs (as on CI here), the same files run on podman.
+// The Compose stack for real, with the user's own commands: `make up` (deploy/compose.sh), then
+// `docker compose up -d --scale batch-consumer=3` exactly as the README and make up say it, a range through three
+// batch-consumer replicas, Prometheus's view of them, a broker killed mid-stream, a graceful stop, and `down -v`.
+// Where no Docker engine runs (as on CI here), the same files run on podman, through the Compose plugin make up
+// installs where the docker CLI has none.
 //
 // Host ports are moved off the defaults so the stack can run beside the local cluster; the project name is the
 // test's own, so a user's stack is never touched.
@@ -32,8 +34,23 @@ const RANGE = 100_000;
 const FAULT_RANGE = { from: RANGE, to: RANGE + 50_000 };
 const BATCH_GROUP = "kafka-fleet-batch-consumer";
 
+/** The user's own scale command, as the README and make up give it. */
+const SCALE_COMMAND = "docker compose up -d --scale batch-consumer=3";
+
+// Variables make up passes on through deploy/compose/services.env, set where a user would set them (the shell);
+// each must reach the containers. KAFKA_CLIENT_SECURITY_PROTOCOL is the TLS/SASL route, with the one value the
+// stack's own brokers speak.
+const PASSED_ON = {
+  RETRY_MAX: "4",
+  BATCH_MAX_UNCOMMITTED: "8",
+  KAFKA_CLIENT_SECURITY_PROTOCOL: "PLAINTEXT",
+};
+
 const env = {
   ...PORTS,
+  ...PASSED_ON,
+  // Named in services.env and unset: must not reach the containers (the check below).
+  KAFKA_CLIENT_SASL_PASSWORD: undefined,
   COMPOSE_PROJECT_NAME: PROJECT,
   PRODUCE_TO: String(RANGE),
   // Slow enough that the scale-out lands mid-stream, fast enough to keep the run short.
@@ -42,7 +59,10 @@ const env = {
   BATCH_MAX_WAIT_MS: "500",
 };
 
-/** On podman, talk to its socket by name: /var/run/docker.sock may belong to something else. */
+/**
+ * The test's own plumbing (inspect, stats, logs, stop) names podman's socket: the user's commands, run as typed,
+ * must reach the engine without it, and a failure there should not hide behind one of these.
+ */
 function engineEnv(): NodeJS.ProcessEnv {
   return upOutput.includes("up on podman") ? { DOCKER_HOST: "unix:///run/podman/podman.sock" } : {};
 }
@@ -52,19 +72,12 @@ function docker(args: string[]): Promise<RunResult> {
 }
 
 function compose(args: string[], timeoutMs = 300_000): Promise<RunResult> {
-  return run(
-    "bash",
-    [
-      "-c",
-      'exec $(docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose) "$@"',
-      "compose",
-      ...args,
-    ],
-    {
-      env: { ...env, ...engineEnv() },
-      timeoutMs,
-    },
-  );
+  return run("docker", ["compose", ...args], { env: { ...env, ...engineEnv() }, timeoutMs });
+}
+
+/** A command line as a user types it in a shell: their environment, no DOCKER_HOST of the test's. */
+function typed(commandLine: string, timeoutMs = 300_000): Promise<RunResult> {
+  return run("bash", ["-c", commandLine], { env, timeoutMs });
 }
 
 async function must(result: Promise<RunResult>, what: string): Promise<string> {
@@ -73,26 +86,34 @@ async function must(result: Promise<RunResult>, what: string): Promise<string> {
   return stdout;
 }
 
-/** `docker inspect` of every container of a service: state, exit code, times. */
-async function containers(
-  service: string,
-): Promise<
-  Array<{ name: string; running: boolean; exitCode: number; startedAt: string; finishedAt: string }>
+/** `docker inspect` of every container of a service: state, exit code, times, environment. */
+async function containers(service: string): Promise<
+  Array<{
+    name: string;
+    running: boolean;
+    exitCode: number;
+    startedAt: string;
+    finishedAt: string;
+    env: string[];
+  }>
 > {
-  const ids = (await must(compose(["ps", "-q", service]), `ps ${service}`)).split("\n").filter(Boolean);
+  // -a: Compose v2 lists only running containers without it, and an exited one is what some checks look for.
+  const ids = (await must(compose(["ps", "-a", "-q", service]), `ps ${service}`)).split("\n").filter(Boolean);
   if (ids.length === 0) return [];
   const out = await must(docker(["inspect", ...ids]), "docker inspect");
   return (
     JSON.parse(out) as Array<{
       Name: string;
       State: { Running: boolean; ExitCode: number; StartedAt: string; FinishedAt: string };
+      Config: { Env: string[] | null };
     }>
-  ).map(({ Name, State }) => ({
+  ).map(({ Name, State, Config }) => ({
     name: Name.replace(/^\//, ""),
     running: State.Running,
     exitCode: State.ExitCode,
     startedAt: State.StartedAt,
     finishedAt: State.FinishedAt,
+    env: Config.Env ?? [],
   }));
 }
 
@@ -150,6 +171,8 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
       .filter((line) => line.startsWith("[compose]") || line.startsWith("[podman]")))
       t.diagnostic(line);
     assert.match(upOutput, /kafka-fleet is up on (docker|podman)/);
+    // Compose v2+ as a docker CLI plugin, installed by make up where there was none.
+    await must(typed("docker compose version"), "docker compose version");
     if (upOutput.includes("up on podman")) {
       assert.match(
         upOutput,
@@ -159,13 +182,10 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
     }
   });
 
-  it("the scale command make up printed gives three batch consumers that Prometheus finds by DNS", async (t) => {
-    const printed = /scale: (docker[ -]compose up -d --scale batch-consumer=3[^\n]*?)\s{2,}logs:/.exec(
-      upOutput,
-    )?.[1];
-    assert.ok(printed, `make up printed a scale command:\n${upOutput}`);
-    const args = printed.replace(/^docker[ -]compose /, "").split(/\s+/);
-    await must(compose(args), printed);
+  it(`${SCALE_COMMAND}, as typed, gives three batch consumers that Prometheus finds by DNS`, async (t) => {
+    const printed = /scale: (.*?)\s{2,}logs:/.exec(upOutput)?.[1];
+    assert.equal(printed, SCALE_COMMAND, `make up prints the README's scale command:\n${upOutput}`);
+    await must(typed(SCALE_COMMAND), SCALE_COMMAND);
     assert.equal((await containers("batch-consumer")).filter(({ running }) => running).length, 3);
 
     const targets = await eventually(
@@ -191,6 +211,22 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
     );
     t.diagnostic(`batch-consumer targets: ${targets.join(", ")}`);
     assert.equal(new Set(targets).size, 3, "three distinct replicas");
+  });
+
+  it("what the shell set for make up reaches every app container, a KAFKA_CLIENT_* included", async () => {
+    for (const service of ["producer", "single-consumer", "batch-consumer"]) {
+      const found = await containers(service);
+      assert.ok(found.length > 0, `${service} has containers`);
+      for (const container of found) {
+        for (const [name, value] of Object.entries(PASSED_ON))
+          assert.ok(container.env.includes(`${name}=${value}`), `${container.name} has ${name}=${value}`);
+        // Not set where Compose ran: not set in the container either, so the service's default applies.
+        assert.ok(
+          !container.env.some((entry) => entry.startsWith("KAFKA_CLIENT_SASL_PASSWORD")),
+          `${container.name}: an unset name of services.env is not passed`,
+        );
+      }
+    }
   });
 
   it(`the producer's range of ${RANGE} values is processed once each: 0 missing, 0 duplicates`, async (t) => {
@@ -251,10 +287,8 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
     // A second range from a one-off producer container, with the group's coordinator killed once a third of it
     // is processed.
     const producer = spawn(
-      "bash",
+      "docker",
       [
-        "-c",
-        'exec $(docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose) "$@"',
         "compose",
         "run",
         "--rm",

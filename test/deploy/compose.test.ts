@@ -1,19 +1,21 @@
 // docker-compose.yml, checked without a Docker engine: Compose's own validation, then the structure of the file as
-// Compose resolves it (brokers, replication, init gating, scalable app services, discovery), and `make up`'s
-// answer when no engine is reachable.
+// Compose resolves it (brokers, replication, init gating, scalable app services and the environment they get,
+// optional services behind profiles, discovery), and `make up`'s answers before it starts anything.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 
+import { clientPropertyProblems } from "../../libs/kafka/src/client-config.ts";
 import { loadBatchConsumerConfig } from "../../services/batch-consumer/src/config.ts";
 import { loadProducerConfig } from "../../services/producer/src/config.ts";
 import { loadSingleConsumerConfig } from "../../services/single-consumer/src/config.ts";
 
 import {
   APP_SERVICES,
-  CONTRACT_ENV,
+  CLIENT_PROPERTY_ROW,
+  documentedServiceEnv,
   dockerHealthcheck,
   dockerfileInstructions,
   durationMs,
@@ -22,9 +24,20 @@ import {
   repoPath,
   resolvedCompose,
   run,
+  servicesEnvFile,
   type ComposeFile,
   type ComposeService,
 } from "./helpers.ts";
+
+const documented = documentedServiceEnv();
+const passedOn = servicesEnvFile();
+/** Every name the app services' environment could take from the caller: unset, for a render of the defaults. */
+const callerNames = [...new Set([...Object.values(documented).flat(), ...passedOn.keys()])].filter(
+  (name) => name !== CLIENT_PROPERTY_ROW,
+);
+const unsetAll = Object.fromEntries(callerNames.map((name) => [name, undefined]));
+/** A value no default has, so that where a variable's value comes from shows. */
+const probe = (name: string) => `probe-${name.toLowerCase()}`;
 
 let compose: ComposeFile;
 const service = (name: string): ComposeService => {
@@ -36,7 +49,7 @@ const brokers = () =>
   Object.entries(compose.services).filter(([, s]) => envOf(s).KAFKA_PROCESS_ROLES !== undefined);
 
 before(async () => {
-  compose = await resolvedCompose();
+  compose = await resolvedCompose(unsetAll);
 });
 
 describe("docker-compose config", () => {
@@ -171,8 +184,8 @@ describe("the init-topics step", () => {
     for (const name of APP_SERVICES) {
       const env = envOf(service(name));
       for (const variable of ["KAFKA_TOPIC", "RESULTS_TOPIC", "DLQ_TOPIC"] as const) {
-        if (env[variable] !== undefined)
-          assert.ok(created.has(env[variable]), `${name} ${variable}=${env[variable]}`);
+        // Empty means unset (the single consumer writes no results).
+        if (env[variable]) assert.ok(created.has(env[variable]), `${name} ${variable}=${env[variable]}`);
       }
     }
     assert.equal(initEnv.TOPIC_PARTITIONS, "6");
@@ -211,7 +224,10 @@ describe("the app services", () => {
     });
     for (const name of APP_SERVICES) {
       const env = envOf(service(name));
-      const outside = Object.keys(env).filter((key) => !(CONTRACT_ENV as readonly string[]).includes(key));
+      const contract = new Set(Object.values(documented).flat());
+      const outside = Object.keys(env).filter(
+        (key) => !contract.has(key) && !key.startsWith("KAFKA_CLIENT_"),
+      );
       assert.deepEqual(outside, [], `${name} gets only contract variables`);
       assert.deepEqual(env.KAFKA_BOOTSTRAP_SERVERS?.split(",").sort(), brokerAddresses.sort(), name);
       assert.equal(env.METRICS_PORT, "9464", name);
@@ -222,6 +238,96 @@ describe("the app services", () => {
     }
     assert.ok(envOf(service("single-consumer")).CONSUMER_GROUP);
     assert.ok(envOf(service("batch-consumer")).CONSUMER_GROUP);
+  });
+
+  it("keep the demo's defaults when the caller sets nothing: a rate of 1000/s, unordered single consumer", () => {
+    assert.equal(envOf(service("producer")).PRODUCE_RATE, "1000");
+    assert.equal(envOf(service("single-consumer")).ORDERING, "unordered");
+    // Everything else the caller did not set is not set in the container: the service's own default applies.
+    for (const name of APP_SERVICES) {
+      const env = envOf(service(name));
+      for (const variable of passedOn.keys()) assert.equal(env[variable], undefined, `${name} ${variable}`);
+    }
+  });
+
+  it("get every variable docs/design.md lists for them: from the caller's environment, or fixed by the stack", async () => {
+    const fixed = new Set(
+      /^FIXED_VARIABLES=\(([^)]*)\)/m
+        .exec(readFileSync(repoPath("deploy/compose.sh"), "utf8"))?.[1]
+        ?.split(/\s+/)
+        .filter(Boolean),
+    );
+    assert.ok(fixed.size > 0, "deploy/compose.sh lists the variables docker-compose.yml fixes");
+    const probed = await resolvedCompose(Object.fromEntries(callerNames.map((name) => [name, probe(name)])));
+    for (const name of APP_SERVICES) {
+      const env = envOf(probed.services[name] ?? {});
+      const variables = documented[name].filter((variable) => variable !== CLIENT_PROPERTY_ROW);
+      assert.ok(variables.length >= 10, `${name}: ${variables.length} documented variables`);
+      for (const variable of variables) {
+        assert.ok(env[variable] !== undefined, `${name} gets ${variable}`);
+        if (fixed.has(variable)) {
+          assert.notEqual(env[variable], probe(variable), `${name}: the stack fixes ${variable}`);
+          assert.equal(env[variable], envOf(service(name))[variable], `${name}: ${variable} stays fixed`);
+        } else {
+          assert.equal(env[variable], probe(variable), `${name} gets ${variable} from the caller`);
+        }
+      }
+    }
+    // The fixed ones are the stack's wiring, no more: everything else is the caller's to set.
+    const fixedSomewhere = APP_SERVICES.flatMap((name) =>
+      documented[name].filter((variable) => {
+        const value = envOf(probed.services[name] ?? {})[variable];
+        return value !== undefined && value !== probe(variable) && variable !== CLIENT_PROPERTY_ROW;
+      }),
+    );
+    assert.deepEqual([...new Set(fixedSomewhere)].sort(), [...fixed].sort());
+  });
+
+  it(`get every ${CLIENT_PROPERTY_ROW} that deploy/compose/services.env names, TLS and SASL included, and only those`, async () => {
+    const properties = [...passedOn.keys()].filter((name) => name.startsWith("KAFKA_CLIENT_"));
+    for (const needed of [
+      "SECURITY_PROTOCOL",
+      "SASL_MECHANISM",
+      "SASL_USERNAME",
+      "SASL_PASSWORD",
+      "SSL_CA_PEM",
+    ])
+      assert.ok(properties.includes(`KAFKA_CLIENT_${needed}`), `services.env names KAFKA_CLIENT_${needed}`);
+    const probed = await resolvedCompose({
+      ...unsetAll,
+      ...Object.fromEntries(properties.map((name) => [name, probe(name)])),
+      KAFKA_CLIENT_NOT_NAMED_THERE: "x",
+    });
+    for (const name of APP_SERVICES) {
+      const env = envOf(probed.services[name] ?? {});
+      for (const property of properties) assert.equal(env[property], probe(property), `${name} ${property}`);
+      assert.equal(
+        env.KAFKA_CLIENT_NOT_NAMED_THERE,
+        undefined,
+        "a name the file does not list is not passed",
+      );
+    }
+    // Each is a librdkafka property (a value may be refused here, a name must not be).
+    const unknown = clientPropertyProblems(
+      Object.fromEntries(
+        properties.map((name) => [
+          name.slice("KAFKA_CLIENT_".length).toLowerCase().replaceAll("_", "."),
+          "x",
+        ]),
+      ),
+    ).filter(({ message }) => /No such configuration property/.test(message));
+    assert.deepEqual(unknown, []);
+  });
+
+  it("services.env names no variable docker-compose.yml sets itself (Compose would override it silently)", () => {
+    for (const name of APP_SERVICES) {
+      const setByCompose = Object.keys(envOf(service(name)));
+      assert.deepEqual(
+        setByCompose.filter((variable) => passedOn.has(variable)),
+        [],
+        `${name}: set in docker-compose.yml and named in services.env`,
+      );
+    }
   });
 
   it("have the image's healthcheck on /healthz", () => {
@@ -270,6 +376,22 @@ describe("the tools", () => {
     );
   });
 
+  it("kafka-ui and Grafana are each behind a profile of their own name (off unless turned on), nothing else is", async () => {
+    const profiled = Object.entries(compose.services)
+      .filter(([, s]) => s.profiles !== undefined)
+      .map(([name, s]) => {
+        assert.deepEqual(
+          s.profiles,
+          [name],
+          `${name}'s profile is its name (deploy/compose.sh relies on it)`,
+        );
+        return name;
+      });
+    assert.deepEqual(profiled.sort(), ["grafana", "kafka-ui"]);
+    const profiles = await run("docker-compose", ["config", "--profiles"]);
+    assert.deepEqual(profiles.stdout.trim().split("\n").sort(), ["grafana", "kafka-ui"]);
+  });
+
   it("kafka-ui, Grafana and Prometheus are published on 127.0.0.1 only, and Grafana gets its provisioning", () => {
     assert.match(service("kafka-ui").image ?? "", /^kafbat\/kafka-ui:/);
     assert.ok(envOf(service("kafka-ui")).KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS);
@@ -311,6 +433,22 @@ describe("alerts and int64 values in the tools", () => {
 });
 
 describe("deploy/compose.sh (make up, down, logs, ps)", () => {
+  it("up: a KAFKA_CLIENT_* that services.env does not name is refused in one line with exit 2, before anything starts", async () => {
+    const result = await run("bash", ["deploy/compose.sh", "up"], {
+      env: {
+        KAFKA_FLEET_ENGINE: "docker",
+        DOCKER_HOST: "unix:///nonexistent/docker.sock",
+        KAFKA_CLIENT_SASL_PASSWORD: "secret-value",
+        KAFKA_CLIENT_SASL_KERBEROS_PRINCIPAL: "fleet",
+      },
+    });
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, "");
+    assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
+    assert.match(result.stderr, /KAFKA_CLIENT_SASL_KERBEROS_PRINCIPAL .*deploy\/compose\/services\.env/);
+    assert.doesNotMatch(result.stderr, /secret-value/);
+  });
+
   for (const verb of ["up", "down", "logs", "ps"]) {
     it(`${verb}: told to use a Docker engine that does not answer, says so in one line, points to make up-local, exits 1`, async () => {
       const result = await run("bash", ["deploy/compose.sh", verb], {

@@ -1,11 +1,13 @@
 // Helpers of the deployment checks: run a tool, read the deployment files as the tools that use them see them.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { parse as parseYaml } from "yaml";
 
 import { REPO_ROOT, eventually, run, type RunResult } from "../../harness/process.ts";
+import { codeSpans, tableAfter } from "../docs/markdown.ts";
 
 // The deployment checks run tools and wait for things the way the rest of the harness does.
 export { REPO_ROOT, eventually, run, type RunResult };
@@ -14,24 +16,46 @@ export const repoPath = (...parts: string[]) => join(REPO_ROOT, ...parts);
 /** The three app services: compose service name = Dockerfile target = folder under services/. */
 export const APP_SERVICES = ["producer", "single-consumer", "batch-consumer"] as const;
 
-/** The variables Compose may give the app services: a subset of docs/design.md's service environment. */
-export const CONTRACT_ENV = [
-  "KAFKA_BOOTSTRAP_SERVERS",
-  "KAFKA_TOPIC",
-  "METRICS_PORT",
-  "LOG_LEVEL",
-  "SHUTDOWN_GRACE_MS",
-  "PRODUCE_FROM",
-  "PRODUCE_TO",
-  "PRODUCE_RATE",
-  "CONSUMER_GROUP",
-  "BATCH_SIZE",
-  "BATCH_MAX_WAIT_MS",
-  "RESULTS_TOPIC",
-  "DLQ_TOPIC",
-  "PROCESSING_GUARANTEE",
-  "ORDERING",
-] as const;
+/** docs/design.md's pattern row for librdkafka properties: every KAFKA_CLIENT_* name, read by every service. */
+export const CLIENT_PROPERTY_ROW = "KAFKA_CLIENT_<PROPERTY>";
+
+/**
+ * The variables docs/design.md's "Service environment" says each app service reads (the KAFKA_CLIENT_<PROPERTY>
+ * row included as it is written), from the table itself, so that a variable added there is checked here too.
+ */
+export function documentedServiceEnv(): Record<(typeof APP_SERVICES)[number], string[]> {
+  const documented = Object.fromEntries(APP_SERVICES.map((name) => [name, [] as string[]])) as Record<
+    (typeof APP_SERVICES)[number],
+    string[]
+  >;
+  const design = readFileSync(repoPath("docs/design.md"), "utf8");
+  for (const [nameCell = "", , readBy = ""] of tableAfter(design, "Service environment")) {
+    const readers =
+      readBy === "all"
+        ? APP_SERVICES
+        : readBy === "consumers"
+          ? (["single-consumer", "batch-consumer"] as const)
+          : readBy.split(",").map((name) => name.trim() as (typeof APP_SERVICES)[number]);
+    for (const reader of readers) {
+      if (!(reader in documented)) throw new Error(`docs/design.md: unknown reader "${reader}"`);
+      documented[reader].push(...codeSpans(nameCell));
+    }
+  }
+  return documented;
+}
+
+/** The names deploy/compose/services.env passes on, with the value it gives or null for a name alone. */
+export function servicesEnvFile(): Map<string, string | null> {
+  const entries = new Map<string, string | null>();
+  for (const line of readFileSync(repoPath("deploy/compose/services.env"), "utf8").split("\n")) {
+    const trimmed = line.trim();
+    if (trimmed === "" || trimmed.startsWith("#")) continue;
+    const equals = trimmed.indexOf("=");
+    if (equals === -1) entries.set(trimmed, null);
+    else entries.set(trimmed.slice(0, equals), trimmed.slice(equals + 1));
+  }
+  return entries;
+}
 
 export function readYaml<T = unknown>(relativePath: string): T {
   return parseYaml(readFileSync(repoPath(relativePath), "utf8")) as T;
@@ -43,7 +67,9 @@ export interface ComposeService {
   container_name?: string;
   hostname?: string;
   ports?: string[];
-  environment?: Record<string, string | number | boolean>;
+  environment?: Record<string, string | number | boolean | null>;
+  env_file?: string[];
+  profiles?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
   volumes?: string[];
@@ -57,17 +83,32 @@ export interface ComposeFile {
   volumes?: Record<string, unknown>;
 }
 
-/** The compose file as Compose itself resolves it (anchors, merges and ${VAR:-default} applied). */
-export async function resolvedCompose(): Promise<ComposeFile> {
-  const result = await run("docker-compose", ["config"]);
-  if (result.code !== 0) throw new Error(`docker-compose config failed: ${result.stderr}`);
-  return parseYaml(result.stdout) as ComposeFile;
+/**
+ * The compose file as Compose itself resolves it (anchors, merges, env_file and ${VAR:-default} applied), for the
+ * caller's environment `env` (undefined unsets a variable) and without the project's .env, which is the user's:
+ * what a checkout with no .env and that environment would start.
+ */
+export async function resolvedCompose(env: NodeJS.ProcessEnv = {}): Promise<ComposeFile> {
+  const dir = mkdtempSync(join(tmpdir(), "compose-env-"));
+  try {
+    writeFileSync(join(dir, "empty.env"), "");
+    const result = await run("docker-compose", ["--env-file", join(dir, "empty.env"), "config"], { env });
+    if (result.code !== 0) throw new Error(`docker-compose config failed: ${result.stderr}`);
+    return parseYaml(result.stdout) as ComposeFile;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-/** Environment values as the container sees them: strings. */
+/**
+ * Environment values as the container sees them: strings. A name given alone with no value where Compose runs
+ * (null) is not set in the container at all, so it is left out.
+ */
 export function envOf(service: ComposeService): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(service.environment ?? {}).map(([key, value]) => [key, String(value)]),
+    Object.entries(service.environment ?? {})
+      .filter(([, value]) => value !== null)
+      .map(([key, value]) => [key, String(value)]),
   );
 }
 
