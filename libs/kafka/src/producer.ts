@@ -29,7 +29,8 @@ export type FailureCallback = (error: DeliveryError) => void;
 
 export interface OutgoingMessage {
   readonly topic: string;
-  readonly value: Buffer;
+  /** null: no value (a tombstone to compaction; a dead letter whose value was omitted). */
+  readonly value: Buffer | null;
   readonly key?: Buffer | null;
   readonly headers?: MessageHeader[];
 }

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { commitOffsets, type RecordPosition } from "@kafka-fleet/processing";
 import { FleetError, describeError, errorFields, type Logger } from "@kafka-fleet/service";
 
+import { DEAD_LETTER_TOO_LARGE } from "../dead-letter.ts";
 import type { TransactionPort } from "./consumer-port.ts";
 
 export const TRANSACTION_FAILED = "KAFKA_TRANSACTION_FAILED";
@@ -101,8 +102,9 @@ function canRedo(error: unknown): boolean {
  * a record that `work` still rejects goes to the dead-letter topic in a transaction of its own, with its offset.
  * Each record's writes commit together with its offset, so a crash halfway repeats nothing that was committed;
  * and one bad record never stops its partition (without this, the batch fails again after every restart).
- * A failure of the infrastructure (`isTransient`) is thrown: the records are fine and stay uncommitted.
- * Returns how many records were dead-lettered.
+ * A failure of the infrastructure (`isTransient`) is thrown: the records are fine and stay uncommitted. A dead
+ * letter its topic refused (DEAD_LETTER_TOO_LARGE) is tried once more in a new transaction, where the sink sends
+ * it without its value. Returns how many records were dead-lettered.
  */
 export async function isolateInTransactions<M extends RecordPosition>(
   scope: TransactionScope,
@@ -118,7 +120,16 @@ export async function isolateInTransactions<M extends RecordPosition>(
     } catch (error) {
       if (isTransient(error) || (error instanceof FleetError && error.code === TRANSACTION_FAILED))
         throw error;
-      const sent = await commitInTransaction(scope, [message], () => deadLetter(message, error));
+      const setAside = () => commitInTransaction(scope, [message], () => deadLetter(message, error));
+      let sent: readonly M[];
+      try {
+        sent = await setAside();
+      } catch (refusal) {
+        // The dead letter itself was refused (too large for its topic): the sink sends it without its value next
+        // time, in a transaction of its own again. Anything else ends here as before.
+        if (!(refusal instanceof FleetError) || refusal.code !== DEAD_LETTER_TOO_LARGE) throw refusal;
+        sent = await setAside();
+      }
       rejected += sent.length;
     }
   }
