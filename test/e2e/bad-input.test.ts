@@ -222,43 +222,46 @@ describe("values that are not int64s", () => {
     assert.equal(committed?.offset, 11);
   });
 
-  it("a dead letter its topic refuses as too large goes without its value, and the consumer carries on", async (t) => {
-    const input = await inputWithBigPoison(t, "refused-poison");
-    // A dead-letter topic made by hand with the broker's default limit: no room for the dlq.* headers.
-    const dlq = await createTestTopic(t, "refused-poison-dlq", 1);
-    const results = await createTestTopic(t, "refused-poison-results", 1);
-    const group = uniqueName("refused-poison");
-    deleteGroupAfter(t, group);
-    const consumer = startService(t, "batch-consumer", {
-      KAFKA_TOPIC: input,
-      DLQ_TOPIC: dlq,
-      RESULTS_TOPIC: results,
-      CONSUMER_GROUP: group,
-    });
-    await waitForRecords(results, 10, 60_000);
-    await waitForRecords(dlq, 1, 60_000);
-    const page = await metricsOf(consumer);
-    assert.equal(metricValue(page, "kafka_fleet_dead_letter_values_omitted_total"), 1);
-    assert.equal(metricValue(page, "kafka_fleet_dead_letters_total", { reason: "SERDE_WRONG_LENGTH" }), 1);
-    assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
+  for (const guarantee of ["at_least_once", "exactly_once"] as const) {
+    it(`a dead letter its topic refuses as too large goes without its value, and the consumer carries on (${guarantee})`, async (t) => {
+      const input = await inputWithBigPoison(t, "refused-poison");
+      // A dead-letter topic made by hand with the broker's default limit: no room for the dlq.* headers.
+      const dlq = await createTestTopic(t, "refused-poison-dlq", 1);
+      const results = await createTestTopic(t, "refused-poison-results", 1);
+      const group = uniqueName("refused-poison");
+      deleteGroupAfter(t, group);
+      const consumer = startService(t, "batch-consumer", {
+        KAFKA_TOPIC: input,
+        DLQ_TOPIC: dlq,
+        RESULTS_TOPIC: results,
+        CONSUMER_GROUP: group,
+        PROCESSING_GUARANTEE: guarantee,
+      });
+      // Still running past the record (the old way: exit 1 on the refusal, again after every restart).
+      await consumer.waitForEvent("batch.committed", 90_000, (line) => String(line.offsets).includes("0:11"));
+      const page = await metricsOf(consumer);
+      assert.equal(metricValue(page, "kafka_fleet_dead_letter_values_omitted_total"), 1);
+      assert.equal(metricValue(page, "kafka_fleet_dead_letters_total", { reason: "SERDE_WRONG_LENGTH" }), 1);
+      assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
 
-    const [letter, ...more] = await deadLettersIn(dlq);
-    assert.equal(more.length, 0);
-    assert.equal(letter?.value, null, "the value is left out");
-    assert.equal(String(letter?.key), "big", "the key travels");
-    const headers = headerMap(letter);
-    assert.equal(headers[DeadLetterHeader.valueOmitted], String(NEAR_LIMIT_BYTES));
-    assert.match(headers[DeadLetterHeader.valueOmittedReason] ?? "", /Message size too large/);
-    assert.equal(headers[DeadLetterHeader.originalTopic], input);
-    assert.equal(headers[DeadLetterHeader.originalOffset], "5", "where the original is");
-    assert.equal(headers[DeadLetterHeader.errorCode], "SERDE_WRONG_LENGTH");
-    const omitted = consumer.logs.find((line) => line.event === "record.dead_letter_value_omitted");
-    assert.equal(omitted?.valueBytes, NEAR_LIMIT_BYTES);
-    const { values } = await readTopicValues({ bootstrapServers: BOOTSTRAP, topic: results });
-    assert.deepEqual([auditValues({ from: 0n, to: 10n }, values).missing], [0]);
-    const [committed] = await testAdmin(t).committedOffsets(group, input, 1);
-    assert.equal(committed?.offset, 11, "committed past the record: its partition is not blocked");
-  });
+      const [letter, ...more] = await deadLettersIn(dlq);
+      assert.equal(more.length, 0);
+      assert.equal(letter?.value, null, "the value is left out");
+      assert.equal(String(letter?.key), "big", "the key travels");
+      const headers = headerMap(letter);
+      assert.equal(headers[DeadLetterHeader.valueOmitted], String(NEAR_LIMIT_BYTES));
+      assert.match(headers[DeadLetterHeader.valueOmittedReason] ?? "", /Message size too large/);
+      assert.equal(headers[DeadLetterHeader.originalTopic], input);
+      assert.equal(headers[DeadLetterHeader.originalOffset], "5", "where the original is");
+      assert.equal(headers[DeadLetterHeader.errorCode], "SERDE_WRONG_LENGTH");
+      const omitted = consumer.logs.find((line) => line.event === "record.dead_letter_value_omitted");
+      assert.equal(omitted?.valueBytes, NEAR_LIMIT_BYTES);
+      const { values } = await readTopicValues({ bootstrapServers: BOOTSTRAP, topic: results });
+      assert.deepEqual([auditValues({ from: 0n, to: 10n }, values).missing], [0]);
+      const [committed] = await testAdmin(t).committedOffsets(group, input, 1);
+      assert.equal(committed?.offset, 11, "committed past the record: its partition is not blocked");
+    });
+  }
 
   it("a record the handler keeps rejecting goes to the dead-letter topic alone; its batch is processed", async (t) => {
     const input = await createInputTopic(t, "handler-failure", 1);
