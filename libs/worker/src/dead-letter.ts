@@ -158,7 +158,8 @@ export class DeadLetters implements DeadLetterSink {
             DEAD_LETTER_TOO_LARGE,
             `the dead letter of ${message.topic}[${message.partition}]@${message.offset} was refused (${refusal}); ` +
               "it goes again without its value",
-            { cause: error },
+            // No cause: the delivery error's canRetry would make the whole look like the infrastructure's failure
+            // (isTransientFailure), which ends the service instead of redoing the transaction.
           );
         }
       }

@@ -10,6 +10,7 @@ import {
   deadLetterHeaders,
   isolateInTransactions,
   isRecordTooLarge,
+  isTransientFailure,
 } from "@kafka-fleet/worker/internal";
 
 import { FakeTransactions } from "./support/fake-consumer.ts";
@@ -195,7 +196,7 @@ describe("DeadLetters", () => {
     await assert.rejects(
       sink.send(big(), { code: "X", message: "x" }),
       (error: unknown) =>
-        error instanceof FleetError && error.code === DEAD_LETTER_TOO_LARGE && !error.canRetry,
+        error instanceof FleetError && error.code === DEAD_LETTER_TOO_LARGE && !isTransientFailure(error),
     );
     assert.equal(producer.sent.length, 0);
     await sink.send(big(), { code: "X", message: "x" });
@@ -214,7 +215,7 @@ describe("DeadLetters", () => {
       [record],
       () => Promise.reject(new Error("the handler rejects it")),
       (failed, cause) => sink.send(failed, { code: "Error", message: String(cause) }),
-      () => false,
+      isTransientFailure,
     );
     assert.equal(rejected, 1);
     assert.deepEqual(transactions.steps, ["begin", "abort", "begin", "abort", "begin", "commit"]);
