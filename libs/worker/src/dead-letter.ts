@@ -165,7 +165,18 @@ export class DeadLetters implements DeadLetterSink {
       }
     }
     if (refusal !== undefined) {
-      await this.#producer.send(withoutValue(letter, refusal));
+      try {
+        await this.#producer.send(withoutValue(letter, refusal));
+      } catch (error) {
+        if (!this.#transactional || this.#refused.get(position) === undefined) throw error;
+        // In a transaction, the stand-in may meet what is left of the refusal (messages purged by the abort, the
+        // producer's epoch bumped): the record's transaction is redone, a bounded number of times.
+        throw new FleetError(
+          DEAD_LETTER_TOO_LARGE,
+          `the dead letter of ${message.topic}[${message.partition}]@${message.offset} without its value failed ` +
+            `(${messageOf(error)}); it goes again`,
+        );
+      }
       this.#refused.delete(position);
       this.#metrics.deadLetterValuesOmitted.inc();
       this.#logger.warn(

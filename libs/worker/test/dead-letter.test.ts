@@ -205,6 +205,45 @@ describe("DeadLetters", () => {
     assert.equal(headersOf(producer.sent[0])[DeadLetterHeader.valueOmitted], "1000");
   });
 
+  it("in a transaction, a stand-in that fails (messages purged by the abort) is tried again in the next one", async () => {
+    const producer = new LimitedProducer(100);
+    let purges = 1;
+    const send = producer.send.bind(producer);
+    producer.send = (letter) =>
+      letter.value === null && purges-- > 0
+        ? Promise.reject(
+            new DeliveryError("input.dlq", {
+              code: ErrorCodes.ERR__PURGE_QUEUE,
+              message: "Local: Purged in queue",
+            }),
+          )
+        : send(letter);
+    const { sink } = deadLetters(producer, true);
+    const isRedo = (error: unknown) => error instanceof FleetError && error.code === DEAD_LETTER_TOO_LARGE;
+    await assert.rejects(sink.send(big(), { code: "X", message: "x" }), isRedo, "refused");
+    await assert.rejects(sink.send(big(), { code: "X", message: "x" }), isRedo, "stand-in purged");
+    await sink.send(big(), { code: "X", message: "x" });
+    assert.equal(producer.sent.length, 1);
+    assert.equal(producer.sent[0]?.value, null);
+  });
+
+  it("in exactly-once isolation, redoes a record's transaction a bounded number of times for its dead letter", async () => {
+    const transactions = new FakeTransactions();
+    let tries = 0;
+    const isolating = isolateInTransactions(
+      { transactions, isOurs: () => true, logger: recordingLogger().logger },
+      [big()],
+      () => Promise.reject(new Error("the handler rejects it")),
+      () => {
+        tries += 1;
+        return Promise.reject(new FleetError(DEAD_LETTER_TOO_LARGE, "refused again"));
+      },
+      isTransientFailure,
+    );
+    await assert.rejects(isolating, /refused again/);
+    assert.equal(tries, 4, "the first try and three redos");
+  });
+
   it("in exactly-once isolation, a dead letter refused as too large is set aside in a second transaction", async () => {
     const producer = new LimitedProducer(100);
     const { sink } = deadLetters(producer, true);
