@@ -169,8 +169,9 @@ export class DeadLetters implements DeadLetterSink {
         await this.#producer.send(withoutValue(letter, refusal));
       } catch (error) {
         if (!this.#transactional || this.#refused.get(position) === undefined) throw error;
-        // In a transaction, the stand-in may meet what is left of the refusal (messages purged by the abort, the
-        // producer's epoch bumped): the record's transaction is redone, a bounded number of times.
+        // In a transaction, the first message to the partition that refused one, sent in a later transaction, comes
+        // back "Purged in queue" (seen with librdkafka 2.15.1 on Kafka 4.3.1; the one after it goes through): the
+        // record's transaction is redone, a bounded number of times.
         throw new FleetError(
           DEAD_LETTER_TOO_LARGE,
           `the dead letter of ${message.topic}[${message.partition}]@${message.offset} without its value failed ` +
