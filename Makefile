@@ -11,6 +11,14 @@ export CKJS_LINKING := dynamic
 CLUSTER := bash deploy/local/cluster.sh
 FLEET := bash deploy/local/fleet.sh
 
+# A user's value (NAME, ONLY, *_ARGS) reaches the shell as data, never as code: taken as typed ($(value): make
+# expands none of it), in single quotes with each ' written as '\''. `quote` makes it one word; `quote-words`
+# splits it at blanks first (an *_ARGS that holds several flags), each word quoted the same way.
+quote = '$(subst ','\'',$(value $(1)))'
+quote-words = $(foreach word,$(value $(1)),'$(subst ','\'',$(word))')
+# Nor into the recipes' environment: make would expand them there (a $(shell ...) in one would run).
+unexport NAME ONLY LAB_ARGS WATCH_ARGS BENCH_ARGS BENCH_SMOKE
+
 .PHONY: help setup up down logs ps up-local down-local status-local logs-local cluster-up cluster-down \
         test test-unit test-integration test-compose lint format chaos bench watch lab
 
@@ -38,9 +46,9 @@ down-local: ## stop the local fleet gracefully, then the cluster
 status-local: ## show the local fleet's processes and metrics URLs
 	@$(FLEET) status
 lab: setup ## the labs: make lab lists them, make lab NAME=broker-failure runs one (on the local cluster)
-	@$(if $(NAME),bash test/with-cluster.sh node --import tsx labs/run.ts $(NAME) $(LAB_ARGS),node --import tsx labs/run.ts)
+	@$(if $(value NAME),bash test/with-cluster.sh node --import tsx labs/run.ts $(call quote,NAME) $(call quote-words,LAB_ARGS),node --import tsx labs/run.ts)
 watch: setup ## live view of the local fleet in the terminal, every second from each /metrics (WATCH_ARGS=--targets h:p,...)
-	@node --import tsx labs/watch/main.ts $(WATCH_ARGS)
+	@node --import tsx labs/watch/main.ts $(call quote-words,WATCH_ARGS)
 logs-local: ## follow the local fleet's logs, human-readable
 	@$(FLEET) logs
 cluster-up: ## just the local 3-broker Kafka cluster (and topic_app, topic_app.dlq, topic_app.results)
@@ -77,7 +85,7 @@ lint: setup ## typecheck, eslint, prettier, circular imports; the Helm chart lin
 format: setup ## rewrite files with prettier
 	npm run --silent format
 chaos: setup ## the fault-injection suite at full size; writes docs/reliability.md (ONLY=2,8: just those scenarios)
-	bash test/with-cluster.sh npm run --silent chaos $(if $(ONLY),-- --only $(ONLY))
+	bash test/with-cluster.sh npm run --silent chaos $(if $(value ONLY),-- --only $(call quote,ONLY))
 bench: setup ## benchmarks beside the Java perf tools, KafkaJS and Python (BENCH_SMOKE=1: a quick check; BENCH_ARGS=...)
 	@bash bench/setup.sh
-	node --import tsx bench/main.ts $(if $(BENCH_SMOKE),--smoke) $(BENCH_ARGS)
+	node --import tsx bench/main.ts $(if $(value BENCH_SMOKE),--smoke) $(call quote-words,BENCH_ARGS)

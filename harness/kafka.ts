@@ -58,9 +58,20 @@ export async function createTestTopic(
   return topic;
 }
 
+/** The brokers' default max.message.bytes (message.max.bytes), the limit of a topic that sets none. */
+export const BROKER_MAX_MESSAGE_BYTES = 1_048_588;
+/** Room for the dlq.* headers a dead letter adds to its record (docs/design.md, Topics; as the deploy scripts). */
+export const DLQ_HEADROOM_BYTES = 65_536;
+
+/** A dead-letter topic's configs: the input topic's, with room for a record at the input's limit plus headers. */
+export function deadLetterTopicConfig(inputConfig?: Record<string, string>): Record<string, string> {
+  const inputLimit = Number(inputConfig?.["max.message.bytes"] ?? BROKER_MAX_MESSAGE_BYTES);
+  return { ...inputConfig, "max.message.bytes": String(inputLimit + DLQ_HEADROOM_BYTES) };
+}
+
 /**
- * Creates an input topic and its dead-letter topic (`<input>.dlq`, which consumers require), both deleted when
- * the test ends. Returns the input topic's name.
+ * Creates an input topic and its dead-letter topic (`<input>.dlq`, which consumers require, able to take a record
+ * at the input's size limit), both deleted when the test ends. Returns the input topic's name.
  */
 export async function createInputTopic(
   t: AfterHook,
@@ -71,7 +82,9 @@ export async function createInputTopic(
   const topic = await createTestTopic(t, prefix, partitions, config);
   const dlq = `${topic}.dlq`;
   deleteTopicAfter(t, dlq);
-  await withAdmin(identity, (admin) => admin.ensureTopic({ ...defaultTopicSpec(dlq, partitions), config }));
+  await withAdmin(identity, (admin) =>
+    admin.ensureTopic({ ...defaultTopicSpec(dlq, partitions), config: deadLetterTopicConfig(config) }),
+  );
   return topic;
 }
 

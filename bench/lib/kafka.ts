@@ -10,7 +10,7 @@ import {
 } from "@kafka-fleet/kafka";
 
 import { defaultTopicSpec, withAdmin } from "../../harness/admin.ts";
-import { BOOTSTRAP, topicRecordCount } from "../../harness/kafka.ts";
+import { BOOTSTRAP, deadLetterTopicConfig, topicRecordCount } from "../../harness/kafka.ts";
 
 export { BOOTSTRAP };
 export const PARTITIONS = 6;
@@ -52,15 +52,20 @@ export class Scratch {
     return this.named(uniqueName(prefix));
   }
 
-  /** The services refuse to start without their dead-letter topic (DLQ_TOPIC, `<input>.dlq`). */
+  /**
+   * The services refuse to start without their dead-letter topic (DLQ_TOPIC, `<input>.dlq`); it takes a record at
+   * the input's size limit plus the dlq.* headers.
+   */
   dlqFor(topic: string): Promise<string> {
-    return this.named(`${topic}.dlq`);
+    return this.named(`${topic}.dlq`, deadLetterTopicConfig());
   }
 
-  async named(topic: string): Promise<string> {
+  async named(topic: string, config?: Record<string, string>): Promise<string> {
     this.#topics.add(topic);
     // 6 partitions, RF 3, min.insync.replicas 2: the layout of topic_app.
-    await withAdmin(identity, (admin) => admin.ensureTopic(defaultTopicSpec(topic, PARTITIONS)));
+    await withAdmin(identity, (admin) =>
+      admin.ensureTopic({ ...defaultTopicSpec(topic, PARTITIONS), config }),
+    );
     return topic;
   }
 

@@ -5,6 +5,7 @@
 //   java ClusterAdmin --bootstrap HOST:PORT,... STEP [STEP ...]
 //     wait-brokers IDS TIMEOUT_MS                 until every broker id in IDS (e.g. 1,2,3) is registered and unfenced
 //     ensure-topic NAME PARTITIONS RF MIN_ISR     create the topic unless it exists, then verify it (exit 1 on mismatch)
+//     ensure-room DLQ INPUT EXTRA                 raise DLQ's max.message.bytes to at least INPUT's plus EXTRA bytes
 //     wait-isr TIMEOUT_MS                         until no partition of any topic is under-replicated or leaderless
 //     ensure-scram-user USER PASSWORD             upsert the user's SCRAM-SHA-256 and SCRAM-SHA-512 credentials
 //
@@ -51,6 +52,10 @@ public final class ClusterAdmin {
                         ensureTopic(admin, args[i], Integer.parseInt(args[i + 1]),
                                 Short.parseShort(args[i + 2]), Integer.parseInt(args[i + 3]));
                         i += 4;
+                        break;
+                    case "ensure-room":
+                        ensureRoom(admin, args[i], args[i + 1], Integer.parseInt(args[i + 2]));
+                        i += 3;
                         break;
                     case "wait-isr":
                         waitIsr(admin, Long.parseLong(args[i]));
@@ -203,6 +208,37 @@ public final class ClusterAdmin {
             }
             if (System.nanoTime() > deadline) throw new Failure("cannot verify topic " + name + ": " + last);
             sleep(200);
+        }
+    }
+
+    static String topicConfig(Admin admin, String topic, String key) throws Exception {
+        ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        ConfigEntry e = admin.describeConfigs(List.of(res)).all().get(10, TimeUnit.SECONDS).get(res).get(key);
+        if (e == null || e.value() == null) throw new Failure("topic " + topic + " reports no " + key);
+        return e.value();
+    }
+
+    // A dead letter is the input record plus the dlq.* headers: the dead-letter topic must take a record at the
+    // input topic's size limit (max.message.bytes, the broker's default unless the topic sets it) plus EXTRA.
+    // Raising a topic's limit is safe to do in place; a larger one is left as it is.
+    static void ensureRoom(Admin admin, String dlq, String input, int extra) {
+        try {
+            long inputMax = Long.parseLong(topicConfig(admin, input, TopicConfig.MAX_MESSAGE_BYTES_CONFIG));
+            long have = Long.parseLong(topicConfig(admin, dlq, TopicConfig.MAX_MESSAGE_BYTES_CONFIG));
+            long want = Math.min(Integer.MAX_VALUE, inputMax + extra);
+            if (have >= want) {
+                System.out.printf("topic %s: max.message.bytes %d, room for %s's %d plus %d%n", dlq, have, input, inputMax, extra);
+                return;
+            }
+            ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, dlq);
+            admin.incrementalAlterConfigs(Map.of(res, List.of(new AlterConfigOp(
+                    new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Long.toString(want)),
+                    AlterConfigOp.OpType.SET)))).all().get(10, TimeUnit.SECONDS);
+            System.out.printf("topic %s: max.message.bytes was %d, set to %d (%s's %d plus %d)%n", dlq, have, want, input, inputMax, extra);
+        } catch (Failure f) {
+            throw f;
+        } catch (Exception e) {
+            throw new Failure("cannot make room in " + dlq + " for " + input + "'s records: " + why(e));
         }
     }
 

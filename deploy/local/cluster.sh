@@ -53,6 +53,8 @@ for setting in KAFKA_WAIT_TIMEOUT_S="$WAIT_TIMEOUT_S" KAFKA_STOP_TIMEOUT_S="$STO
 done
 # shellcheck source=deploy/local/ports.sh
 source "$HERE/ports.sh"
+# Room for the dlq.* headers a dead letter adds to its record (docs/design.md, Topics).
+DLQ_HEADROOM_BYTES=65536
 VOTERS="1@127.0.0.1:$(controller_port 1),2@127.0.0.1:$(controller_port 2),3@127.0.0.1:$(controller_port 3)"
 BOOTSTRAP="$LOCAL_BOOTSTRAP"
 
@@ -513,9 +515,11 @@ cmd_up() {
   prepare
   start_nodes "${NODES[@]}"
   # The input topic, its dead-letter topic (DLQ_TOPIC defaults to <KAFKA_TOPIC>.dlq) and the results topic the
-  # docs use (RESULTS_TOPIC=topic_app.results); the SCRAM user of the SASL listener.
+  # docs use (RESULTS_TOPIC=topic_app.results); the SCRAM user of the SASL listener. The dead-letter topic takes a
+  # record at the input topic's size limit plus DLQ_HEADROOM_BYTES of dlq.* headers.
   admin wait-brokers 1,2,3 $((WAIT_TIMEOUT_S * 1000)) ensure-topic "$TOPIC" "$PARTITIONS" 3 2 \
-    ensure-topic "$TOPIC.dlq" "$PARTITIONS" 3 2 ensure-topic "$TOPIC.results" "$PARTITIONS" 3 2 \
+    ensure-topic "$TOPIC.dlq" "$PARTITIONS" 3 2 ensure-room "$TOPIC.dlq" "$TOPIC" "$DLQ_HEADROOM_BYTES" \
+    ensure-topic "$TOPIC.results" "$PARTITIONS" 3 2 \
     ensure-scram-user "$SCRAM_USER" "$SCRAM_PASSWORD" wait-isr $((WAIT_TIMEOUT_S * 1000)) | sed 's/^/[cluster] /' || { explain_dead_nodes "${NODES[@]}"; die "cluster not ready"; }
   say "up: 3 nodes serving on $BOOTSTRAP (SASL/SCRAM on $LOCAL_SASL_BOOTSTRAP), topics $TOPIC, $TOPIC.dlq and $TOPIC.results ready (total $(elapsed))"
 }

@@ -226,7 +226,8 @@ const poisonValues: Scenario = {
   short: true,
   async run(t, size) {
     const values = size === "full" ? 100_000 : 10_000;
-    // The input (and so the dead-letter topic) must accept the 1 MiB record in the first place.
+    // The input must accept the 1 MiB record in the first place; its dead-letter topic gets that limit plus room
+    // for the dlq.* headers.
     const topicConfig = { "max.message.bytes": String(4 * 1024 * 1024) };
     const input = await createInputTopic(t, "chaos-poison", 6, topicConfig);
     const results = await createTestTopic(t, "chaos-poison-results");

@@ -6,11 +6,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 
+import { defaultTopicSpec, withAdmin } from "../../harness/admin.ts";
 import {
   BOOTSTRAP,
+  BROKER_MAX_MESSAGE_BYTES,
+  DLQ_HEADROOM_BYTES,
   createTestTopic,
   deleteTopicAfter,
   describeWithKafkaTools,
+  identity,
   uniqueName,
 } from "../../harness/kafka.ts";
 
@@ -20,20 +24,21 @@ interface AfterHook {
   after(fn: () => Promise<void> | void): void;
 }
 
-/** A folder with kafka-topics.sh and kafka-broker-api-versions.sh, as in /opt/kafka/bin, on the local jars. */
+/** A folder with the Kafka tools the script runs, as in /opt/kafka/bin, on the local jars. */
 function kafkaBin(t: AfterHook): string {
   const dir = mkdtempSync(join(tmpdir(), "kafka-bin-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const tools = {
-    "kafka-topics.sh": "TopicCommand",
-    "kafka-broker-api-versions.sh": "BrokerApiVersionsCommand",
+    "kafka-topics.sh": "org.apache.kafka.tools.TopicCommand",
+    "kafka-broker-api-versions.sh": "org.apache.kafka.tools.BrokerApiVersionsCommand",
+    "kafka-configs.sh": "kafka.admin.ConfigCommand",
   };
   for (const [script, mainClass] of Object.entries(tools)) {
     const path = join(dir, script);
     writeFileSync(
       path,
       `#!/usr/bin/env bash\nexec java -Xmx128m -XX:TieredStopAtLevel=1 -cp '${REPO_ROOT}/.run/kafka-jars/*' ` +
-        `-Dlog4j2.configurationFile=${REPO_ROOT}/deploy/local/log4j2-tools.xml org.apache.kafka.tools.${mainClass} "$@"\n`,
+        `-Dlog4j2.configurationFile=${REPO_ROOT}/deploy/local/log4j2-tools.xml ${mainClass} "$@"\n`,
     );
     chmodSync(path, 0o755);
   }
@@ -55,6 +60,12 @@ function createTopics(
     },
     timeoutMs: 180_000,
   });
+}
+
+/** The max.message.bytes a topic sets for itself (kafka-topics.sh shows only a topic's own configs). */
+function maxMessageBytesOf(description: string): number | undefined {
+  const found = /max\.message\.bytes=(\d+)/.exec(description)?.[1];
+  return found === undefined ? undefined : Number(found);
 }
 
 function layoutOf(description: string) {
@@ -81,9 +92,30 @@ describe("create-topics.sh (the init-topics step)", () => {
         minInsyncReplicas: 2,
       });
     }
+    // Room for a record at the input's limit (the broker's default) plus the dlq.* headers.
+    assert.equal(
+      maxMessageBytesOf(await describeWithKafkaTools(topics.dlq)),
+      BROKER_MAX_MESSAGE_BYTES + DLQ_HEADROOM_BYTES,
+    );
     const second = await createTopics(bin, topics);
     assert.equal(second.code, 0, second.stderr);
     assert.doesNotMatch(second.stdout, /Created topic/);
+    assert.doesNotMatch(second.stdout, /max\.message\.bytes was/);
+  });
+
+  it("raises an existing dead-letter topic's max.message.bytes to the input topic's plus room for the headers", async (t) => {
+    const bin = kafkaBin(t);
+    const input = await createTestTopic(t, "init-room", 6, { "max.message.bytes": "4194304" });
+    const topics = { input, results: `${input}.results`, dlq: `${input}.dlq` };
+    deleteTopicAfter(t, topics.results);
+    deleteTopicAfter(t, topics.dlq);
+    // Made earlier with the broker's default limit, as before this check existed.
+    await withAdmin(identity, (admin) => admin.ensureTopic(defaultTopicSpec(topics.dlq)));
+
+    const result = await createTopics(bin, topics);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /max\.message\.bytes was 1048588, set to 4259840/);
+    assert.equal(maxMessageBytesOf(await describeWithKafkaTools(topics.dlq)), 4_194_304 + DLQ_HEADROOM_BYTES);
   });
 
   it("fails, naming the topic, when a topic exists with another layout", async (t) => {

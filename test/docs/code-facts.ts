@@ -90,7 +90,8 @@ const MAKE_BUILTINS = new Set(["MAKE", "MAKEFILE_LIST", "CURDIR", "PATH", "SHELL
 /**
  * Variables the make targets, deploy scripts, Compose file and test harness read from the environment: shell
  * `${NAME:-default}` (and `-`, `:+`, `+`, `:=`) expansions, which `set -u` scripts need for anything optional;
- * Compose's `${NAME:-default}` interpolation; `$(NAME)` in the Makefile that the Makefile does not set itself;
+ * Compose's `${NAME:-default}` interpolation; `$(NAME)` in the Makefile that the Makefile does not set itself (and
+ * `$(value NAME)`, `$(call quote,NAME)`, `$(call quote-words,NAME)`: a user's value passed on as data);
  * `process.env.NAME` in the test harness (harness/, its worker fixtures left out). The Kafka image's own launch scripts (podman stand-ins) are not ours.
  */
 export function toolVariablesInCode(): Set<string> {
@@ -108,7 +109,7 @@ export function toolVariablesInCode(): Set<string> {
       (match) => match[1] as string,
     ),
   );
-  for (const match of makefile.matchAll(/\$\(([A-Z_][A-Z0-9_]*)\)/g)) {
+  for (const match of makefile.matchAll(/\$\((?:value |call quote(?:-words)?,)?([A-Z_][A-Z0-9_]*)\)/g)) {
     const name = match[1] as string;
     if (!setByMakefile.has(name) && !MAKE_BUILTINS.has(name)) names.add(name);
   }

@@ -1,7 +1,7 @@
 // Bad input gets a clear, actionable answer and loses nothing: bad configuration, an unreachable cluster,
 // a missing topic, and values that are not int64s.
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 
 import { fileURLToPath } from "node:url";
 
@@ -134,7 +134,7 @@ describe("values that are not int64s", () => {
         sends.push(producer.send({ topic: input, value: serializeInt(value) }));
         const bad = value % 5 === 0 ? poison[value / 5] : undefined;
         if (bad !== undefined)
-          sends.push(producer.send({ topic: input, key: Buffer.from(`bad-${value}`), value: bad as Buffer }));
+          sends.push(producer.send({ topic: input, key: Buffer.from(`bad-${value}`), value: bad }));
       }
       await Promise.all(sends);
 
@@ -175,6 +175,91 @@ describe("values that are not int64s", () => {
       assert.deepEqual([report.missing, report.duplicates], [0, 0]);
       const [committed] = await testAdmin(t).committedOffsets(group, input, 1);
       assert.equal(committed?.offset, 24, "committed past every record, poison included");
+    });
+  }
+
+  // A value at the input topic's size limit (the broker's default, 1 MiB, less room for the record's framing): its
+  // dead letter is that plus the dlq.* headers.
+  const NEAR_LIMIT_BYTES = 1024 * 1024 - 200;
+
+  /** 10 values and, after the fifth, one poison value of NEAR_LIMIT_BYTES on a one-partition default-size topic. */
+  async function inputWithBigPoison(t: TestContext, prefix: string) {
+    const input = await createInputTopic(t, prefix, 1);
+    // librdkafka's own limit (1,000,000 bytes) is below the topic's.
+    const producer = await testProducer(t, { "message.max.bytes": 2 * 1024 * 1024 });
+    await produceValues(producer, input, 0n, 5n);
+    await producer.send({ topic: input, key: Buffer.from("big"), value: Buffer.alloc(NEAR_LIMIT_BYTES, 7) });
+    await produceValues(producer, input, 5n, 10n);
+    return input;
+  }
+
+  async function deadLettersIn(topic: string): Promise<Message[]> {
+    const letters: Message[] = [];
+    await forEachRecord({ bootstrapServers: BOOTSTRAP, topic }, (message) => letters.push(message));
+    return letters;
+  }
+
+  it("a record at the input topic's size limit is dead-lettered whole: the dead-letter topic takes it", async (t) => {
+    const input = await inputWithBigPoison(t, "big-poison");
+    const results = await createTestTopic(t, "big-poison-results", 1);
+    const group = uniqueName("big-poison");
+    deleteGroupAfter(t, group);
+    const consumer = startService(t, "batch-consumer", {
+      KAFKA_TOPIC: input,
+      RESULTS_TOPIC: results,
+      CONSUMER_GROUP: group,
+    });
+    await waitForRecords(results, 10, 60_000);
+    await waitForRecords(`${input}.dlq`, 1, 60_000);
+    assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
+
+    const [letter, ...more] = await deadLettersIn(`${input}.dlq`);
+    assert.equal(more.length, 0);
+    assert.equal(letter?.value?.length, NEAR_LIMIT_BYTES, "the value travels whole");
+    assert.equal(headerMap(letter)[DeadLetterHeader.originalOffset], "5");
+    assert.equal(headerMap(letter)[DeadLetterHeader.valueOmitted], undefined);
+    const [committed] = await testAdmin(t).committedOffsets(group, input, 1);
+    assert.equal(committed?.offset, 11);
+  });
+
+  for (const guarantee of ["at_least_once", "exactly_once"] as const) {
+    it(`a dead letter its topic refuses as too large goes without its value, and the consumer carries on (${guarantee})`, async (t) => {
+      const input = await inputWithBigPoison(t, "refused-poison");
+      // A dead-letter topic made by hand with the broker's default limit: no room for the dlq.* headers.
+      const dlq = await createTestTopic(t, "refused-poison-dlq", 1);
+      const results = await createTestTopic(t, "refused-poison-results", 1);
+      const group = uniqueName("refused-poison");
+      deleteGroupAfter(t, group);
+      const consumer = startService(t, "batch-consumer", {
+        KAFKA_TOPIC: input,
+        DLQ_TOPIC: dlq,
+        RESULTS_TOPIC: results,
+        CONSUMER_GROUP: group,
+        PROCESSING_GUARANTEE: guarantee,
+      });
+      // Still running past the record (the old way: exit 1 on the refusal, again after every restart).
+      await consumer.waitForEvent("batch.committed", 90_000, (line) => String(line.offsets).includes("0:11"));
+      const page = await metricsOf(consumer);
+      assert.equal(metricValue(page, "kafka_fleet_dead_letter_values_omitted_total"), 1);
+      assert.equal(metricValue(page, "kafka_fleet_dead_letters_total", { reason: "SERDE_WRONG_LENGTH" }), 1);
+      assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
+
+      const [letter, ...more] = await deadLettersIn(dlq);
+      assert.equal(more.length, 0);
+      assert.equal(letter?.value, null, "the value is left out");
+      assert.equal(String(letter?.key), "big", "the key travels");
+      const headers = headerMap(letter);
+      assert.equal(headers[DeadLetterHeader.valueOmitted], String(NEAR_LIMIT_BYTES));
+      assert.match(headers[DeadLetterHeader.valueOmittedReason] ?? "", /Message size too large/);
+      assert.equal(headers[DeadLetterHeader.originalTopic], input);
+      assert.equal(headers[DeadLetterHeader.originalOffset], "5", "where the original is");
+      assert.equal(headers[DeadLetterHeader.errorCode], "SERDE_WRONG_LENGTH");
+      const omitted = consumer.logs.find((line) => line.event === "record.dead_letter_value_omitted");
+      assert.equal(omitted?.valueBytes, NEAR_LIMIT_BYTES);
+      const { values } = await readTopicValues({ bootstrapServers: BOOTSTRAP, topic: results });
+      assert.deepEqual([auditValues({ from: 0n, to: 10n }, values).missing], [0]);
+      const [committed] = await testAdmin(t).committedOffsets(group, input, 1);
+      assert.equal(committed?.offset, 11, "committed past the record: its partition is not blocked");
     });
   }
 

@@ -8,6 +8,8 @@ import { serializeInt } from "@kafka-fleet/serde";
 
 import {
   BOOTSTRAP,
+  BROKER_MAX_MESSAGE_BYTES,
+  DLQ_HEADROOM_BYTES,
   cluster,
   createTestTopic,
   deleteTopicAfter,
@@ -35,6 +37,15 @@ describe("the local cluster", () => {
       replicationFactor: 3,
       minInsyncReplicas: 2,
     });
+  });
+
+  it("has topic_app.dlq able to take a record at topic_app's size limit plus the dlq.* headers", async () => {
+    const description = await describeWithKafkaTools("topic_app.dlq");
+    assert.equal(
+      Number(/max\.message\.bytes=(\d+)/.exec(description)?.[1]),
+      BROKER_MAX_MESSAGE_BYTES + DLQ_HEADROOM_BYTES,
+      description,
+    );
   });
 });
 

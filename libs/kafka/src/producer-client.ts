@@ -16,7 +16,8 @@ import { ROOM_WAIT_MS } from "./tunables.ts";
 
 export interface OutgoingMessage {
   readonly topic: string;
-  readonly value: Buffer;
+  /** null: no value (a tombstone to compaction; a dead letter whose value was omitted). */
+  readonly value: Buffer | null;
   readonly key?: Buffer | null;
   readonly headers?: MessageHeader[];
 }

@@ -1,5 +1,10 @@
-import type { ReportingProducer, MessageHeader } from "@kafka-fleet/kafka";
-import type { Logger } from "@kafka-fleet/service";
+import {
+  ErrorCodes,
+  type MessageHeader,
+  type OutgoingMessage,
+  type ReportingProducer,
+} from "@kafka-fleet/kafka";
+import { FleetError, messageOf, type Logger } from "@kafka-fleet/service";
 
 import type { ConsumedMessage } from "./record.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
@@ -14,7 +19,14 @@ export const DeadLetterHeader = {
   errorMessage: "dlq.error.message",
   consumerGroup: "dlq.consumer.group",
   failedAt: "dlq.failed.at",
+  /** Only on a dead letter sent without its value: the value's size in bytes. */
+  valueOmitted: "dlq.value.omitted",
+  /** Only on a dead letter sent without its value: why (the dead-letter topic's refusal). */
+  valueOmittedReason: "dlq.value.omitted.reason",
 } as const;
+
+/** The code of a dead letter refused as too large inside a transaction: the transaction is redone without it. */
+export const DEAD_LETTER_TOO_LARGE = "DEAD_LETTER_TOO_LARGE";
 
 const DEAD_LETTER_HEADER_PREFIX = "dlq.";
 
@@ -56,6 +68,33 @@ export function deadLetterHeaders(
   ];
 }
 
+/**
+ * Whether a send failed because the record is larger than its topic takes: Kafka's MSG_SIZE_TOO_LARGE, from the
+ * broker (the topic's max.message.bytes) in the delivery report, or from librdkafka before sending.
+ */
+export function isRecordTooLarge(error: unknown): boolean {
+  const { kafkaCode, code } = (error ?? {}) as { kafkaCode?: unknown; code?: unknown };
+  return kafkaCode === ErrorCodes.ERR_MSG_SIZE_TOO_LARGE || code === ErrorCodes.ERR_MSG_SIZE_TOO_LARGE;
+}
+
+/**
+ * The dead letter sent in place of one the dead-letter topic refused as too large: the same key and headers
+ * (the record's own and the dlq.* ones, which say where the original is), no value, and two headers saying that
+ * the value was left out, how large it was and why. Nothing else is dropped: the original stays readable at
+ * dlq.original.{topic,partition,offset} for as long as the input topic retains it.
+ */
+export function withoutValue(letter: OutgoingMessage, refusal: string): OutgoingMessage {
+  return {
+    ...letter,
+    value: null,
+    headers: [
+      ...(letter.headers ?? []),
+      { [DeadLetterHeader.valueOmitted]: String(letter.value?.length ?? 0) },
+      { [DeadLetterHeader.valueOmittedReason]: refusal.slice(0, 1000) },
+    ],
+  };
+}
+
 /** Where the loops set records aside; `send` resolves once the dead letter is durable. */
 export interface DeadLetterSink {
   send(message: ConsumedMessage, cause: DeadLetterCause): Promise<void>;
@@ -64,35 +103,96 @@ export interface DeadLetterSink {
 /**
  * Sets records aside in the dead-letter topic: original key and value, headers saying where from and why.
  * `send` resolves once the dead letter is acknowledged: only then may the record's offset be committed.
+ *
+ * A dead letter the topic refuses as too large (a record near the input topic's size limit, plus the dlq.*
+ * headers, in a dead-letter topic that takes no more than the input) is sent again without its value
+ * (`withoutValue`), counted and logged: one record must not stop its partition, and a service that exited on it
+ * would meet it again after every restart. In a transaction the refusal has spoilt the transaction: `send` throws
+ * DEAD_LETTER_TOO_LARGE, and the record's next `send` (in the transaction that redoes it) sends the stand-in.
  */
 export class DeadLetters implements DeadLetterSink {
-  readonly #producer: ReportingProducer;
+  readonly #producer: Pick<ReportingProducer, "send">;
   readonly #topic: string;
   readonly #groupId: string;
   readonly #logger: Logger;
   readonly #metrics: ConsumerMetrics;
+  readonly #transactional: boolean;
+  /** Records whose dead letter was refused as too large in a transaction, by position: the refusal. */
+  readonly #refused = new Map<string, string>();
 
   constructor(options: {
-    producer: ReportingProducer;
+    producer: Pick<ReportingProducer, "send">;
     topic: string;
     groupId: string;
     logger: Logger;
     metrics: ConsumerMetrics;
+    /** The producer is transactional: a refusal aborts the transaction, so it cannot be made good inside it. */
+    transactional?: boolean;
   }) {
     this.#producer = options.producer;
     this.#topic = options.topic;
     this.#groupId = options.groupId;
     this.#logger = options.logger;
     this.#metrics = options.metrics;
+    this.#transactional = options.transactional === true;
   }
 
   async send(message: ConsumedMessage, cause: DeadLetterCause): Promise<void> {
-    await this.#producer.send({
+    const letter: OutgoingMessage = {
       topic: this.#topic,
       key: message.key === undefined || message.key === null ? null : Buffer.from(message.key),
-      value: message.value as Buffer,
+      value: message.value ?? null,
       headers: deadLetterHeaders(message, cause, { groupId: this.#groupId, failedAt: Date.now() }),
-    });
+    };
+    const position = `${message.topic}/${message.partition}/${message.offset}`;
+    let refusal = this.#refused.get(position);
+    if (refusal === undefined) {
+      try {
+        await this.#producer.send(letter);
+      } catch (error) {
+        if (!isRecordTooLarge(error)) throw error;
+        refusal = messageOf(error);
+        if (this.#transactional) {
+          this.#refused.set(position, refusal);
+          throw new FleetError(
+            DEAD_LETTER_TOO_LARGE,
+            `the dead letter of ${message.topic}[${message.partition}]@${message.offset} was refused (${refusal}); ` +
+              "it goes again without its value",
+            // No cause: the delivery error's canRetry would make the whole look like the infrastructure's failure
+            // (isTransientFailure), which ends the service instead of redoing the transaction.
+          );
+        }
+      }
+    }
+    if (refusal !== undefined) {
+      try {
+        await this.#producer.send(withoutValue(letter, refusal));
+      } catch (error) {
+        if (!this.#transactional || this.#refused.get(position) === undefined) throw error;
+        // In a transaction, the first message to the partition that refused one, sent in a later transaction, comes
+        // back "Purged in queue" (seen with librdkafka 2.15.1 on Kafka 4.3.1; the one after it goes through): the
+        // record's transaction is redone, a bounded number of times.
+        throw new FleetError(
+          DEAD_LETTER_TOO_LARGE,
+          `the dead letter of ${message.topic}[${message.partition}]@${message.offset} without its value failed ` +
+            `(${messageOf(error)}); it goes again`,
+        );
+      }
+      this.#refused.delete(position);
+      this.#metrics.deadLetterValuesOmitted.inc();
+      this.#logger.warn(
+        {
+          event: "record.dead_letter_value_omitted",
+          topic: message.topic,
+          partition: message.partition,
+          offset: message.offset,
+          valueBytes: letter.value?.length ?? 0,
+          dlq: this.#topic,
+          reason: refusal,
+        },
+        `the dead-letter topic refused the record as too large; its dead letter went without the value (raise ${this.#topic}'s max.message.bytes above the input topic's)`,
+      );
+    }
     this.#metrics.deadLetters.inc({ reason: cause.code });
     this.#logger.warn(
       {

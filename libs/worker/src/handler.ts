@@ -64,6 +64,11 @@ export interface WorkerContext {
  * - A failure of the infrastructure (a `FleetError` that can be retried, e.g. a delivery that timed out) is never
  *   dead-lettered: once the retries are used up the records stay uncommitted and the service exits 1.
  *
+ * - Order (batch mode): each partition's records come in offset order, call after call; a later batch's call may
+ *   start before an earlier one's has resolved (pipelining). When a call is retried, the later batches of its
+ *   partitions already handed over are handed over again after it, in order, so a retry never lets a partition's
+ *   records be seen out of order (some may be seen twice).
+ *
  * With PROCESSING_GUARANTEE=exactly_once nothing is retried inside the transaction: any failure other than an
  * unrecoverable record aborts it and ends the service, and the batch is processed again after the restart.
  * In single mode `records` always holds exactly one record.

@@ -1,10 +1,19 @@
 // The worker's parts for its own unit tests (@kafka-fleet/worker/internal): not the API, and free to change.
 export { consumerEnvSchema, toConsumerConfig } from "./consumer-config.ts";
-export { DeadLetters, deadLetterHeaders, type DeadLetterCause, type DeadLetterSink } from "./dead-letter.ts";
+export {
+  DEAD_LETTER_TOO_LARGE,
+  DeadLetters,
+  deadLetterHeaders,
+  isRecordTooLarge,
+  withoutValue,
+  type DeadLetterCause,
+  type DeadLetterSink,
+} from "./dead-letter.ts";
 export { PROCESSING_FAILED, PROCESSING_INTERRUPTED, isTransientFailure } from "./failures.ts";
 export { BatchLoop, type BatchLoopOptions } from "./loops/batch-loop.ts";
 export type { BatchLoopParts } from "./loops/batch-core.ts";
 export type { ConsumerPort, TransactionPort } from "./loops/consumer-port.ts";
+export { isolateInTransactions, type TransactionScope } from "./loops/in-transaction.ts";
 export { RevocationRelay, type RevokeHook } from "./loops/revocation-relay.ts";
 export { SingleLoop, type SingleLoopOptions } from "./loops/single-loop.ts";
 export {

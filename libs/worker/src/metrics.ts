@@ -50,6 +50,11 @@ export function createConsumerMetrics(registry: Registry, deadLetterReasons: rea
       labelNames: ["reason"] as const,
       registers: [registry],
     }),
+    deadLetterValuesOmitted: new Counter({
+      name: `${METRIC_PREFIX}dead_letter_values_omitted_total`,
+      help: "Dead letters sent without their value because the dead-letter topic refused the record as too large.",
+      registers: [registry],
+    }),
   };
   // Known label values start at 0, so dashboards show 0 rather than "no data" before the first event.
   for (const result of ["ok", "failed"]) metrics.commits.inc({ result }, 0);

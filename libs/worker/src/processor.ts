@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { backoffDelayMs, type RetryRules } from "@kafka-fleet/processing";
+import { backoffDelayMs, type HandlerTurns, type RetryRules } from "@kafka-fleet/processing";
 import { FleetError, describeError, errorFields, type Logger } from "@kafka-fleet/service";
 
 import type { DeadLetterSink } from "./dead-letter.ts";
@@ -29,9 +29,15 @@ export interface Processor {
    * Settles every record: processed by the handler or set aside in the dead-letter topic (acknowledged before
    * this resolves, so the offsets may be committed). Rejects, leaving the records to be read again, when the
    * infrastructure fails, when a stop interrupts the retries, or in a transaction when the handler fails.
-   * Resolves with the number of records the handler processed.
+   * Resolves with the number of records the handler processed. With `turns`, every handler call waits for its
+   * turn, and a retry says so first (the pipelined batch loop keeps each partition's calls in offset order).
    */
-  process(messages: readonly ConsumedMessage[], options?: { inTransaction?: boolean }): Promise<number>;
+  process(messages: readonly ConsumedMessage[], options?: ProcessOptions): Promise<number>;
+}
+
+export interface ProcessOptions {
+  readonly inTransaction?: boolean;
+  readonly turns?: HandlerTurns;
 }
 
 /**
@@ -46,10 +52,7 @@ export class RecordProcessor<T> implements Processor {
     this.#options = options;
   }
 
-  async process(
-    messages: readonly ConsumedMessage[],
-    options: { inTransaction?: boolean } = {},
-  ): Promise<number> {
+  async process(messages: readonly ConsumedMessage[], options: ProcessOptions = {}): Promise<number> {
     const { deserialize, deadLetters } = this.#options;
     const records: WorkerRecord<T>[] = [];
     // The message each record came from (dead letters carry the original bytes). Left undefined while every
@@ -70,7 +73,7 @@ export class RecordProcessor<T> implements Processor {
     let processed = records.length;
     if (records.length > 0) {
       try {
-        const rejected = await this.#settle(records, options.inTransaction === true);
+        const rejected = await this.#settle(records, options.inTransaction === true, options.turns);
         if (rejected.length > 0) {
           processed -= rejected.length;
           const from = sources ?? messages;
@@ -94,7 +97,11 @@ export class RecordProcessor<T> implements Processor {
   }
 
   /** Runs the handler (with retries) until every record succeeded or is to be dead-lettered; returns the latter. */
-  async #settle(records: readonly WorkerRecord<T>[], inTransaction: boolean): Promise<RecordFailure<T>[]> {
+  async #settle(
+    records: readonly WorkerRecord<T>[],
+    inTransaction: boolean,
+    turns: HandlerTurns | undefined,
+  ): Promise<RecordFailure<T>[]> {
     const { handle, context, retry, logger } = this.#options;
     const rejected: RecordFailure<T>[] = [];
     // No retries inside a transaction: a retry would write twice.
@@ -102,6 +109,8 @@ export class RecordProcessor<T> implements Processor {
     let pending = records;
     let failed: { whole: true; error: unknown } | { whole: false; failures: readonly RecordFailure<T>[] };
     for (let attempt = 1; ; attempt += 1) {
+      // Outside the try: a ReplayNeeded is no failure of the handler's.
+      await turns?.next();
       try {
         const outcome = await handle(pending, context);
         const failures = outcome === undefined ? [] : retriable(outcome, rejected);
@@ -119,6 +128,7 @@ export class RecordProcessor<T> implements Processor {
       const error = failed.whole ? failed.error : failed.failures[0]?.error;
       if (context.signal.aborted) throw interrupted(error);
       if (attempt >= attempts) break;
+      turns?.retrying();
       const delayMs = backoffDelayMs(attempt, retry);
       const first = pending[0];
       logger.warn(
@@ -159,7 +169,7 @@ export class RecordProcessor<T> implements Processor {
       rejected.push({ record: pending[0] as WorkerRecord<T>, error: exhausted(failed.error, attempts) });
       return rejected;
     }
-    await this.#isolate(pending, failed.error, rejected);
+    await this.#isolate(pending, failed.error, rejected, turns);
     return rejected;
   }
 
@@ -168,10 +178,13 @@ export class RecordProcessor<T> implements Processor {
     records: readonly WorkerRecord<T>[],
     cause: unknown,
     rejected: RecordFailure<T>[],
+    turns: HandlerTurns | undefined,
   ): Promise<void> {
     const { handle, context, logger } = this.#options;
+    turns?.retrying();
     logger.warn({ event: "batch.isolating_failure", size: records.length, ...errorFields(cause) });
     for (const record of records) {
+      await turns?.next();
       let error: unknown;
       try {
         const outcome = await handle([record], context);

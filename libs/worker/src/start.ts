@@ -84,6 +84,7 @@ export async function startKafkaClients(
     groupId: config.groupId,
     logger,
     metrics: options.metrics,
+    transactional: options.transactional === true,
   });
 
   const consumer = await FleetConsumer.connect({

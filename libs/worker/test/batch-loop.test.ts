@@ -357,6 +357,60 @@ describe("BatchLoop", () => {
     assert.equal(worker.consumer.committedOffset(0), undefined);
   });
 
+  it("keeps each partition's records in offset order for the handler across a retry, replaying the later batches under way", async () => {
+    const seen = new Map<number, number[]>();
+    const laterCalled = gate();
+    let failedOnce = false;
+    const handle: Handle<bigint> = async (records) => {
+      for (const record of records) {
+        const offsets = seen.get(record.partition) ?? [];
+        offsets.push(record.offset);
+        seen.set(record.partition, offsets);
+      }
+      if (records.some((record) => record.partition === 0 && record.offset >= 10)) laterCalled.open();
+      if (!failedOnce && records.some((record) => record.partition === 0 && record.offset === 5)) {
+        // Fails only once a later batch of its partition is in the handler: the pipelined case.
+        await laterCalled.promise;
+        failedOnce = true;
+        throw new Error("busy, try again");
+      }
+      // Results being acknowledged: the next batches start meanwhile.
+      await sleep(2);
+    };
+    const worker = batchLoop({ handle, maxSize: 5, maxUncommitted: 4, retries: 2 });
+    worker.consumer.push(...range(0, 0, 30), ...range(1, 100, 110));
+    await until(
+      "every record committed",
+      () => worker.consumer.committedOffset(0) === 30 && worker.consumer.committedOffset(1) === 110,
+    );
+    await worker.stop();
+
+    assert.equal(failedOnce, true);
+    for (const [partition, offsets] of seen) {
+      // Each record comes right after the one before it, or the sequence goes back (a retry, a replay): it never
+      // skips ahead of a record not handled yet.
+      for (let i = 1; i < offsets.length; i += 1) {
+        const [before, now] = [offsets[i - 1] as number, offsets[i] as number];
+        assert.ok(
+          now === before + 1 || now <= before,
+          `partition ${partition}: ${before} then ${now} in ${offsets.join(",")}`,
+        );
+      }
+    }
+    const zero = seen.get(0) ?? [];
+    const retried = zero.lastIndexOf(5);
+    assert.deepEqual(
+      zero.slice(retried),
+      Array.from({ length: 25 }, (_, i) => 5 + i),
+      "from the retry on, the rest of the partition once, in order",
+    );
+    assert.ok(
+      worker.eventsNamed("batch.replayed").length >= 1,
+      "a later batch was under way and was replayed",
+    );
+    assert.equal(await counted(worker.metrics.messagesProcessed), 40, "each record counted once");
+  });
+
   it("does not commit a later batch past a failed one", async () => {
     const worker = batchLoop({
       maxSize: 2,

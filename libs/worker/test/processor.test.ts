@@ -87,7 +87,7 @@ describe("RecordProcessor", () => {
     });
     await parts.processor.process([message(0, 0, 1n)]);
     assert.deepEqual(
-      parts.producer.sent.map((sent) => [sent.topic, sent.value.toString()]),
+      parts.producer.sent.map((sent) => [sent.topic, sent.value?.toString()]),
       [["results", "done"]],
     );
   });

@@ -139,8 +139,12 @@ export abstract class BatchCore {
 
   /** Processes a batch (see `Handle` for what happens to records that fail), then counts it. */
   protected async process(messages: ConsumedMessage[], inTransaction: boolean): Promise<void> {
+    this.count(messages, await this.parts.processor.process(messages, { inTransaction }));
+  }
+
+  /** Counts a batch done: `processed` of its records went through the handler. */
+  protected count(messages: readonly ConsumedMessage[], processed: number): void {
     const { metrics } = this.parts;
-    const processed = await this.parts.processor.process(messages, { inTransaction });
     metrics.messagesProcessed.inc(processed);
     metrics.batchSize.observe(messages.length);
     observeLatency(messages, metrics);

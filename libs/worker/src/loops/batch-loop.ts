@@ -2,9 +2,17 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { COMMIT_RETRY_MS } from "@kafka-fleet/kafka/tunables";
-import { BatchPipeline, PendingCommits, lastOffsets, type RecordPosition } from "@kafka-fleet/processing";
+import {
+  BatchPipeline,
+  HandlerOrder,
+  PendingCommits,
+  lastOffsets,
+  type HandlerTurn,
+  type RecordPosition,
+} from "@kafka-fleet/processing";
 import { asError, errorFields, messageOf } from "@kafka-fleet/service";
 
+import type { ConsumedMessage } from "../record.ts";
 import { BatchCore, type BatchLoopParts } from "./batch-core.ts";
 import { Serial } from "./serial.ts";
 
@@ -37,6 +45,8 @@ export class BatchLoop extends BatchCore {
   readonly #maxUncommitted: number;
   readonly #commitRetryMs: number;
   readonly #pipeline = new BatchPipeline<BatchInfo>();
+  /** Keeps the handler's calls in offset order per partition across retries (see HandlerOrder). */
+  readonly #order = new HandlerOrder();
   readonly #pending = new PendingCommits();
   /**
    * Batches processed whose commit was refused (the coordinator moving, a rebalance): their offsets stay pending
@@ -93,7 +103,8 @@ export class BatchLoop extends BatchCore {
       const { consumer } = this.parts;
       const offsets = lastOffsets(messages, consumer.ownedPartitions + this.revoking.size || Infinity);
       const started = this.#pipeline.start(offsets, info);
-      void this.process(messages, false)
+      const turn = this.#order.register(messages);
+      void this.#processInOrder(messages, turn)
         .then(
           () => this.#pipeline.finish(started, true),
           (error: unknown) => {
@@ -106,6 +117,35 @@ export class BatchLoop extends BatchCore {
           this.#notifyChange();
         });
     });
+  }
+
+  /**
+   * Processes a batch in its turn (HandlerOrder): when an earlier batch of its partitions is retried after this
+   * one was handed to the handler, this one is processed again, from the start, after it, as a restart would
+   * (at least once: its records may be handled twice, never out of order). Counted once, when final.
+   */
+  async #processInOrder(messages: ConsumedMessage[], turn: HandlerTurn): Promise<void> {
+    for (;;) {
+      let processed = 0;
+      let failure: { error: unknown } | undefined;
+      try {
+        processed = await this.parts.processor.process(messages, { turns: turn });
+      } catch (error) {
+        failure = { error };
+      }
+      if (await turn.settle()) {
+        if (failure !== undefined) throw failure.error;
+        this.count(messages, processed);
+        return;
+      }
+      const first = messages[0];
+      this.parts.logger.warn({
+        event: "batch.replayed",
+        size: messages.length,
+        partition: first?.partition,
+        offset: first?.offset,
+      });
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { commitOffsets, type RecordPosition } from "@kafka-fleet/processing";
 import { FleetError, describeError, errorFields, type Logger } from "@kafka-fleet/service";
 
+import { DEAD_LETTER_TOO_LARGE } from "../dead-letter.ts";
 import type { TransactionPort } from "./consumer-port.ts";
 
 export const TRANSACTION_FAILED = "KAFKA_TRANSACTION_FAILED";
@@ -101,8 +102,10 @@ function canRedo(error: unknown): boolean {
  * a record that `work` still rejects goes to the dead-letter topic in a transaction of its own, with its offset.
  * Each record's writes commit together with its offset, so a crash halfway repeats nothing that was committed;
  * and one bad record never stops its partition (without this, the batch fails again after every restart).
- * A failure of the infrastructure (`isTransient`) is thrown: the records are fine and stay uncommitted.
- * Returns how many records were dead-lettered.
+ * A failure of the infrastructure (`isTransient`) is thrown: the records are fine and stay uncommitted. A record
+ * whose transaction failed on its dead letter (DEAD_LETTER_TOO_LARGE: refused as too large, so the sink sends it
+ * without its value next time) is redone in a new transaction, up to DEAD_LETTER_REDOS times. Returns how many
+ * records were dead-lettered.
  */
 export async function isolateInTransactions<M extends RecordPosition>(
   scope: TransactionScope,
@@ -114,13 +117,33 @@ export async function isolateInTransactions<M extends RecordPosition>(
   let rejected = 0;
   for (const message of messages) {
     try {
-      await commitInTransaction(scope, [message], work);
+      await redoingDeadLetters(() => commitInTransaction(scope, [message], work));
     } catch (error) {
       if (isTransient(error) || (error instanceof FleetError && error.code === TRANSACTION_FAILED))
         throw error;
-      const sent = await commitInTransaction(scope, [message], () => deadLetter(message, error));
+      const sent = await redoingDeadLetters(() =>
+        commitInTransaction(scope, [message], () => deadLetter(message, error)),
+      );
       rejected += sent.length;
     }
   }
   return rejected;
+}
+
+/**
+ * How often a record's transaction is redone when it failed on its dead letter. A refusal spoils the transaction
+ * it happened in, and librdkafka bumps the producer's epoch on the abort that follows; the next transaction sends
+ * the dead letter without its value.
+ */
+const DEAD_LETTER_REDOS = 3;
+
+async function redoingDeadLetters<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let redo = 0; ; redo += 1) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const deadLetterFailed = error instanceof FleetError && error.code === DEAD_LETTER_TOO_LARGE;
+      if (!deadLetterFailed || redo >= DEAD_LETTER_REDOS) throw error;
+    }
+  }
 }
