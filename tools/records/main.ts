@@ -17,13 +17,7 @@ import {
   requireTopic,
   type ClientIdentity,
 } from "@kafka-fleet/kafka";
-import {
-  ConfigError,
-  createLogger,
-  describeFailure,
-  loadClientProperties,
-  messageOf,
-} from "@kafka-fleet/service";
+import { createLogger, describeFailure, isSecret, messageOf } from "@kafka-fleet/service";
 
 import { FORMATS, InputLineError, recordLine, recordsFromLines, type Format } from "./lines.ts";
 
@@ -36,12 +30,11 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-let properties: Readonly<Record<string, string>>;
-try {
-  properties = loadClientProperties(process.env, readClientProperties);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`records: ${error.message}\n`);
+// Like the services: any librdkafka property from KAFKA_CLIENT_*, checked; a secret's value is never printed.
+const { properties, problems } = readClientProperties(process.env, isSecret);
+if (problems.length > 0) {
+  process.stderr.write(`records: invalid configuration: ${problems.join("; ")}
+`);
   process.exit(2);
 }
 

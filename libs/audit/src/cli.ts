@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 
 import { kafkaFailureHints, readClientProperties } from "@kafka-fleet/kafka";
-import { ConfigError, describeFailure, loadClientProperties, messageOf } from "@kafka-fleet/service";
+import { describeFailure, isSecret, messageOf } from "@kafka-fleet/service";
 
 import { auditValues } from "./audit.ts";
 import { readTopicValues } from "./read-topic.ts";
@@ -28,13 +28,11 @@ function int64(name: string, text: string | undefined): bigint {
   return BigInt(text);
 }
 
-let properties: Readonly<Record<string, string>>;
-try {
-  properties = loadClientProperties(process.env, readClientProperties);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  // Names each variable and what is wrong with it; a secret's value is redacted.
-  process.stderr.write(`audit: ${error.message}\n`);
+// Like the services: any librdkafka property from KAFKA_CLIENT_*, checked; a secret's value is never printed.
+const { properties, problems } = readClientProperties(process.env, isSecret);
+if (problems.length > 0) {
+  process.stderr.write(`audit: invalid configuration: ${problems.join("; ")}
+`);
   process.exit(2);
 }
 

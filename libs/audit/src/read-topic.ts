@@ -10,7 +10,7 @@ export interface ReadOptions {
   readonly stallTimeoutMs?: number;
   /**
    * Further librdkafka properties (security.protocol, sasl.*, ssl.*), as the services take them from
-   * KAFKA_CLIENT_* (libs/service's loadClientProperties). The reader's own group, commit and isolation settings
+   * KAFKA_CLIENT_* (libs/kafka's readClientProperties). The reader's own group, commit and isolation settings
    * stay its own.
    */
   readonly properties?: Readonly<Record<string, string>>;

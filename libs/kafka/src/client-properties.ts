@@ -81,7 +81,9 @@ export function clientPropertiesFromVariables(vars: Readonly<Record<string, unkn
   const properties: Record<string, string> = {};
   const problems: string[] = [];
   for (const [variable, value] of Object.entries(vars)) {
-    if (!variable.startsWith(CLIENT_PROPERTY_PREFIX) || typeof value !== "string") continue;
+    // Empty means unset, as for every variable.
+    if (!variable.startsWith(CLIENT_PROPERTY_PREFIX) || typeof value !== "string" || value.trim() === "")
+      continue;
     const property = clientPropertyName(variable);
     if (property === "")
       problems.push(`${variable}: expected KAFKA_CLIENT_<PROPERTY>, e.g. KAFKA_CLIENT_SECURITY_PROTOCOL`);

@@ -16,6 +16,14 @@ export {
   readClientProperties,
 } from "./client-properties.ts";
 export { connectClient } from "./connect.ts";
+export {
+  KafkaSettingsError,
+  clientIdentityOf,
+  kafkaEnv,
+  kafkaEnvShape,
+  toKafkaSettings,
+  type KafkaSettings,
+} from "./env.ts";
 export { topicEndOffsets } from "./end-offsets.ts";
 export { requireTopic } from "./require-topic.ts";
 export { FleetConsumer, type FleetConsumerOptions } from "./consumer.ts";

@@ -43,130 +43,30 @@ export const env = {
       .trim()
       .toLowerCase()
       .pipe(z.enum(values, `expected one of ${values.join(", ")}`)),
-
-  /** A comma-separated list of host:port pairs; an IPv6 address goes in brackets, as in `[::1]:9092`. */
-  hostPorts: () =>
-    z
-      .string()
-      .trim()
-      .transform((value) => value.split(",").map((part) => part.trim()))
-      .pipe(
-        z
-          .array(
-            z
-              .string()
-              .regex(HOST_PORT, {
-                message: "expected host:port[,host:port...] (IPv6 as [address]:port)",
-                abort: true,
-              })
-              .refine(
-                (hostPort) => {
-                  const port = Number(hostPort.slice(hostPort.lastIndexOf(":") + 1));
-                  return port >= 1 && port <= 65535;
-                },
-                { message: "expected a port from 1 to 65535" },
-              ),
-          )
-          .min(1, "expected host:port[,host:port...]"),
-      ),
-
-  /**
-   * A topic name as Kafka accepts it, checked here so that a typo exits 2 naming the variable instead of coming
-   * back from the broker as "Invalid topic": 1 to 249 of [a-zA-Z0-9._-], and not "." or "..".
-   */
-  topic: () =>
-    z
-      .string()
-      .trim()
-      .regex(TOPIC_NAME, "expected a Kafka topic name: 1-249 characters of a-z A-Z 0-9 . _ -")
-      .refine((name) => name !== "." && name !== "..", { message: 'a topic cannot be named "." or ".."' }),
-
-  /**
-   * A static member's id (group.instance.id), under the rules Kafka checks it by (those of a topic name), so that a
-   * bad one exits 2 naming the variable instead of failing the join. One per replica: a pod's name fits.
-   */
-  groupInstanceId: () =>
-    z
-      .string()
-      .trim()
-      .regex(TOPIC_NAME, "expected 1-249 characters of a-z A-Z 0-9 . _ - (e.g. the pod's name)")
-      .refine((id) => id !== "." && id !== "..", { message: 'a group instance id cannot be "." or ".."' }),
 };
 
-const HOST_PORT = /^(\[[0-9A-Fa-f:.]+(%[\w.-]+)?\]|[^\s:,[\]]+):\d{1,5}$/;
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
-
 /**
- * Variables every service reads, with the defaults of docs/design.md. Loose, so that the variables of client
- * properties (any number of them, named by the user) reach toCommonConfig.
+ * Variables every service reads, with the defaults of docs/design.md. Loose: a service extends it with its own
+ * (and its client's: libs/kafka's kafkaEnvShape), and variables it does not name reach its toConfig untouched.
  */
-export const commonEnvSchema = z.looseObject({
-  KAFKA_BOOTSTRAP_SERVERS: env.hostPorts().default(["localhost:9092", "localhost:9094", "localhost:9096"]),
-  KAFKA_TOPIC: env.topic().default("topic_app"),
+export const serviceEnvSchema = z.looseObject({
   METRICS_PORT: env.integer({ min: 0, max: 65535 }).default(9464),
   LOG_LEVEL: env.oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_GRACE_MS: env.integer({ min: 100, max: 600_000 }).default(10_000),
-  KAFKA_CONNECT_TIMEOUT_MS: env.integer({ min: 1000, max: 600_000 }).default(15_000),
 });
 
-export interface CommonConfig {
-  readonly bootstrapServers: readonly string[];
-  readonly topic: string;
+export interface ServiceConfig {
   readonly metricsPort: number;
   readonly logLevel: string;
   readonly shutdownGraceMs: number;
-  /** How long to try the cluster at start before giving up with a clear error. */
-  readonly connectTimeoutMs: number;
-  /** Client properties read from variables (KAFKA_CLIENT_*: security, SASL, TLS, tuning), for every client. */
-  readonly clientProperties: Readonly<Record<string, string>>;
 }
 
-/**
- * Reads the client properties that variables set (libs/kafka's readClientProperties: the KAFKA_CLIENT_* rules and
- * librdkafka's verdict), so that a bad one exits 2 naming its variable instead of failing at connect. Passed in:
- * this lib knows no Kafka client. `isSecret` keeps a secret's value out of the problems.
- */
-export type ClientPropertyReader = (
-  vars: Readonly<Record<string, unknown>>,
-  isSecret: (name: string) => boolean,
-) => { properties: Record<string, string>; problems: string[] };
-
-/** Without a reader, no client property is read. */
-export function toCommonConfig(
-  vars: z.output<typeof commonEnvSchema>,
-  readClientProperties?: ClientPropertyReader,
-): CommonConfig {
+export function toServiceConfig(vars: z.output<typeof serviceEnvSchema>): ServiceConfig {
   return {
-    clientProperties: checkedClientProperties(vars, readClientProperties),
-    bootstrapServers: vars.KAFKA_BOOTSTRAP_SERVERS,
-    topic: vars.KAFKA_TOPIC,
     metricsPort: vars.METRICS_PORT,
     logLevel: vars.LOG_LEVEL,
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
-    connectTimeoutMs: vars.KAFKA_CONNECT_TIMEOUT_MS,
   };
-}
-
-/**
- * The client properties that the variables in `source` set, read exactly as the services read them (empty means
- * unset, secrets redacted): for a tool that reads no other service variable, such as the audit CLI. Throws a
- * ConfigError naming each bad variable.
- */
-export function loadClientProperties(
-  source: NodeJS.ProcessEnv,
-  read: ClientPropertyReader,
-): Readonly<Record<string, string>> {
-  return loadConfig(z.looseObject({}), source, (vars) => checkedClientProperties(vars, read));
-}
-
-function checkedClientProperties(
-  vars: Readonly<Record<string, unknown>>,
-  read: ClientPropertyReader | undefined,
-): Record<string, string> {
-  if (read === undefined) return {};
-  const { properties, problems } = read(vars, isSecret);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return properties;
 }
 
 /**
@@ -201,9 +101,16 @@ export function loadConfig<Schema extends z.ZodType, Config>(
     config = toConfig(result.data);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
+    // A library's own list of problems (libs/kafka's KafkaSettingsError), each naming its variable.
+    if (hasProblems(error)) throw new ConfigError(error.problems);
     throw new ConfigError([messageOf(error)]);
   }
   return deepFreeze(config);
+}
+
+function hasProblems(error: unknown): error is { problems: readonly string[] } {
+  const problems = (error as { problems?: unknown } | null)?.problems;
+  return Array.isArray(problems) && problems.length > 0 && problems.every((p) => typeof p === "string");
 }
 
 function deepFreeze<T>(value: T): Readonly<T> {

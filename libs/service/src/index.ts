@@ -1,12 +1,10 @@
 export {
-  commonEnvSchema,
   env,
   isSecret,
-  loadClientProperties,
   loadConfig,
-  toCommonConfig,
-  type ClientPropertyReader,
-  type CommonConfig,
+  serviceEnvSchema,
+  toServiceConfig,
+  type ServiceConfig,
 } from "./config.ts";
 export {
   ConfigError,

@@ -1,6 +1,6 @@
 import type { Registry } from "prom-client";
 
-import type { CommonConfig } from "./config.ts";
+import type { ServiceConfig } from "./config.ts";
 import { ConfigError, ErrorCode, describeFailure, errorFields, type FailureHints } from "./errors.ts";
 import { Health } from "./health.ts";
 import { startHttpServer } from "./http-server.ts";
@@ -10,7 +10,7 @@ import { createHealthMetrics, createRegistry } from "./metrics.ts";
 /** Exit codes of every service (docs/design.md, Exit codes). */
 export const ExitCode = { ok: 0, failure: 1, badConfig: 2 } as const;
 
-export interface ServiceContext<Config extends CommonConfig> {
+export interface ServiceContext<Config extends ServiceConfig> {
   readonly config: Readonly<Config>;
   readonly logger: Logger;
   readonly registry: Registry;
@@ -21,7 +21,7 @@ export interface ServiceContext<Config extends CommonConfig> {
   readonly onStop: (name: string, step: () => Promise<void> | void) => void;
 }
 
-export interface ServiceDefinition<Config extends CommonConfig> {
+export interface ServiceDefinition<Config extends ServiceConfig> {
   readonly name: string;
   /** Reads the environment once; throws ConfigError on a bad value. */
   loadConfig(env: NodeJS.ProcessEnv): Readonly<Config>;
@@ -42,7 +42,7 @@ export interface RunOptions {
  * The first SIGTERM/SIGINT starts a graceful stop bounded by SHUTDOWN_GRACE_MS; a second one forces the exit.
  * The exit code is set, not forced, so no exit happens in the middle of a commit.
  */
-export async function runService<Config extends CommonConfig>(
+export async function runService<Config extends ServiceConfig>(
   definition: ServiceDefinition<Config>,
   options: RunOptions = {},
 ): Promise<void> {

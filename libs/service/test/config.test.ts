@@ -3,15 +3,14 @@ import { describe, it } from "node:test";
 
 import {
   ConfigError,
-  commonEnvSchema,
   env,
   isSecret,
-  loadClientProperties,
   loadConfig,
-  toCommonConfig,
+  serviceEnvSchema,
+  toServiceConfig,
 } from "@kafka-fleet/service";
 
-const load = (source: NodeJS.ProcessEnv) => loadConfig(commonEnvSchema, source, toCommonConfig);
+const load = (source: NodeJS.ProcessEnv) => loadConfig(serviceEnvSchema, source, toServiceConfig);
 
 function problemsOf(fn: () => unknown): readonly string[] {
   try {
@@ -24,38 +23,23 @@ function problemsOf(fn: () => unknown): readonly string[] {
   assert.fail("expected a ConfigError");
 }
 
-describe("loadConfig with the common variables", () => {
+describe("loadConfig with the variables of every service", () => {
   it("applies the contract's defaults", () => {
-    assert.deepEqual(load({}), {
-      bootstrapServers: ["localhost:9092", "localhost:9094", "localhost:9096"],
-      topic: "topic_app",
-      metricsPort: 9464,
-      logLevel: "info",
-      shutdownGraceMs: 10_000,
-      connectTimeoutMs: 15_000,
-      clientProperties: {},
-    });
+    assert.deepEqual(load({}), { metricsPort: 9464, logLevel: "info", shutdownGraceMs: 10_000 });
   });
 
   it("reads set values and treats empty ones as unset", () => {
-    const config = load({
-      KAFKA_BOOTSTRAP_SERVERS: " kafka-1:19092 , kafka-2:19092 ",
-      KAFKA_TOPIC: "orders",
-      METRICS_PORT: "0",
-      LOG_LEVEL: "DEBUG",
-      SHUTDOWN_GRACE_MS: "",
-    });
-    assert.deepEqual(config.bootstrapServers, ["kafka-1:19092", "kafka-2:19092"]);
-    assert.equal(config.topic, "orders");
+    const config = load({ METRICS_PORT: "0", LOG_LEVEL: "DEBUG", SHUTDOWN_GRACE_MS: "" });
     assert.equal(config.metricsPort, 0);
     assert.equal(config.logLevel, "debug");
     assert.equal(config.shutdownGraceMs, 10_000);
   });
 
-  it("returns a frozen object", () => {
-    const config = load({});
+  it("returns a frozen object, nested values included", () => {
+    const schema = serviceEnvSchema.extend({ LIST: env.string().transform((v) => v.split(",")) });
+    const config = loadConfig(schema, { LIST: "a,b" }, (vars) => ({ list: vars.LIST }));
     assert.ok(Object.isFrozen(config));
-    assert.ok(Object.isFrozen(config.bootstrapServers));
+    assert.ok(Object.isFrozen(config.list));
   });
 
   it("names the variable, its value and what was expected", () => {
@@ -71,9 +55,15 @@ describe("loadConfig with the common variables", () => {
       problemsOf(() => load({ LOG_LEVEL: "loud" })),
       ['LOG_LEVEL="loud": expected one of fatal, error, warn, info, debug, trace, silent'],
     );
+  });
+
+  it("redacts a secret's value", () => {
+    const schema = serviceEnvSchema.extend({ DB_PASSWORD: env.integer() });
     assert.deepEqual(
-      problemsOf(() => load({ KAFKA_BOOTSTRAP_SERVERS: "localhost" })),
-      ['KAFKA_BOOTSTRAP_SERVERS="localhost": expected host:port[,host:port...] (IPv6 as [address]:port)'],
+      problemsOf(() => loadConfig(schema, { DB_PASSWORD: "hunter2" }, (vars) => vars)),
+      [
+        `DB_PASSWORD=<redacted>: expected an integer from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}`,
+      ],
     );
   });
 
@@ -85,7 +75,7 @@ describe("loadConfig with the common variables", () => {
   });
 
   it("turns a cross-variable check into a ConfigError", () => {
-    const schema = commonEnvSchema.extend({ FROM: env.bigint().default(0n), TO: env.bigint().optional() });
+    const schema = serviceEnvSchema.extend({ FROM: env.bigint().default(0n), TO: env.bigint().optional() });
     const problems = problemsOf(() =>
       loadConfig(schema, { FROM: "5", TO: "3" }, (vars) => {
         if (vars.TO !== undefined && vars.TO <= vars.FROM) throw new Error("TO must be greater than FROM");
@@ -94,94 +84,25 @@ describe("loadConfig with the common variables", () => {
     );
     assert.deepEqual(problems, ["TO must be greater than FROM"]);
   });
+
+  it("reports a library's own list of problems (libs/kafka's settings) one by one", () => {
+    const problems = problemsOf(() =>
+      loadConfig(serviceEnvSchema, {}, () => {
+        throw Object.assign(new Error("two problems"), { problems: ["A: bad", "B: worse"] });
+      }),
+    );
+    assert.deepEqual(problems, ["A: bad", "B: worse"]);
+  });
 });
 
 describe("env builders", () => {
   it("parses int64 strings as bigints across the whole range", () => {
-    const schema = commonEnvSchema.extend({ V: env.bigint().default(0n) });
+    const schema = serviceEnvSchema.extend({ V: env.bigint().default(0n) });
     const read = (value: string) => loadConfig(schema, { V: value }, (vars) => vars.V);
     assert.equal(read("-9223372036854775808"), -(2n ** 63n));
     assert.equal(read("9223372036854775807"), 2n ** 63n - 1n);
     assert.match(problemsOf(() => read("9223372036854775808"))[0] ?? "", /expected a 64-bit signed integer/);
     assert.match(problemsOf(() => read("1e3"))[0] ?? "", /expected an integer/);
-  });
-});
-
-describe("broker addresses and topic names", () => {
-  it("accepts IPv6 brokers in brackets, and refuses them without", () => {
-    assert.deepEqual(
-      load({ KAFKA_BOOTSTRAP_SERVERS: "[::1]:9092,[fe80::1%eth0]:9094,kafka:9096" }).bootstrapServers,
-      ["[::1]:9092", "[fe80::1%eth0]:9094", "kafka:9096"],
-    );
-    const [problem] = problemsOf(() => load({ KAFKA_BOOTSTRAP_SERVERS: "::1:9092" }));
-    assert.match(problem ?? "", /^KAFKA_BOOTSTRAP_SERVERS="::1:9092": .*IPv6 as \[address\]:port/);
-  });
-
-  it("refuses a port above 65535, and port 0", () => {
-    for (const servers of ["localhost:70000", "localhost:9092,localhost:0"]) {
-      const [problem] = problemsOf(() => load({ KAFKA_BOOTSTRAP_SERVERS: servers }));
-      assert.match(problem ?? "", /^KAFKA_BOOTSTRAP_SERVERS=.*port from 1 to 65535/, servers);
-    }
-  });
-
-  for (const [name, why] of [
-    ["orders events", "a space"],
-    ["orders/eu", "a slash"],
-    ["..", "a dot-dot"],
-    ["x".repeat(250), "250 characters"],
-  ] as const) {
-    it(`refuses a topic name with ${why}, naming the variable`, () => {
-      const [problem] = problemsOf(() => load({ KAFKA_TOPIC: name }));
-      assert.match(problem ?? "", /^KAFKA_TOPIC=/);
-    });
-  }
-
-  it("accepts every character Kafka allows in a topic name", () => {
-    assert.equal(load({ KAFKA_TOPIC: "Orders_v2.eu-west" }).topic, "Orders_v2.eu-west");
-  });
-});
-
-/** A reader as libs/kafka's, reduced to what the hook does: each SECRET_/PLAIN_ variable names a property. */
-const reader = (vars: Readonly<Record<string, unknown>>, secret: (name: string) => boolean) => {
-  const properties: Record<string, string> = {};
-  const problems: string[] = [];
-  for (const [name, value] of Object.entries(vars)) {
-    if (!/^(SECRET|PLAIN)_/.test(name) || typeof value !== "string") continue;
-    if (value === "bad") problems.push(`${name}: bad value ${secret(name) ? "<redacted>" : value}`);
-    else properties[name.toLowerCase()] = value;
-  }
-  return { properties, problems };
-};
-
-describe("client properties, read through the reader a service passes in", () => {
-  it("are none without a reader: this lib knows no client", () => {
-    assert.deepEqual(load({ KAFKA_CLIENT_SASL_MECHANISM: "PLAIN" }).clientProperties, {});
-  });
-
-  it("are what the reader reads, and its problems a ConfigError, with secrets known to it", () => {
-    const read = (source: NodeJS.ProcessEnv) =>
-      loadConfig(commonEnvSchema, source, (vars) => toCommonConfig(vars, reader));
-    assert.deepEqual(read({ PLAIN_A: "1", SECRET_B: "2", OTHER: "x" }).clientProperties, {
-      plain_a: "1",
-      secret_b: "2",
-    });
-    assert.deepEqual(
-      problemsOf(() => read({ PLAIN_A: "bad", SECRET_B: "bad" })),
-      ["PLAIN_A: bad value bad", "SECRET_B: bad value <redacted>"],
-    );
-  });
-
-  it("are read alone, the same way, by loadClientProperties (for tools such as the audit CLI)", () => {
-    assert.deepEqual(
-      loadClientProperties({ PLAIN_A: "1", PLAIN_B: "", METRICS_PORT: "not checked" }, reader),
-      {
-        plain_a: "1",
-      },
-    );
-    assert.deepEqual(
-      problemsOf(() => loadClientProperties({ SECRET_B: "bad" }, reader)),
-      ["SECRET_B: bad value <redacted>"],
-    );
   });
 });
 

@@ -1,6 +1,13 @@
-import { readClientProperties } from "@kafka-fleet/kafka";
+import { kafkaEnv, kafkaEnvShape, toKafkaSettings, type KafkaSettings } from "@kafka-fleet/kafka";
 import { longestRetryWaitMs } from "@kafka-fleet/processing";
-import { ConfigError, commonEnvSchema, env, toCommonConfig, type CommonConfig } from "@kafka-fleet/service";
+import {
+  ConfigError,
+  env,
+  isSecret,
+  serviceEnvSchema,
+  toServiceConfig,
+  type ServiceConfig,
+} from "@kafka-fleet/service";
 import type { z } from "zod";
 
 /** The longest wait between two tries of a failing handler. */
@@ -11,18 +18,18 @@ const MAX_TOPIC_NAME = 249;
 const DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
 
 /** Variables both consumers read, beside the common ones. */
-export const consumerEnvSchema = commonEnvSchema.extend({
+export const consumerEnvSchema = serviceEnvSchema.extend(kafkaEnvShape).extend({
   CONSUMER_GROUP: env.string().optional(),
-  RESULTS_TOPIC: env.topic().optional(),
-  DLQ_TOPIC: env.topic().optional(),
+  RESULTS_TOPIC: kafkaEnv.topic().optional(),
+  DLQ_TOPIC: kafkaEnv.topic().optional(),
   RETRY_MAX: env.integer({ min: 0, max: 100 }).default(5),
   GROUP_PROTOCOL: env.oneOf(["classic", "consumer"]).default("classic"),
-  GROUP_INSTANCE_ID: env.groupInstanceId().optional(),
+  GROUP_INSTANCE_ID: kafkaEnv.groupInstanceId().optional(),
   // At most the longest wait between retries: a first wait above it would be cut to it without a word.
   RETRY_BACKOFF_MS: env.integer({ min: 1, max: MAX_RETRY_BACKOFF_MS }).default(100),
 });
 
-export interface ConsumerConfig extends CommonConfig {
+export interface ConsumerConfig extends ServiceConfig, KafkaSettings {
   readonly groupId: string;
   /** classic (cooperative-sticky, client-side) or consumer (KIP-848, broker-side assignment). */
   readonly groupProtocol: "classic" | "consumer";
@@ -48,15 +55,16 @@ export function toConsumerConfig(
       `DLQ_TOPIC: the default ${vars.KAFKA_TOPIC.slice(0, 20)}….dlq is ${dlqTopic.length} characters, over Kafka's ${MAX_TOPIC_NAME}: set DLQ_TOPIC`,
     ]);
   }
-  const common = toCommonConfig(vars, readClientProperties);
+  const kafka = toKafkaSettings(vars, isSecret);
   const retry = {
     retries: vars.RETRY_MAX,
     backoffMs: vars.RETRY_BACKOFF_MS,
     maxBackoffMs: MAX_RETRY_BACKOFF_MS,
   };
-  checkRetriesFitPollInterval(retry, common.clientProperties);
+  checkRetriesFitPollInterval(retry, kafka.clientProperties);
   return {
-    ...common,
+    ...toServiceConfig(vars),
+    ...kafka,
     groupId: vars.CONSUMER_GROUP ?? defaultGroup,
     groupProtocol: vars.GROUP_PROTOCOL,
     groupInstanceId: vars.GROUP_INSTANCE_ID,

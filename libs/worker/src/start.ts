@@ -6,7 +6,7 @@ import {
   FleetAdmin,
   FleetConsumer,
   requireTopic,
-  type ClientIdentity,
+  clientIdentityOf,
   type TopicPartition,
 } from "@kafka-fleet/kafka";
 import type { ServiceContext } from "@kafka-fleet/service";
@@ -44,11 +44,7 @@ export async function startKafkaClients(
   },
 ): Promise<KafkaClients> {
   const { config, logger, health } = context;
-  const identity: ClientIdentity = {
-    bootstrapServers: config.bootstrapServers,
-    service: options.service,
-    properties: config.clientProperties,
-  };
+  const identity = clientIdentityOf(config, options.service);
 
   const admin = new FleetAdmin(identity, config.connectTimeoutMs);
   try {

@@ -1,23 +1,24 @@
-import { readClientProperties } from "@kafka-fleet/kafka";
+import { kafkaEnvShape, toKafkaSettings, type KafkaSettings } from "@kafka-fleet/kafka";
 import {
   ConfigError,
-  commonEnvSchema,
   env,
+  isSecret,
   loadConfig,
-  toCommonConfig,
-  type CommonConfig,
+  serviceEnvSchema,
+  toServiceConfig,
+  type ServiceConfig,
 } from "@kafka-fleet/service";
 
 export const SERVICE = "producer";
 
-const schema = commonEnvSchema.extend({
+const schema = serviceEnvSchema.extend(kafkaEnvShape).extend({
   PRODUCE_FROM: env.bigint().default(0n),
   PRODUCE_TO: env.bigint().optional(),
   PRODUCE_RATE: env.integer({ min: 0, max: 10_000_000 }).default(0),
   PROGRESS_INTERVAL_MS: env.integer({ min: 100, max: 3_600_000 }).default(5000),
 });
 
-export interface ProducerConfig extends CommonConfig {
+export interface ProducerConfig extends ServiceConfig, KafkaSettings {
   /** First value produced. */
   readonly from: bigint;
   /** One past the last value; undefined = produce forever. */
@@ -35,7 +36,8 @@ export function loadProducerConfig(source: NodeJS.ProcessEnv): Readonly<Producer
       ]);
     }
     return {
-      ...toCommonConfig(vars, readClientProperties),
+      ...toServiceConfig(vars),
+      ...toKafkaSettings(vars, isSecret),
       from: vars.PRODUCE_FROM,
       to: vars.PRODUCE_TO,
       rate: vars.PRODUCE_RATE,

@@ -3,7 +3,7 @@ import {
   FleetAdmin,
   kafkaFailureHints,
   requireTopic,
-  type ClientIdentity,
+  clientIdentityOf,
 } from "@kafka-fleet/kafka";
 import { PACED_LINGER_MS } from "@kafka-fleet/kafka/tunables";
 import { ExitCode, type ServiceDefinition } from "@kafka-fleet/service";
@@ -21,11 +21,7 @@ export function producerService(): ServiceDefinition<ProducerConfig> {
     failureHints: kafkaFailureHints,
     async run({ config, logger, registry, health, signal, onStop }) {
       const metrics = createProducerMetrics(registry);
-      const identity: ClientIdentity = {
-        bootstrapServers: config.bootstrapServers,
-        service: SERVICE,
-        properties: config.clientProperties,
-      };
+      const identity = clientIdentityOf(config, SERVICE);
 
       const admin = new FleetAdmin(identity, config.connectTimeoutMs);
       try {
