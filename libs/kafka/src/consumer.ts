@@ -57,6 +57,8 @@ export class FleetConsumer {
   readonly #options: FleetConsumerOptions;
   /** Partitions owned, by topic: asked once per record, so no key is built per call. */
   readonly #owned = new Map<string, Set<number>>();
+  /** Partitions pauseOwned paused and nothing resumed yet, owned or not ("topic/partition"). */
+  readonly #paused = new Set<string>();
   #rebalances: Promise<void> = Promise.resolve();
   /** What /readyz says: a member of the group (partitions or not), from the rebalance events. */
   #membership: Membership;
@@ -146,20 +148,29 @@ export class FleetConsumer {
    * resume, fetches again from the first record not yet consumed: nothing is skipped or repeated.
    */
   pauseOwned(): void {
-    this.#pauseOrResume(true);
+    const partitions = this.#ownedPartitionList().filter((partition) => !this.#paused.has(keyOf(partition)));
+    if (partitions.length === 0) return;
+    this.#pauseOrResume(partitions, true);
+    for (const partition of partitions) this.#paused.add(keyOf(partition));
   }
 
-  /** Fetches again from every partition owned now (whether or not it was paused). */
+  /** Fetches again from the partitions owned now that pauseOwned paused. */
   resumeOwned(): void {
-    this.#pauseOrResume(false);
+    const partitions = this.#ownedPartitionList().filter((partition) => this.#paused.has(keyOf(partition)));
+    if (partitions.length === 0) return;
+    this.#pauseOrResume(partitions, false);
+    for (const partition of partitions) this.#paused.delete(keyOf(partition));
   }
 
-  #pauseOrResume(pause: boolean): void {
+  #ownedPartitionList(): TopicPartition[] {
     const partitions: TopicPartition[] = [];
     for (const [topic, ofTopic] of this.#owned) {
       for (const partition of ofTopic) partitions.push({ topic, partition });
     }
-    if (partitions.length === 0) return;
+    return partitions;
+  }
+
+  #pauseOrResume(partitions: TopicPartition[], pause: boolean): void {
     try {
       if (pause) this.#client.pause(partitions);
       else this.#client.resume(partitions);
@@ -167,6 +178,17 @@ export class FleetConsumer {
       // A partition revoked in between: the next call covers the ones owned then.
       this.#options.logger.debug({ event: "consumer.pause_failed", pause, err: error });
     }
+  }
+
+  /**
+   * librdkafka keeps an application's pause across a revocation: a partition paused, revoked and assigned again
+   * would never be fetched. Resumed as it comes back (nothing of it is fetched yet, so nothing is dropped).
+   */
+  #resumeIfPausedBefore(assigned: readonly TopicPartition[]): void {
+    const stale = assigned.filter((partition) => this.#paused.has(keyOf(partition)));
+    if (stale.length === 0) return;
+    this.#pauseOrResume(stale, false);
+    for (const partition of stale) this.#paused.delete(keyOf(partition));
   }
 
   #own(partitions: readonly TopicPartition[]): void {
@@ -279,6 +301,7 @@ export class FleetConsumer {
       if (error.code === ErrorCodes.ERR__ASSIGN_PARTITIONS) {
         this.#own(partitions);
         this.#client.incrementalAssign(partitions);
+        this.#resumeIfPausedBefore(partitions);
         outcome = "assigned";
         metrics.rebalances.inc({ kind: "assigned" });
         logger.info({
@@ -341,6 +364,10 @@ export class FleetConsumer {
       }
     }
   }
+}
+
+function keyOf({ topic, partition }: TopicPartition): string {
+  return `${topic}/${partition}`;
 }
 
 function describe(partitions: readonly TopicPartition[]): string {
