@@ -16,9 +16,11 @@ import {
   testProducer,
   uniqueName,
 } from "../../harness/kafka.ts";
+import { eventually } from "../../harness/process.ts";
 import {
   CRASH_TEST_SESSION,
   committedRecords,
+  metricsOf,
   startService,
   stopGracefully,
   waitForAssignment,
@@ -66,6 +68,25 @@ describe("the batch consumer", () => {
     assert.equal(committed.size, 7, "the partial batch went out whole");
     assert.equal(committed.offsets, "0:7", "offset after the last record");
     assert.equal(await committedTotal(admin, group, input, 1), 7);
+    assert.equal(await stopGracefully(consumer), 0);
+  });
+
+  it("reports lag 0 for an owned partition that holds no records and was never committed to", async (t) => {
+    const input = await createInputTopic(t, "empty-lag", 1);
+    const group = uniqueName("empty-lag");
+    deleteGroupAfter(t, group);
+    const consumer = startService(t, "batch-consumer", { KAFKA_TOPIC: input, CONSUMER_GROUP: group });
+    await waitForAssignment(consumer);
+    const lagLine = new RegExp(
+      `^kafka_fleet_consumer_lag\\{topic="${input}",partition="0"[^}]*\\} (\\S+)$`,
+      "m",
+    );
+    const lag = await eventually(
+      "a lag series for the empty partition",
+      async () => lagLine.exec(await metricsOf(consumer))?.[1],
+      { failFast: () => assert.equal(consumer.child.exitCode, null, consumer.stderr()) },
+    );
+    assert.equal(Number(lag), 0);
     assert.equal(await stopGracefully(consumer), 0);
   });
 

@@ -4,6 +4,7 @@ import { connectClient, throttledClientErrorLog } from "./connect.ts";
 import { KafkaError, KafkaErrorCode, messageOf } from "./errors.ts";
 import type { ConsumerHealth, ConsumerInstruments, KafkaLogger } from "./instruments.ts";
 import { joining, membershipAfter, type Membership, type RebalanceOutcome } from "./membership.ts";
+import { partitionLag, type PartitionStats } from "./partition-lag.ts";
 import {
   ErrorCodes,
   KafkaConsumer,
@@ -346,7 +347,6 @@ export class FleetConsumer {
   }
 
   #onStats(json: string): void {
-    type PartitionStats = { consumer_lag?: number; consumer_lag_stored?: number };
     let stats: { topics?: Record<string, { partitions?: Record<string, PartitionStats> }> };
     try {
       stats = JSON.parse(json) as typeof stats;
@@ -355,11 +355,9 @@ export class FleetConsumer {
     }
     for (const [topic, topicStats] of Object.entries(stats.topics ?? {})) {
       for (const [partition, partitionStats] of Object.entries(topicStats.partitions ?? {})) {
-        // Partition -1 is librdkafka's internal "unassigned" queue; lag -1 means "not known yet". Lag behind the
-        // stored offset is the fresher figure when offsets are stored (single-consumer); otherwise, the committed.
-        const stored = partitionStats.consumer_lag_stored ?? -1;
-        const lag = stored >= 0 ? stored : (partitionStats.consumer_lag ?? -1);
-        if (partition === "-1" || lag < 0 || !this.owns(topic, Number(partition))) continue;
+        // Partition -1 is librdkafka's internal "unassigned" queue.
+        const lag = partitionLag(partitionStats);
+        if (partition === "-1" || lag === undefined || !this.owns(topic, Number(partition))) continue;
         this.#options.metrics.consumerLag.set({ topic, partition }, lag);
       }
     }
