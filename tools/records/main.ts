@@ -12,7 +12,7 @@ import { forEachRecord } from "@kafka-fleet/audit";
 import {
   DeliveryProducer,
   FleetAdmin,
-  readClientProperties,
+  toolKafkaSettings,
   kafkaFailureHints,
   requireTopic,
   type ClientIdentity,
@@ -30,13 +30,8 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-// Like the services: any librdkafka property from KAFKA_CLIENT_*, checked; a secret's value is never printed.
-const { properties, problems } = readClientProperties(process.env, isSecret);
-if (problems.length > 0) {
-  process.stderr.write(`records: invalid configuration: ${problems.join("; ")}
-`);
-  process.exit(2);
-}
+const kafka = toolKafkaSettings("records", process.env, isSecret);
+const { properties } = kafka;
 
 let parsed;
 try {
@@ -48,7 +43,7 @@ try {
       "key-field": { type: "string" },
       bootstrap: {
         type: "string",
-        default: process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092,127.0.0.1:9094,127.0.0.1:9096",
+        default: kafka.bootstrap,
       },
     },
   });

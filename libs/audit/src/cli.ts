@@ -7,7 +7,7 @@
 // way; a secret's value is never printed.
 import { parseArgs } from "node:util";
 
-import { kafkaFailureHints, readClientProperties } from "@kafka-fleet/kafka";
+import { kafkaFailureHints, toolKafkaSettings } from "@kafka-fleet/kafka";
 import { describeFailure, isSecret, messageOf } from "@kafka-fleet/service";
 
 import { auditValues } from "./audit.ts";
@@ -28,13 +28,8 @@ function int64(name: string, text: string | undefined): bigint {
   return BigInt(text);
 }
 
-// Like the services: any librdkafka property from KAFKA_CLIENT_*, checked; a secret's value is never printed.
-const { properties, problems } = readClientProperties(process.env, isSecret);
-if (problems.length > 0) {
-  process.stderr.write(`audit: invalid configuration: ${problems.join("; ")}
-`);
-  process.exit(2);
-}
+const kafka = toolKafkaSettings("audit", process.env, isSecret);
+const { properties } = kafka;
 
 let parsed;
 try {
@@ -45,7 +40,7 @@ try {
       to: { type: "string" },
       bootstrap: {
         type: "string",
-        default: process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092,127.0.0.1:9094,127.0.0.1:9096",
+        default: kafka.bootstrap,
       },
       isolation: { type: "string", default: "read_committed" },
       "exactly-once": { type: "boolean", default: false },
