@@ -600,6 +600,8 @@ cmd_topic() {
   names=("$name")
   [[ "$verb" == topics ]] && names+=("$name.dlq" "$name.results")
   for t in "${names[@]}"; do steps+=(ensure-topic "$t" "$parts" 3 2); done
+  # The dead-letter topic takes a record at NAME's size limit plus the dlq.* headers, as `up` makes it.
+  [[ "$verb" == topics ]] && steps+=(ensure-room "$name.dlq" "$name" "$DLQ_HEADROOM_BYTES")
   port_open "$(broker_port 1)" || die "no broker on 127.0.0.1:$(broker_port 1): start the cluster first (make cluster-up)"
   prepare
   admin "${steps[@]}" | sed 's/^/[cluster] /' || die "topic(s) ${names[*]} not ready"

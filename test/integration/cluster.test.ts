@@ -49,6 +49,27 @@ describe("the local cluster", () => {
   });
 });
 
+describe("cluster.sh topics (make topic)", () => {
+  it("creates a worker's topic, its results topic and its dead-letter topic with room for the dlq.* headers", async (t) => {
+    const name = uniqueName("worker");
+    for (const topic of [name, `${name}.dlq`, `${name}.results`]) deleteTopicAfter(t, topic);
+    await cluster("topics", name, "2");
+    for (const topic of [name, `${name}.results`, `${name}.dlq`]) {
+      assert.deepEqual(layoutOf(await describeWithKafkaTools(topic)), {
+        partitions: 2,
+        replicationFactor: 3,
+        minInsyncReplicas: 2,
+      });
+    }
+    const description = await describeWithKafkaTools(`${name}.dlq`);
+    assert.equal(
+      Number(/max\.message\.bytes=(\d+)/.exec(description)?.[1]),
+      BROKER_MAX_MESSAGE_BYTES + DLQ_HEADROOM_BYTES,
+      description,
+    );
+  });
+});
+
 describe("ClusterAdmin.ensureTopic", () => {
   it("creates a missing topic with RF 3 and minISR 2, then accepts it as it is", async (t) => {
     const admin = testAdmin(t);
