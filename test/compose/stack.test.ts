@@ -278,9 +278,19 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
       t.diagnostic(
         `from make up to the first committed batch: ${((firstBatch - upStarted) / 1000).toFixed(1)} s`,
       );
-    const stats = await docker(["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}"]);
-    for (const line of stats.stdout.split("\n").filter((line) => line.includes("fleet-compose-test")))
-      t.diagnostic(`memory: ${line}`);
+    // Names from `ps`: the Docker CLI's `stats` drops the first character of a name, expecting Docker's leading
+    // "/", which podman's API does not send.
+    const names = new Map(
+      (await docker(["ps", "--format", "{{.ID}} {{.Names}}"])).stdout
+        .split("\n")
+        .map((line) => [line.slice(0, 12), line.split(" ")[1]] as const),
+    );
+    const stats = await docker(["stats", "--no-stream", "--format", "{{.ID}} {{.MemUsage}}"]);
+    for (const line of stats.stdout.split("\n")) {
+      const [id = "", ...usage] = line.split(" ");
+      const name = names.get(id.slice(0, 12));
+      if (name?.includes("fleet-compose-test")) t.diagnostic(`memory: ${name} ${usage.join(" ")}`);
+    }
   });
 
   it("the broker that coordinates the batch consumers' group, killed mid-stream, loses and repeats nothing", async (t) => {
