@@ -12,12 +12,20 @@ import { forEachRecord } from "@kafka-fleet/audit";
 import {
   DeliveryProducer,
   FleetAdmin,
+  CLIENT_PROPERTY_PREFIX,
   readClientProperties,
   kafkaFailureHints,
   requireTopic,
   type ClientIdentity,
 } from "@kafka-fleet/kafka";
-import { createLogger, describeFailure, isSecret, messageOf } from "@kafka-fleet/service";
+import {
+  ConfigError,
+  createLogger,
+  describeFailure,
+  isSecret,
+  messageOf,
+  readFileVariables,
+} from "@kafka-fleet/service";
 
 import { FORMATS, InputLineError, recordLine, recordsFromLines, type Format } from "./lines.ts";
 
@@ -30,8 +38,19 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-// Like the services: any librdkafka property from KAFKA_CLIENT_*, checked; a secret's value is never printed.
-const { properties, problems } = readClientProperties(process.env, isSecret);
+// Like the services: any librdkafka property from KAFKA_CLIENT_* (or KAFKA_CLIENT_*_FILE, a file holding it),
+// checked; a secret's value is never printed.
+const { properties, problems } = (() => {
+  try {
+    const environment = readFileVariables(process.env, (name) => name.startsWith(CLIENT_PROPERTY_PREFIX));
+    return readClientProperties(environment, isSecret);
+  } catch (error) {
+    return {
+      properties: {},
+      problems: [error instanceof ConfigError ? error.problems.join("; ") : messageOf(error)],
+    };
+  }
+})();
 if (problems.length > 0) {
   process.stderr.write(`records: invalid configuration: ${problems.join("; ")}
 `);

@@ -7,8 +7,8 @@
 // way; a secret's value is never printed.
 import { parseArgs } from "node:util";
 
-import { kafkaFailureHints, readClientProperties } from "@kafka-fleet/kafka";
-import { describeFailure, isSecret, messageOf } from "@kafka-fleet/service";
+import { CLIENT_PROPERTY_PREFIX, kafkaFailureHints, readClientProperties } from "@kafka-fleet/kafka";
+import { ConfigError, describeFailure, isSecret, messageOf, readFileVariables } from "@kafka-fleet/service";
 
 import { auditValues } from "./audit.ts";
 import { readTopicValues } from "./read-topic.ts";
@@ -28,8 +28,19 @@ function int64(name: string, text: string | undefined): bigint {
   return BigInt(text);
 }
 
-// Like the services: any librdkafka property from KAFKA_CLIENT_*, checked; a secret's value is never printed.
-const { properties, problems } = readClientProperties(process.env, isSecret);
+// Like the services: any librdkafka property from KAFKA_CLIENT_* (or KAFKA_CLIENT_*_FILE, a file holding it),
+// checked; a secret's value is never printed.
+const { properties, problems } = (() => {
+  try {
+    const environment = readFileVariables(process.env, (name) => name.startsWith(CLIENT_PROPERTY_PREFIX));
+    return readClientProperties(environment, isSecret);
+  } catch (error) {
+    return {
+      properties: {},
+      problems: [error instanceof ConfigError ? error.problems.join("; ") : messageOf(error)],
+    };
+  }
+})();
 if (problems.length > 0) {
   process.stderr.write(`audit: invalid configuration: ${problems.join("; ")}
 `);
