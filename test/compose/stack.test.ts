@@ -213,6 +213,61 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
     assert.equal(new Set(targets).size, 3, "three distinct replicas");
   });
 
+  it("every container runs as docker-compose.yml confines it: no capabilities, no new privileges, its memory limit, a read-only root", async (t) => {
+    const config = JSON.parse(await must(compose(["config", "--format", "json"]), "compose config")) as {
+      services: Record<string, { mem_limit?: number | string; read_only?: boolean }>;
+    };
+    const ids = (await must(compose(["ps", "-a", "-q"]), "ps")).split("\n").filter(Boolean);
+    const inspected = JSON.parse(await must(docker(["inspect", ...ids]), "docker inspect")) as Array<{
+      Id: string;
+      Name: string;
+      State: { Running: boolean };
+      Config: { Labels: Record<string, string> };
+      HostConfig: { Memory: number; ReadonlyRootfs: boolean };
+    }>;
+    const seen = new Set<string>();
+    for (const container of inspected) {
+      const service = container.Config.Labels["com.docker.compose.service"] ?? "";
+      const wanted = config.services[service];
+      assert.ok(wanted, `${container.Name}: a service of docker-compose.yml`);
+      seen.add(service);
+      assert.equal(container.HostConfig.Memory, Number(wanted.mem_limit), `${container.Name}: memory limit`);
+      assert.equal(
+        container.HostConfig.ReadonlyRootfs,
+        wanted.read_only === true,
+        `${container.Name}: read-only`,
+      );
+      if (!container.State.Running) continue;
+      // What the kernel enforces on the container's first process (tini, the JVM, Prometheus): no capability,
+      // no_new_privs set; and a write to the root fails.
+      const status = await must(
+        docker(["exec", container.Id, "cat", "/proc/1/status"]),
+        "cat /proc/1/status",
+      );
+      assert.match(status, /^CapEff:\s+0+$/m, `${container.Name}: no effective capability`);
+      // Dropped from the bounding set too: not even a setuid-root binary could have one.
+      assert.match(status, /^CapBnd:\s+0+$/m, `${container.Name}: cap_drop ALL`);
+      assert.match(status, /^NoNewPrivs:\s+1$/m, `${container.Name}: no new privileges`);
+      if (wanted.read_only === true) {
+        const write = await docker(["exec", container.Id, "touch", "/written-by-the-test"]);
+        assert.notEqual(write.code, 0, `${container.Name}: the root file system took a write`);
+        assert.match(write.stdout + write.stderr, /read-only file system/i, container.Name);
+      }
+    }
+    t.diagnostic(`checked ${inspected.length} containers of ${[...seen].sort().join(", ")}`);
+    for (const service of [
+      "kafka-1",
+      "kafka-2",
+      "kafka-3",
+      "init-topics",
+      "producer",
+      "single-consumer",
+      "batch-consumer",
+      "prometheus",
+    ])
+      assert.ok(seen.has(service), `${service} was checked`);
+  });
+
   it("what the shell set for make up reaches every app container, a KAFKA_CLIENT_* included", async () => {
     for (const service of ["producer", "single-consumer", "batch-consumer"]) {
       const found = await containers(service);
