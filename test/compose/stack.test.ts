@@ -8,13 +8,14 @@
 // test's own, so a user's stack is never touched.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 
 import { auditValues, readTopicValues } from "@kafka-fleet/audit";
 import { ConsumerGroupStates } from "@kafka-fleet/kafka";
 
 import { ClusterAdmin, withAdmin } from "../../harness/admin.ts";
-import { eventually, run, type RunResult } from "../../harness/process.ts";
+import { REPO_ROOT, eventually, run, type RunResult } from "../../harness/process.ts";
 
 const PROJECT = "kafka-fleet-compose-test";
 const PORTS = {
@@ -171,6 +172,13 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
       .filter((line) => line.startsWith("[compose]") || line.startsWith("[podman]")))
       t.diagnostic(line);
     assert.match(upOutput, /kafka-fleet is up on (docker|podman)/);
+    // Grafana's admin password: in .env (generated there if it was not), never printed.
+    const password = /^GRAFANA_ADMIN_PASSWORD=(.+)$/m.exec(readFileSync(`${REPO_ROOT}.env`, "utf8"))?.[1];
+    assert.ok(
+      password !== undefined && password.trim() !== "",
+      "make up keeps a Grafana admin password in .env",
+    );
+    assert.ok(!upOutput.includes(password), "make up does not print it");
     // Compose v2+ as a docker CLI plugin, installed by make up where there was none.
     await must(typed("docker compose version"), "docker compose version");
     if (upOutput.includes("up on podman")) {
