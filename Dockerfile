@@ -59,7 +59,9 @@ FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini libssl3 libsasl2-2 zlib1g libzstd1 liblz4-1 libcurl4 \
  && rm -rf /var/lib/apt/lists/*
-ENV NODE_ENV=production
+# METRICS_HOST: /metrics and the probes on every interface of the container (a scraper reaches them from outside;
+# the services' own default is 127.0.0.1, for processes run on a laptop).
+ENV NODE_ENV=production METRICS_HOST=0.0.0.0
 WORKDIR /app
 # Owned by root, run as `node`: the service cannot rewrite its own code.
 COPY --from=build /app /app

@@ -13,6 +13,8 @@
 # So that the user's own `docker compose ...` works as typed afterwards, `up` also installs Compose v2+ as a docker
 # CLI plugin where there is none (deploy/compose-plugin.sh), and writes COMPOSE_PROFILES into the project's .env:
 # the optional services (kafka-ui, grafana) whose image this machine can have. An exported COMPOSE_PROFILES wins.
+# It also writes GRAFANA_ADMIN_PASSWORD there, generated, when neither the environment nor .env has one: Grafana
+# gets no admin/admin default, and nobody has to invent a password to see a dashboard.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -73,8 +75,9 @@ set_dotenv() {
     # The project name keeps containers and volumes named kafka-fleet-* whatever the checkout's folder is called.
     cat >"$file" <<'HEADER'
 # The project's Compose settings, read by `docker compose` and `docker-compose` alike; not in git. make up keeps
-# COMPOSE_PROFILES: the optional services whose image this machine can have. Add your own lines: values for the
-# names in deploy/compose/services.env (secrets too), or host ports (KAFKA_UI_HOST_PORT=18080).
+# COMPOSE_PROFILES: the optional services whose image this machine can have, and GRAFANA_ADMIN_PASSWORD (generated
+# when unset). Add your own lines: values for the names in deploy/compose/services.env (secrets too), or host ports
+# (KAFKA_UI_HOST_PORT=18080).
 COMPOSE_PROJECT_NAME=kafka-fleet
 HEADER
   fi
@@ -101,9 +104,21 @@ choose_profiles() {
   set_dotenv COMPOSE_PROFILES "$COMPOSE_PROFILES"
 }
 
+# Grafana's admin password: the caller's, else the one in .env, else a new random one written to .env (mode 600:
+# it holds a secret). Never printed.
+dotenv_value() { if [[ -f $REPO/.env ]]; then sed -n "s/^$1=//p" "$REPO/.env" | tail -n 1; fi; }
+ensure_grafana_password() {
+  if [[ -n ${GRAFANA_ADMIN_PASSWORD:-} || -n $(dotenv_value GRAFANA_ADMIN_PASSWORD) ]]; then return 0; fi
+  local password
+  password=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
+  set_dotenv GRAFANA_ADMIN_PASSWORD "$password"
+  chmod 600 "$REPO/.env"
+  say "generated Grafana's admin password into .env (GRAFANA_ADMIN_PASSWORD)"
+}
+
 # Variables of the services' environment that docker-compose.yml fixes: a value in the caller's environment is not
 # used, and make up says so rather than drop it without a word.
-FIXED_VARIABLES=(KAFKA_BOOTSTRAP_SERVERS KAFKA_TOPIC METRICS_PORT SHUTDOWN_GRACE_MS CONSUMER_GROUP RESULTS_TOPIC DLQ_TOPIC)
+FIXED_VARIABLES=(KAFKA_BOOTSTRAP_SERVERS KAFKA_TOPIC METRICS_HOST METRICS_PORT SHUTDOWN_GRACE_MS CONSUMER_GROUP RESULTS_TOPIC DLQ_TOPIC)
 SERVICES_ENV=deploy/compose/services.env
 
 # A KAFKA_CLIENT_* that services.env does not name would not reach the services: refuse to start without it.
@@ -135,8 +150,16 @@ use_engine() {
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# kafka-ui's read-only switch, from the environment or .env: a value Spring would read some other way is refused.
+check_kafka_ui_readonly() {
+  local value=${KAFKA_UI_READONLY:-$(dotenv_value KAFKA_UI_READONLY)}
+  [[ -z $value || $value == true || $value == false ]] ||
+    { printf '[compose] error: KAFKA_UI_READONLY=%s: expected true (the default: kafka-ui can only look) or false (it can produce, delete and change configs)\n' "$value" >&2; exit 2; }
+}
+
 up() {
   check_client_properties
+  check_kafka_ui_readonly
   use_engine start
   note_fixed_variables
   # The user's own `docker compose ...` needs the plugin; without one, make up still runs on v1 docker-compose.
@@ -150,6 +173,7 @@ up() {
   done
   LEFT_OUT=()
   choose_profiles
+  ensure_grafana_password
   local scale=()
   [[ -n ${BATCH_CONSUMERS:-} ]] && scale=(--scale "batch-consumer=$BATCH_CONSUMERS")
   local started=$SECONDS
@@ -157,9 +181,10 @@ up() {
   say "kafka-fleet is up on $ENGINE in $((SECONDS - started)) s (the services start once init-topics has made the topics)"
   ((${#LEFT_OUT[@]})) &&
     say "left out: ${LEFT_OUT[*]} (no image registry is reachable from this machine and their images cannot be built here)"
-  [[ ,$COMPOSE_PROFILES, == *,kafka-ui,* ]] && say "  kafka-ui    http://localhost:${KAFKA_UI_HOST_PORT:-8080}"
+  [[ ,$COMPOSE_PROFILES, == *,kafka-ui,* ]] &&
+    say "  kafka-ui    http://localhost:${KAFKA_UI_HOST_PORT:-8080}  ($([[ ${KAFKA_UI_READONLY:-$(dotenv_value KAFKA_UI_READONLY)} == false ]] && echo "editing on" || echo "read-only; KAFKA_UI_READONLY=false make up to edit"))"
   [[ ,$COMPOSE_PROFILES, == *,grafana,* ]] &&
-    say "  Grafana     http://localhost:${GRAFANA_HOST_PORT:-3000}  (dashboard 'kafka-fleet'; anonymous view, admin/admin to edit)"
+    say "  Grafana     http://localhost:${GRAFANA_HOST_PORT:-3000}  (dashboard 'kafka-fleet'; anonymous view; to edit, admin with GRAFANA_ADMIN_PASSWORD from .env)"
   say "  Prometheus  http://localhost:${PROMETHEUS_HOST_PORT:-9090}  (targets: http://localhost:${PROMETHEUS_HOST_PORT:-9090}/targets)"
   say "  Kafka       127.0.0.1:${KAFKA_1_HOST_PORT:-9092},127.0.0.1:${KAFKA_2_HOST_PORT:-9094},127.0.0.1:${KAFKA_3_HOST_PORT:-9096}"
   say "scale: $(compose_cmd) up -d --scale batch-consumer=3   logs: make logs   stop: make down"

@@ -8,13 +8,14 @@
 // test's own, so a user's stack is never touched.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 
 import { auditValues, readTopicValues } from "@kafka-fleet/audit";
 import { ConsumerGroupStates } from "@kafka-fleet/kafka";
 
 import { ClusterAdmin, withAdmin } from "../../harness/admin.ts";
-import { eventually, run, type RunResult } from "../../harness/process.ts";
+import { REPO_ROOT, eventually, run, type RunResult } from "../../harness/process.ts";
 
 const PROJECT = "kafka-fleet-compose-test";
 const PORTS = {
@@ -171,6 +172,13 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
       .filter((line) => line.startsWith("[compose]") || line.startsWith("[podman]")))
       t.diagnostic(line);
     assert.match(upOutput, /kafka-fleet is up on (docker|podman)/);
+    // Grafana's admin password: in .env (generated there if it was not), never printed.
+    const password = /^GRAFANA_ADMIN_PASSWORD=(.+)$/m.exec(readFileSync(`${REPO_ROOT}.env`, "utf8"))?.[1];
+    assert.ok(
+      password !== undefined && password.trim() !== "",
+      "make up keeps a Grafana admin password in .env",
+    );
+    assert.ok(!upOutput.includes(password), "make up does not print it");
     // Compose v2+ as a docker CLI plugin, installed by make up where there was none.
     await must(typed("docker compose version"), "docker compose version");
     if (upOutput.includes("up on podman")) {
@@ -211,6 +219,61 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
     );
     t.diagnostic(`batch-consumer targets: ${targets.join(", ")}`);
     assert.equal(new Set(targets).size, 3, "three distinct replicas");
+  });
+
+  it("every container runs as docker-compose.yml confines it: no capabilities, no new privileges, its memory limit, a read-only root", async (t) => {
+    const config = JSON.parse(await must(compose(["config", "--format", "json"]), "compose config")) as {
+      services: Record<string, { mem_limit?: number | string; read_only?: boolean }>;
+    };
+    const ids = (await must(compose(["ps", "-a", "-q"]), "ps")).split("\n").filter(Boolean);
+    const inspected = JSON.parse(await must(docker(["inspect", ...ids]), "docker inspect")) as Array<{
+      Id: string;
+      Name: string;
+      State: { Running: boolean };
+      Config: { Labels: Record<string, string> };
+      HostConfig: { Memory: number; ReadonlyRootfs: boolean };
+    }>;
+    const seen = new Set<string>();
+    for (const container of inspected) {
+      const service = container.Config.Labels["com.docker.compose.service"] ?? "";
+      const wanted = config.services[service];
+      assert.ok(wanted, `${container.Name}: a service of docker-compose.yml`);
+      seen.add(service);
+      assert.equal(container.HostConfig.Memory, Number(wanted.mem_limit), `${container.Name}: memory limit`);
+      assert.equal(
+        container.HostConfig.ReadonlyRootfs,
+        wanted.read_only === true,
+        `${container.Name}: read-only`,
+      );
+      if (!container.State.Running) continue;
+      // What the kernel enforces on the container's first process (tini, the JVM, Prometheus): no capability,
+      // no_new_privs set; and a write to the root fails.
+      const status = await must(
+        docker(["exec", container.Id, "cat", "/proc/1/status"]),
+        "cat /proc/1/status",
+      );
+      assert.match(status, /^CapEff:\s+0+$/m, `${container.Name}: no effective capability`);
+      // Dropped from the bounding set too: not even a setuid-root binary could have one.
+      assert.match(status, /^CapBnd:\s+0+$/m, `${container.Name}: cap_drop ALL`);
+      assert.match(status, /^NoNewPrivs:\s+1$/m, `${container.Name}: no new privileges`);
+      if (wanted.read_only === true) {
+        const write = await docker(["exec", container.Id, "touch", "/written-by-the-test"]);
+        assert.notEqual(write.code, 0, `${container.Name}: the root file system took a write`);
+        assert.match(write.stdout + write.stderr, /read-only file system/i, container.Name);
+      }
+    }
+    t.diagnostic(`checked ${inspected.length} containers of ${[...seen].sort().join(", ")}`);
+    for (const service of [
+      "kafka-1",
+      "kafka-2",
+      "kafka-3",
+      "init-topics",
+      "producer",
+      "single-consumer",
+      "batch-consumer",
+      "prometheus",
+    ])
+      assert.ok(seen.has(service), `${service} was checked`);
   });
 
   it("what the shell set for make up reaches every app container, a KAFKA_CLIENT_* included", async () => {

@@ -231,8 +231,11 @@ describe("the app services", () => {
       assert.deepEqual(outside, [], `${name} gets only contract variables`);
       assert.deepEqual(env.KAFKA_BOOTSTRAP_SERVERS?.split(",").sort(), brokerAddresses.sort(), name);
       assert.equal(env.METRICS_PORT, "9464", name);
+      // Prometheus scrapes each replica at its own address: not the loopback, the services' own default.
+      assert.equal(env.METRICS_HOST, "0.0.0.0", name);
       // A bad value would make the container exit with code 2 at start; the schema is the judge.
       const config = loaders[name](env);
+      assert.equal(config.metricsHost, "0.0.0.0");
       assert.equal(config.metricsPort, 9464);
       assert.equal(config.topic, "topic_app");
     }
@@ -409,6 +412,89 @@ describe("the tools", () => {
   });
 });
 
+/** Compose's memory sizes ("512m", "1g", or bytes) in MiB. */
+function mebibytes(limit: string | number | undefined): number {
+  if (typeof limit === "number") return limit / 2 ** 20;
+  const match = /^(\d+)([kmg]?)b?$/i.exec(limit ?? "");
+  assert.ok(match, `a memory limit, got ${String(limit)}`);
+  const unit = { "": 2 ** -20, k: 2 ** -10, m: 1, g: 1024 }[match[2]!.toLowerCase() as "" | "k" | "m" | "g"];
+  return Number(match[1]) * unit;
+}
+
+describe("every container's privileges and memory", () => {
+  it("drops every capability, may not gain privileges, and has a memory limit", () => {
+    for (const [name, s] of Object.entries(compose.services)) {
+      assert.deepEqual(s.cap_drop, ["ALL"], name);
+      assert.deepEqual(s.security_opt, ["no-new-privileges:true"], name);
+      assert.ok(mebibytes(s.mem_limit) > 0, name);
+    }
+  });
+
+  it("has a read-only root file system, except the brokers and the two images no registry serves here; tmpfs where one writes", () => {
+    const writable = Object.entries(compose.services)
+      .filter(([, s]) => s.read_only !== true)
+      .map(([name]) => name);
+    assert.deepEqual(writable.sort(), ["grafana", "kafka-1", "kafka-2", "kafka-3", "kafka-ui"]);
+    // The Kafka tools write nothing but their JVM's files in /tmp; it allows exec, for the native compression
+    // libraries the JVM extracts there.
+    assert.ok(service("init-topics").tmpfs?.some((mount) => /^\/tmp:.*\bexec\b/.test(mount)));
+    for (const name of APP_SERVICES)
+      assert.deepEqual(
+        service(name).tmpfs?.map((mount) => mount.split(":")[0]),
+        ["/tmp"],
+        name,
+      );
+    // Their pages count against the memory limit: each is bounded.
+    for (const [name, s] of Object.entries(compose.services))
+      for (const mount of s.tmpfs ?? []) assert.match(mount, /:(.*,)?size=\d+m\b/, `${name}: ${mount}`);
+    assert.equal(service("prometheus").tmpfs, undefined);
+  });
+
+  it("fits 3 brokers, the fleet with 3 batch consumers and the tools in 8 GiB of a 24 GiB laptop", () => {
+    const replicas = (name: string) => (name === "batch-consumer" ? 3 : name === "init-topics" ? 0 : 1);
+    const total = Object.entries(compose.services).reduce(
+      (sum, [name, s]) => sum + replicas(name) * mebibytes(s.mem_limit),
+      0,
+    );
+    assert.ok(total <= 8 * 1024, `${total} MiB`);
+    // Each broker's limit is above its heap's maximum (-Xmx), with room for the JVM's own memory.
+    for (const [name, s] of brokers()) {
+      const heap = Number(/-Xmx(\d+)m/.exec(envOf(s).KAFKA_HEAP_OPTS ?? "")?.[1]);
+      assert.ok(mebibytes(s.mem_limit) >= 2 * heap, `${name}: ${String(s.mem_limit)} for a ${heap} MiB heap`);
+    }
+  });
+});
+
+describe("the tools' credentials and rights", () => {
+  it("kafka-ui is read-only unless KAFKA_UI_READONLY=false", async () => {
+    assert.equal(envOf(service("kafka-ui")).KAFKA_CLUSTERS_0_READONLY, "true");
+    const editable = await resolvedCompose({ ...unsetAll, KAFKA_UI_READONLY: "false" });
+    assert.equal(envOf(editable.services["kafka-ui"]!).KAFKA_CLUSTERS_0_READONLY, "false");
+  });
+
+  it("Grafana's admin password is GRAFANA_ADMIN_PASSWORD, and Grafana does not start without one", async () => {
+    const withPassword = await resolvedCompose({ ...unsetAll, GRAFANA_ADMIN_PASSWORD: "probe-password" });
+    assert.equal(envOf(withPassword.services.grafana!).GF_SECURITY_ADMIN_PASSWORD, "probe-password");
+    // The entry point as the container runs it (Compose's $$ is a $), with /run.sh, Grafana's own, absent here.
+    const [shell, flag, script, name] = service("grafana").entrypoint ?? [];
+    assert.deepEqual([shell, flag, name], ["/bin/sh", "-c", "grafana"]);
+    const entry = (password: string) =>
+      run("/bin/sh", ["-c", (script ?? "").replaceAll("$$", "$"), "grafana"], {
+        env: { GF_SECURITY_ADMIN_PASSWORD: password },
+      });
+    const refused = await entry("");
+    assert.equal(refused.code, 2);
+    assert.equal(refused.stderr.trimEnd().split("\n").length, 1, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /^grafana: GRAFANA_ADMIN_PASSWORD is not set: make up generates one into \.env/,
+    );
+    const started = await entry("probe-password");
+    assert.notEqual(started.code, 2);
+    assert.match(started.stderr, /run\.sh/, "with a password, it goes on to Grafana's own entry point");
+  });
+});
+
 describe("alerts and int64 values in the tools", () => {
   it("Prometheus gets the alerting rules mounted beside its config", () => {
     const mount = service("prometheus").volumes?.find((v) => v.endsWith(":/etc/prometheus/alerts.yml:ro"));
@@ -447,6 +533,20 @@ describe("deploy/compose.sh (make up, down, logs, ps)", () => {
     assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
     assert.match(result.stderr, /KAFKA_CLIENT_SASL_KERBEROS_PRINCIPAL .*deploy\/compose\/services\.env/);
     assert.doesNotMatch(result.stderr, /secret-value/);
+  });
+
+  it("up: a KAFKA_UI_READONLY other than true or false is refused in one line with exit 2, before anything starts", async () => {
+    const result = await run("bash", ["deploy/compose.sh", "up"], {
+      env: {
+        KAFKA_FLEET_ENGINE: "docker",
+        DOCKER_HOST: "unix:///nonexistent/docker.sock",
+        KAFKA_UI_READONLY: "no",
+      },
+    });
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, "");
+    assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
+    assert.match(result.stderr, /KAFKA_UI_READONLY=no: expected true .* or false/);
   });
 
   for (const verb of ["up", "down", "logs", "ps"]) {

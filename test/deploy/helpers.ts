@@ -77,6 +77,11 @@ export interface ComposeService {
   command?: string[];
   stop_grace_period?: string;
   init?: boolean;
+  cap_drop?: string[];
+  security_opt?: string[];
+  read_only?: boolean;
+  tmpfs?: string[];
+  mem_limit?: string | number;
 }
 export interface ComposeFile {
   services: Record<string, ComposeService>;

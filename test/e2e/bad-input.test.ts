@@ -79,6 +79,22 @@ describe("bad configuration", () => {
       { GROUP_PROTOCOL: "eager" },
       /GROUP_PROTOCOL="eager": expected one of classic, consumer/,
     ],
+    // A secret from a file (<NAME>_FILE): which one was meant, and a file that is not there.
+    [
+      "producer",
+      { KAFKA_CLIENT_SASL_PASSWORD: "inline-secret", KAFKA_CLIENT_SASL_PASSWORD_FILE: "/etc/hostname" },
+      /^producer: invalid configuration: KAFKA_CLIENT_SASL_PASSWORD and KAFKA_CLIENT_SASL_PASSWORD_FILE are both set: keep one/,
+    ],
+    [
+      "batch-consumer",
+      { KAFKA_CLIENT_SASL_PASSWORD_FILE: "/nonexistent/kafka-password" },
+      /KAFKA_CLIENT_SASL_PASSWORD_FILE="\/nonexistent\/kafka-password": cannot read the file \(ENOENT.*\): give the path of a readable file holding KAFKA_CLIENT_SASL_PASSWORD$/,
+    ],
+    [
+      "single-consumer",
+      { METRICS_HOST: "0.0.0.0:9464" },
+      /METRICS_HOST="0.0.0.0:9464": expected an address to listen on/,
+    ],
   ];
   for (const [role, env, expected] of cases) {
     it(`${role} exits 2 on ${JSON.stringify(env)} with one line naming the problem`, async (t) => {
@@ -87,6 +103,7 @@ describe("bad configuration", () => {
       const stderr = running.stderr().trim();
       assert.equal(stderr.split("\n").length, 1, stderr);
       assert.match(stderr, expected);
+      assert.doesNotMatch(stderr, /inline-secret/);
       assert.equal(running.logs.length, 0, "nothing started");
     });
   }

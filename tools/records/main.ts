@@ -8,11 +8,10 @@
 import { text } from "node:stream/consumers";
 import { parseArgs } from "node:util";
 
-import { forEachRecord } from "@kafka-fleet/audit";
+import { forEachRecord, toolKafkaSettings } from "@kafka-fleet/audit";
 import {
   DeliveryProducer,
   FleetAdmin,
-  toolKafkaSettings,
   kafkaFailureHints,
   requireTopic,
   type ClientIdentity,
@@ -30,6 +29,7 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+// Like the services: any librdkafka property from KAFKA_CLIENT_* (or KAFKA_CLIENT_*_FILE, a file holding it).
 const kafka = toolKafkaSettings("records", process.env, isSecret);
 const { properties } = kafka;
 

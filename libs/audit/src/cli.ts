@@ -7,11 +7,12 @@
 // way; a secret's value is never printed.
 import { parseArgs } from "node:util";
 
-import { kafkaFailureHints, toolKafkaSettings } from "@kafka-fleet/kafka";
+import { kafkaFailureHints } from "@kafka-fleet/kafka";
 import { describeFailure, isSecret, messageOf } from "@kafka-fleet/service";
 
 import { auditValues } from "./audit.ts";
 import { readTopicValues } from "./read-topic.ts";
+import { toolKafkaSettings } from "./tool-settings.ts";
 
 const USAGE =
   "usage: npm run audit -- --topic <topic> --from <int64> --to <int64> " +
@@ -28,6 +29,7 @@ function int64(name: string, text: string | undefined): bigint {
   return BigInt(text);
 }
 
+// Like the services: any librdkafka property from KAFKA_CLIENT_* (or KAFKA_CLIENT_*_FILE, a file holding it).
 const kafka = toolKafkaSettings("audit", process.env, isSecret);
 const { properties } = kafka;
 

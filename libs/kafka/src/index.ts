@@ -25,7 +25,6 @@ export {
   type KafkaSettings,
 } from "./env.ts";
 export { topicEndOffsets } from "./end-offsets.ts";
-export { toolKafkaSettings, type ToolKafkaSettings } from "./tool-settings.ts";
 export { requireTopic } from "./require-topic.ts";
 export { FleetConsumer, type FleetConsumerOptions } from "./consumer.ts";
 export {

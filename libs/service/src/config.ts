@@ -1,6 +1,9 @@
+import { isIP } from "node:net";
+
 import { z } from "zod";
 
 import { ConfigError, messageOf } from "./errors.ts";
+import { readFileVariables } from "./file-variables.ts";
 
 /**
  * Environment variables arrive as strings (or not at all). These builders turn one variable into a typed value
@@ -37,6 +40,20 @@ export const env = {
       .transform((value) => BigInt(value))
       .refine((value) => value >= -(2n ** 63n) && value < 2n ** 63n, "expected a 64-bit signed integer"),
 
+  /** An address to listen on: an IPv4 or IPv6 address (no brackets), or a host name. */
+  listenHost: () =>
+    z
+      .string()
+      .trim()
+      .refine(
+        (value) =>
+          isIP(value) !== 0 ||
+          /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/.test(
+            value,
+          ),
+        "expected an address to listen on: 127.0.0.1 (this machine only), 0.0.0.0 (every interface), :: or a host name",
+      ),
+
   oneOf: <const T extends readonly [string, ...string[]]>(values: T) =>
     z
       .string()
@@ -50,12 +67,16 @@ export const env = {
  * (and its client's: libs/kafka's kafkaEnvShape), and variables it does not name reach its toConfig untouched.
  */
 export const serviceEnvSchema = z.looseObject({
+  // This machine only, unless asked: /metrics and the probes are unauthenticated. Containers set 0.0.0.0 (the
+  // images' ENV), as a scraper reaches them from outside.
+  METRICS_HOST: env.listenHost().default("127.0.0.1"),
   METRICS_PORT: env.integer({ min: 0, max: 65535 }).default(9464),
   LOG_LEVEL: env.oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_GRACE_MS: env.integer({ min: 100, max: 600_000 }).default(10_000),
 });
 
 export interface ServiceConfig {
+  readonly metricsHost: string;
   readonly metricsPort: number;
   readonly logLevel: string;
   readonly shutdownGraceMs: number;
@@ -63,6 +84,7 @@ export interface ServiceConfig {
 
 export function toServiceConfig(vars: z.output<typeof serviceEnvSchema>): ServiceConfig {
   return {
+    metricsHost: vars.METRICS_HOST,
     metricsPort: vars.METRICS_PORT,
     logLevel: vars.LOG_LEVEL,
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
@@ -70,14 +92,24 @@ export function toServiceConfig(vars: z.output<typeof serviceEnvSchema>): Servic
 }
 
 /**
+ * The variables libs/kafka reads beside the schema (any librdkafka property): they carry the credentials, so their
+ * <NAME>_FILE form counts too. Named here rather than imported: the service shell does not depend on libs/kafka.
+ */
+const KAFKA_CLIENT_PREFIX = "KAFKA_CLIENT_";
+
+/**
  * Reads the environment once through `schema` (whose keys are variable names) and hands back a frozen, typed
  * object. Every problem is reported at once, each naming the variable, its value and what was expected.
+ * A variable the schema names, or any KAFKA_CLIENT_* one, may instead be given as <NAME>_FILE: the path of a file
+ * holding its value (readFileVariables), as secret stores mount them.
  */
 export function loadConfig<Schema extends z.ZodType, Config>(
   schema: Schema,
   source: NodeJS.ProcessEnv,
   toConfig: (vars: z.output<Schema>) => Config,
 ): Readonly<Config> {
+  const declared = schema instanceof z.ZodObject ? new Set(Object.keys(schema.shape)) : new Set<string>();
+  source = readFileVariables(source, (name) => declared.has(name) || name.startsWith(KAFKA_CLIENT_PREFIX));
   const emptyAsUnset = Object.fromEntries(
     Object.entries(source).filter(([, value]) => value !== undefined && value.trim() !== ""),
   );

@@ -2,6 +2,7 @@
 export const ErrorCode = {
   configInvalid: "CONFIG_INVALID",
   portInUse: "PORT_IN_USE",
+  hostUnavailable: "HOST_UNAVAILABLE",
   shutdownTimeout: "SHUTDOWN_TIMEOUT",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -7,12 +7,17 @@ import { FleetError, ErrorCode } from "./errors.ts";
 import type { Health } from "./health.ts";
 
 export interface HttpServer {
+  readonly host: string;
   readonly port: number;
   close(): Promise<void>;
 }
 
-/** Serves GET /metrics (Prometheus text), /healthz and /readyz on `port` (0 picks a free one). */
+/**
+ * Serves GET /metrics (Prometheus text), /healthz and /readyz on `host` (default 127.0.0.1: this machine only) and
+ * `port` (0 picks a free one).
+ */
 export async function startHttpServer(options: {
+  host?: string;
   port: number;
   registry: Registry;
   health: Health;
@@ -44,6 +49,7 @@ export async function startHttpServer(options: {
   // Scrapers keep connections open; without this, close() would wait for them.
   server.keepAliveTimeout = 5_000;
 
+  const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       reject(
@@ -52,15 +58,22 @@ export async function startHttpServer(options: {
               ErrorCode.portInUse,
               `port ${options.port} is already in use: set METRICS_PORT to a free port (each process needs its own)`,
             )
-          : error,
+          : error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND" || error.code === "EAI_AGAIN"
+            ? new FleetError(
+                ErrorCode.hostUnavailable,
+                `cannot listen on ${host} (${error.code}): set METRICS_HOST to an address of this machine (127.0.0.1, or 0.0.0.0 for every interface)`,
+              )
+            : error,
       );
     });
-    server.listen(options.port, resolve);
+    server.listen(options.port, host, resolve);
   });
 
   let closing: Promise<void> | undefined;
+  const address = server.address() as AddressInfo;
   return {
-    port: (server.address() as AddressInfo).port,
+    host: address.address,
+    port: address.port,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -20,6 +20,7 @@ export {
   type CodedFailure,
   type FailureHints,
 } from "./errors.ts";
+export { FILE_SUFFIX, readFileVariables } from "./file-variables.ts";
 export { Health } from "./health.ts";
 export { startHttpServer, type HttpServer } from "./http-server.ts";
 export {

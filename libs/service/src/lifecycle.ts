@@ -96,9 +96,17 @@ export async function runService<Config extends ServiceConfig>(
 
   let exitCode: number;
   try {
-    const server = await startHttpServer({ port: config.metricsPort, registry, health });
+    const server = await startHttpServer({
+      host: config.metricsHost,
+      port: config.metricsPort,
+      registry,
+      health,
+    });
     stopSteps.push({ name: "http server", step: () => server.close() });
-    logger.info({ event: "service.started", metricsPort: server.port }, `metrics on :${server.port}/metrics`);
+    logger.info(
+      { event: "service.started", metricsHost: server.host, metricsPort: server.port },
+      `metrics on ${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}/metrics`,
+    );
 
     const context: ServiceContext<Config> = {
       config,

@@ -1,11 +1,15 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
 
 import {
   ConfigError,
   env,
   isSecret,
   loadConfig,
+  readFileVariables,
   serviceEnvSchema,
   toServiceConfig,
 } from "@kafka-fleet/service";
@@ -25,7 +29,12 @@ function problemsOf(fn: () => unknown): readonly string[] {
 
 describe("loadConfig with the variables of every service", () => {
   it("applies the contract's defaults", () => {
-    assert.deepEqual(load({}), { metricsPort: 9464, logLevel: "info", shutdownGraceMs: 10_000 });
+    assert.deepEqual(load({}), {
+      metricsHost: "127.0.0.1",
+      metricsPort: 9464,
+      logLevel: "info",
+      shutdownGraceMs: 10_000,
+    });
   });
 
   it("reads set values and treats empty ones as unset", () => {
@@ -92,6 +101,99 @@ describe("loadConfig with the variables of every service", () => {
       }),
     );
     assert.deepEqual(problems, ["A: bad", "B: worse"]);
+  });
+});
+
+describe("METRICS_HOST", () => {
+  it("takes an IPv4 or IPv6 address or a host name", () => {
+    for (const host of ["0.0.0.0", "127.0.0.1", "::", "::1", "localhost", "metrics.internal"]) {
+      assert.equal(load({ METRICS_HOST: host }).metricsHost, host);
+    }
+  });
+
+  it("refuses anything else, saying what it takes", () => {
+    for (const host of ["http://0.0.0.0", "[::1]", "0.0.0.0:9464", "my host"]) {
+      assert.deepEqual(
+        problemsOf(() => load({ METRICS_HOST: host })),
+        [
+          `METRICS_HOST=${JSON.stringify(host)}: expected an address to listen on: 127.0.0.1 (this machine only), 0.0.0.0 (every interface), :: or a host name`,
+        ],
+      );
+    }
+  });
+});
+
+describe("<NAME>_FILE", () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleet-config-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, content: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  const schema = serviceEnvSchema.extend({ DB_PASSWORD: env.optionalString() });
+  const loadVars = (source: NodeJS.ProcessEnv) => loadConfig(schema, source, (vars) => vars);
+
+  it("reads a variable the schema names from its file, less the final line break", () => {
+    assert.equal(loadVars({ DB_PASSWORD_FILE: file("db", "s3cret\n") }).DB_PASSWORD, "s3cret");
+    assert.equal(loadVars({ LOG_LEVEL_FILE: file("level", "debug\r\n") }).LOG_LEVEL, "debug");
+  });
+
+  it("takes off one final line break only: the rest is the value, as written (readFileVariables)", () => {
+    const read = (content: string) =>
+      readFileVariables(
+        { A_FILE: "/a" },
+        () => true,
+        () => content,
+      ).A;
+    assert.equal(read(" two words \n\n"), " two words \n");
+    assert.equal(read("no break"), "no break");
+  });
+
+  it("reads any KAFKA_CLIENT_* from its file, and the <NAME>_FILE variable itself is gone", () => {
+    const vars = loadVars({ KAFKA_CLIENT_SASL_PASSWORD_FILE: file("sasl", "p@ss\n") });
+    assert.equal(vars.KAFKA_CLIENT_SASL_PASSWORD, "p@ss");
+    assert.equal(vars.KAFKA_CLIENT_SASL_PASSWORD_FILE, undefined);
+  });
+
+  it("leaves alone a *_FILE variable of someone else's (SSL_CERT_FILE is OpenSSL's)", () => {
+    const vars = loadVars({ SSL_CERT_FILE: "/nonexistent/ca.pem" });
+    assert.equal(vars.SSL_CERT_FILE, "/nonexistent/ca.pem");
+    assert.equal(vars.SSL_CERT, undefined);
+  });
+
+  it("refuses both set, naming both, without the value", () => {
+    const problems = problemsOf(() =>
+      loadVars({ KAFKA_CLIENT_SASL_PASSWORD: "inline", KAFKA_CLIENT_SASL_PASSWORD_FILE: file("both", "x") }),
+    );
+    assert.deepEqual(problems, [
+      "KAFKA_CLIENT_SASL_PASSWORD and KAFKA_CLIENT_SASL_PASSWORD_FILE are both set: keep one (KAFKA_CLIENT_SASL_PASSWORD_FILE is the path of a file holding KAFKA_CLIENT_SASL_PASSWORD)",
+    ]);
+    assert.doesNotMatch(problems.join(), /inline/);
+  });
+
+  it("refuses a file it cannot read, or an empty one, naming the variable and the path", () => {
+    const missing = join(dir, "missing");
+    const [unreadable] = problemsOf(() => loadVars({ DB_PASSWORD_FILE: missing }));
+    assert.match(
+      unreadable ?? "",
+      new RegExp(`^DB_PASSWORD_FILE="${missing}": cannot read the file \\(ENOENT`),
+    );
+    assert.match(unreadable ?? "", /give the path of a readable file holding DB_PASSWORD$/);
+    assert.deepEqual(
+      problemsOf(() => loadVars({ DB_PASSWORD_FILE: file("empty", "\n") })),
+      [`DB_PASSWORD_FILE="${join(dir, "empty")}": the file is empty: it must hold DB_PASSWORD's value`],
+    );
+  });
+
+  it("keeps a secret read from a file out of the message of a bad value", () => {
+    const numeric = serviceEnvSchema.extend({ DB_PASSWORD: env.integer().optional() });
+    assert.deepEqual(
+      problemsOf(() => loadConfig(numeric, { DB_PASSWORD_FILE: file("nan", "hunter2") }, (vars) => vars)),
+      [
+        `DB_PASSWORD=<redacted>: expected an integer from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}`,
+      ],
+    );
   });
 });
 

@@ -48,6 +48,28 @@ describe("the HTTP server", async () => {
     assert.equal((await get("/nope")).status, 404);
   });
 
+  it("listens on 127.0.0.1 unless told otherwise", () => {
+    assert.equal(server.host, "127.0.0.1");
+  });
+
+  it("listens on the host it is given", async () => {
+    const everywhere = await startHttpServer({ host: "0.0.0.0", port: 0, registry, health });
+    try {
+      assert.equal(everywhere.host, "0.0.0.0");
+      assert.equal((await fetch(`http://127.0.0.1:${everywhere.port}/healthz`)).status, 200);
+    } finally {
+      await everywhere.close();
+    }
+  });
+
+  it("says clearly that a host is not this machine's", async () => {
+    // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): no machine has such an address.
+    await assert.rejects(startHttpServer({ host: "192.0.2.1", port: 0, registry, health }), {
+      code: "HOST_UNAVAILABLE",
+      message: /^cannot listen on 192\.0\.2\.1 \(EADDRNOTAVAIL\): set METRICS_HOST/,
+    });
+  });
+
   it("says clearly that a port is taken", async () => {
     await assert.rejects(startHttpServer({ port: server.port, registry, health }), {
       code: "PORT_IN_USE",
