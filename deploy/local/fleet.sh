@@ -23,6 +23,12 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 RUN="$REPO/.run/fleet"
+# Where the services' /metrics and probes are reached: METRICS_HOST (the services' listen address, 127.0.0.1 by
+# default), or 127.0.0.1 when they listen on every address. An IPv6 address goes in brackets in a URL.
+SCRAPE_HOST="${METRICS_HOST:-127.0.0.1}"
+[[ "$SCRAPE_HOST" == 0.0.0.0 || "$SCRAPE_HOST" == "::" ]] && SCRAPE_HOST=127.0.0.1
+SCRAPE_URL_HOST="$SCRAPE_HOST"
+[[ "$SCRAPE_HOST" == *:* ]] && SCRAPE_URL_HOST="[$SCRAPE_HOST]"
 CLUSTER="$HERE/cluster.sh"
 BATCH_CONSUMERS="${BATCH_CONSUMERS:-1}"
 GRACE_MS="${SHUTDOWN_GRACE_MS:-10000}"
@@ -81,7 +87,7 @@ start_instance() {
     say "$name already running (pid $(pid_of "$name"))"
     return
   fi
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  if (exec 3<>"/dev/tcp/$SCRAPE_HOST/$port") 2>/dev/null; then
     die "port $port (metrics of $name) is already taken by another process"
   fi
   local -a role_env=()
@@ -95,14 +101,14 @@ start_instance() {
     env "${role_env[@]}" KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-$LOCAL_BOOTSTRAP}" METRICS_PORT="$port" setsid nohup "$node" --import tsx src/main.ts >>"$RUN/$name.log" 2>&1 &
     echo $! >"$RUN/$name.pid"
   )
-  say "$name started (pid $(<"$RUN/$name.pid")), metrics on http://127.0.0.1:$port/metrics"
+  say "$name started (pid $(<"$RUN/$name.pid")), metrics on http://$SCRAPE_URL_HOST:$port/metrics"
 }
 
 wait_ready() {
   local name=$1 port=$2 deadline=$((SECONDS + 60))
   while ((SECONDS < deadline)); do
     pid_of "$name" >/dev/null || { tail -n 5 "$RUN/$name.log" >&2; die "$name exited during start (log: $RUN/$name.log)"; }
-    if curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null; then return 0; fi
+    if curl -fsS -o /dev/null "http://$SCRAPE_URL_HOST:$port/readyz" 2>/dev/null; then return 0; fi
     sleep 0.5
   done
   say "warning: $name is not ready after 60 s (see $RUN/$name.log)"
@@ -116,7 +122,7 @@ up() {
   while read -r name role port; do start_instance "$name" "$role" "$port"; done < <(instances)
   while read -r name role port; do wait_ready "$name" "$port"; done < <(instances)
   say "fleet is up. Metrics:"
-  while read -r name role port; do printf '  %-20s http://127.0.0.1:%s/metrics\n' "$name" "$port"; done < <(instances)
+  while read -r name role port; do printf '  %-20s http://%s:%s/metrics\n' "$name" "$SCRAPE_URL_HOST" "$port"; done < <(instances)
   say "logs: $RUN/*.log ('make logs-local' follows them); stop with 'make down-local'"
   ((PROMETHEUS)) && start_prometheus
   echo
@@ -135,7 +141,7 @@ prometheus_pid() {
 write_targets() {
   local name role port sep="" json="["
   while read -r name role port; do
-    json+="$sep{\"targets\":[\"127.0.0.1:$port\"]}"
+    json+="$sep{\"targets\":[\"$SCRAPE_URL_HOST:$port\"]}"
     sep=","
   done < <(instances)
   mkdir -p "$PROM_DIR/targets"
