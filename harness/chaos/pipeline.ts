@@ -74,6 +74,11 @@ export interface Pipeline {
   readonly produced: (fraction: number) => Promise<unknown>;
   /** SIGKILLs a consumer and waits for it to be gone: the one way a consumer may end other than exit 0. */
   readonly kill: (consumer: RunningChild) => Promise<void>;
+  /**
+   * Takes a consumer that ended on its own off the final exit-code check: the scenario has asserted how it ended
+   * (and restarted it, as a supervisor would).
+   */
+  readonly accountFor: (consumer: RunningChild) => void;
 }
 
 /**
@@ -135,7 +140,18 @@ export async function runPipeline(
     consumer.signal("SIGKILL");
     assert.equal((await consumer.exited).signal, "SIGKILL", `killed consumer: ${consumer.stderr()}`);
   };
-  await options.during({ input, results, group, consumers, producer, startConsumer, produced, kill });
+  const accountFor = (consumer: RunningChild) => void killed.add(consumer);
+  await options.during({
+    input,
+    results,
+    group,
+    consumers,
+    producer,
+    startConsumer,
+    produced,
+    kill,
+    accountFor,
+  });
 
   assert.equal((await producer.exited).code, 0, `producer: ${producer.stderr()}`);
   // read_committed, as exactly-once readers must read; for at-least-once results it changes nothing.

@@ -30,6 +30,7 @@ import {
   waitForAssignment,
 } from "../services.ts";
 import { withAdmin } from "../admin.ts";
+import { exactlyOnceScenarios } from "./exactly-once.ts";
 import { networkScenarios } from "./network.ts";
 import { operationsScenarios } from "./operations.ts";
 import {
@@ -392,6 +393,7 @@ const byId = {
   "busy-shutdown": busyShutdown,
   ...operationsScenarios,
   ...networkScenarios,
+  ...exactlyOnceScenarios,
 } as const satisfies Record<string, Scenario>;
 
 export type ScenarioId = keyof typeof byId;

@@ -239,9 +239,7 @@ describe("values that are not int64s", () => {
     assert.equal(committed?.offset, 11);
   });
 
-  // At least once only: under exactly-once the refusal aborts the transaction and librdkafka purges a later message
-  // to that partition, and the redo does not yet always get through (docs/design.md, issue 28's note).
-  for (const guarantee of ["at_least_once"] as const) {
+  for (const guarantee of ["at_least_once", "exactly_once"] as const) {
     it(`a dead letter its topic refuses as too large goes without its value, and the consumer carries on (${guarantee})`, async (t) => {
       const input = await inputWithBigPoison(t, "refused-poison");
       // A dead-letter topic made by hand with the broker's default limit: no room for the dlq.* headers.

@@ -39,7 +39,8 @@ export interface RunOptions {
 
 /**
  * The shell every service runs in: config → logger and metrics → HTTP → run → stop steps in reverse.
- * The first SIGTERM/SIGINT starts a graceful stop bounded by SHUTDOWN_GRACE_MS; a second one forces the exit.
+ * The first SIGTERM/SIGINT starts a graceful stop bounded by SHUTDOWN_GRACE_MS; a second one forces the exit. The
+ * stop after a failure of the run is bounded by SHUTDOWN_GRACE_MS too.
  * The exit code is set, not forced, so no exit happens in the middle of a commit.
  */
 export async function runService<Config extends ServiceConfig>(
@@ -72,6 +73,18 @@ export async function runService<Config extends ServiceConfig>(
   process.on("uncaughtException", onFatal("uncaughtException"));
   process.on("unhandledRejection", onFatal("unhandledRejection"));
 
+  // Whatever starts the stop (a signal, or the run's own failure), it ends within SHUTDOWN_GRACE_MS: a stop step
+  // that never ends (a client's close waiting on a call of its own that is stuck) must not keep the process up.
+  const boundTheStop = () => {
+    graceTimer ??= setTimeout(() => {
+      logger.error(
+        { event: "shutdown.timeout", code: ErrorCode.shutdownTimeout, graceMs: config.shutdownGraceMs },
+        "graceful stop did not finish within SHUTDOWN_GRACE_MS",
+      );
+      process.exit(ExitCode.failure);
+    }, config.shutdownGraceMs);
+  };
+
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       logger.warn({ event: "shutdown.forced", signal }, "second signal: exiting now");
@@ -83,13 +96,7 @@ export async function runService<Config extends ServiceConfig>(
     );
     health.setReady(false, "stopping");
     controller.abort(signal);
-    graceTimer = setTimeout(() => {
-      logger.error(
-        { event: "shutdown.timeout", code: ErrorCode.shutdownTimeout, graceMs: config.shutdownGraceMs },
-        "graceful stop did not finish within SHUTDOWN_GRACE_MS",
-      );
-      process.exit(ExitCode.failure);
-    }, config.shutdownGraceMs);
+    boundTheStop();
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
@@ -122,6 +129,7 @@ export async function runService<Config extends ServiceConfig>(
     const failure = describeFailure(error, definition.failureHints);
     logger.error({ event: "service.failed", ...failure, err: error }, failure.message);
     exitCode = ExitCode.failure;
+    boundTheStop();
   }
 
   for (const { name, step } of stopSteps.reverse()) {

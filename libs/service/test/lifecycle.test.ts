@@ -62,6 +62,20 @@ describe("runService in a real process", () => {
     );
   });
 
+  it("bounds the stop after a failure by SHUTDOWN_GRACE_MS too: exit 1, even if a stop step never ends", async (t) => {
+    // A client whose close waits for ever (librdkafka's, with a call of its own stuck) must not hang a failed
+    // service: the supervisor restarts it only once it has exited.
+    const running = await startDemo(
+      { DEMO_FAIL_RUN: "1", DEMO_STOP_MS: "600000", SHUTDOWN_GRACE_MS: "300" },
+      t,
+    );
+    assert.equal((await running.exited).code, 1);
+    assert.ok(running.logs.some((line) => line.event === "service.failed"));
+    assert.ok(
+      running.logs.some((line) => line.event === "shutdown.timeout" && line.code === "SHUTDOWN_TIMEOUT"),
+    );
+  });
+
   it("exits 2 with one line naming each bad variable, and no stack trace", async () => {
     const running = startChild(demo, { METRICS_PORT: "abc", SHUTDOWN_GRACE_MS: "-5" });
     assert.equal((await running.exited).code, 2);

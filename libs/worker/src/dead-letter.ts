@@ -108,7 +108,8 @@ export interface DeadLetterSink {
  * headers, in a dead-letter topic that takes no more than the input) is sent again without its value
  * (`withoutValue`), counted and logged: one record must not stop its partition, and a service that exited on it
  * would meet it again after every restart. In a transaction the refusal has spoilt the transaction: `send` throws
- * DEAD_LETTER_TOO_LARGE, and the record's next `send` (in the transaction that redoes it) sends the stand-in.
+ * DEAD_LETTER_TOO_LARGE, the transaction is redone (commitInTransaction), and the record's next `send` in it
+ * sends the stand-in.
  */
 export class DeadLetters implements DeadLetterSink {
   readonly #producer: Pick<ReportingProducer, "send">;
@@ -165,19 +166,10 @@ export class DeadLetters implements DeadLetterSink {
       }
     }
     if (refusal !== undefined) {
-      try {
-        await this.#producer.send(withoutValue(letter, refusal));
-      } catch (error) {
-        if (!this.#transactional || this.#refused.get(position) === undefined) throw error;
-        // In a transaction, the first message to the partition that refused one, sent in a later transaction, comes
-        // back "Purged in queue" (seen with librdkafka 2.15.1 on Kafka 4.3.1; the one after it goes through): the
-        // record's transaction is redone, a bounded number of times.
-        throw new FleetError(
-          DEAD_LETTER_TOO_LARGE,
-          `the dead letter of ${message.topic}[${message.partition}]@${message.offset} without its value failed ` +
-            `(${messageOf(error)}); it goes again`,
-        );
-      }
+      // In a transaction, a failure here (typically the stand-in purged: librdkafka spoils the next transaction
+      // that writes to the partition which refused the whole one, see commitInTransaction) leaves the refusal
+      // remembered: the transaction that redoes the record sends the stand-in again.
+      await this.#producer.send(withoutValue(letter, refusal));
       this.#refused.delete(position);
       this.#metrics.deadLetterValuesOmitted.inc();
       this.#logger.warn(

@@ -66,7 +66,7 @@ export class RecordProcessor<T> implements Processor {
         sources?.push(message);
       } catch (error) {
         sources ??= messages.slice(0, i);
-        setAside.push(deadLetters.send(message, poisonCause(error)));
+        setAside.push(observed(deadLetters.send(message, poisonCause(error))));
       }
     }
 
@@ -82,7 +82,7 @@ export class RecordProcessor<T> implements Processor {
             const index = indexOf.get(record);
             if (index === undefined)
               throw new Error("a handler reported a failure for a record it was not given");
-            setAside.push(deadLetters.send(from[index] as ConsumedMessage, describeError(error)));
+            setAside.push(observed(deadLetters.send(from[index] as ConsumedMessage, describeError(error))));
           }
         }
       } catch (error) {
@@ -197,6 +197,16 @@ export class RecordProcessor<T> implements Processor {
       rejected.push({ record, error });
     }
   }
+}
+
+/**
+ * A dead letter on its way while the handler runs: awaited (and its failure thrown) only once the handler is done,
+ * but a failure may come back before that. Without a handler attached at once, Node counts that failure as an
+ * unhandled rejection and ends the service (exit 1): a dead letter refused under exactly-once did just that.
+ */
+function observed(sending: Promise<void>): Promise<void> {
+  sending.catch(() => undefined);
+  return sending;
 }
 
 /** Moves the unrecoverable failures to `rejected`; returns the others (to retry). */

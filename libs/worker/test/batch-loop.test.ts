@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 
+import { DeliveryError, ErrorCodes } from "@kafka-fleet/kafka";
 import { FleetError } from "@kafka-fleet/service";
 import { UnrecoverableError, type Handle, type RecordFailure, type WorkerRecord } from "@kafka-fleet/worker";
 import { BatchLoop, TransactionalBatchLoop } from "@kafka-fleet/worker/internal";
@@ -17,6 +18,7 @@ function batchLoop(options: {
   maxUncommitted?: number;
   retries?: number;
   transactions?: FakeTransactions;
+  commitDeadlineMs?: number;
 }) {
   const parts = workerParts({ handle: options.handle, retries: options.retries });
   const consumer = new FakeConsumer("input", [0, 1]);
@@ -38,6 +40,7 @@ function batchLoop(options: {
           ...common,
           transactions: options.transactions,
           deadLetters: parts.deadLetters,
+          ...(options.commitDeadlineMs === undefined ? {} : { commitDeadlineMs: options.commitDeadlineMs }),
         });
   return { ...parts, consumer, ...started(loop, consumer, parts.stop) };
 }
@@ -470,6 +473,56 @@ describe("BatchLoop", () => {
       ]);
       assert.deepEqual(transactions.committed[0], [{ topic: "input", partition: 0, offset: 3 }]);
       assert.equal(worker.eventsNamed("transaction.redone").length, 1);
+    });
+
+    it("redoes a batch whose transaction failed under the handler (its results purged by librdkafka), and carries on", async () => {
+      const calls: number[][] = [];
+      const transactions = new FakeTransactions();
+      const worker = batchLoop({
+        maxSize: 3,
+        transactions,
+        // What the fleet's handler meets when another message of its transaction (a dead letter refused as too
+        // large) fails it: librdkafka purges every message queued, the handler's results among them.
+        handle: (records) => {
+          calls.push(valuesOf(records));
+          return calls.length === 1
+            ? Promise.reject(
+                new DeliveryError("results", {
+                  code: ErrorCodes.ERR__PURGE_QUEUE,
+                  message: "Local: Purged in queue",
+                }),
+              )
+            : Promise.resolve();
+        },
+      });
+      worker.consumer.push(...range(0, 0, 3));
+      await until("the batch committed", () => transactions.committed.length === 1);
+      await worker.stop();
+      assert.deepEqual(transactions.steps, ["begin", "abort", "begin", "commit"]);
+      assert.deepEqual(calls, [
+        [0, 1, 2],
+        [0, 1, 2],
+      ]);
+      assert.deepEqual(transactions.committed[0], [{ topic: "input", partition: 0, offset: 3 }]);
+      assert.deepEqual(worker.deadLetters.summary, [], "nothing set aside: the records were never at fault");
+    });
+
+    it("fails the loop when a transaction's commit never answers, instead of holding its partitions for ever", async () => {
+      const { handle } = recorder();
+      const transactions = new FakeTransactions();
+      // What librdkafka 2.15's sendOffsetsToTransaction did after the group's coordinator went away: nothing.
+      transactions.commit = () => {
+        transactions.steps.push("commit");
+        return new Promise<void>(() => undefined);
+      };
+      const worker = batchLoop({ handle, maxSize: 3, transactions, commitDeadlineMs: 50 });
+      worker.consumer.push(...range(0, 0, 3));
+      await assert.rejects(worker.running, /transaction failed \(commit\): no answer .* stuck/);
+      assert.deepEqual(
+        transactions.steps,
+        ["begin", "commit"],
+        "no abort: the stuck call holds the producer",
+      );
     });
 
     it("fails the loop on a transaction error that an abort does not clear", async () => {

@@ -61,6 +61,35 @@ describe("RecordProcessor", () => {
     assert.equal(parts.deadLetters.letters[0]?.message.value?.toString(), "{not json", "the original bytes");
   });
 
+  it("observes a dead letter that fails while the handler is still at work: the failure is thrown, never unhandled", async () => {
+    // Under exactly-once a dead letter refused as too large fails the transaction; its refusal comes back while
+    // the handler still waits for its results, which librdkafka then purges.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const parts = workerParts({
+        retries: 0,
+        handle: async () => {
+          // Long enough for Node to look for unhandled rejections (after the microtasks of the refusal).
+          await new Promise((resolve) => setImmediate(resolve));
+          throw new Error("results purged");
+        },
+      });
+      parts.deadLetters.send = () => Promise.reject(new Error("dead letter refused"));
+      await assert.rejects(
+        parts.processor.process([message(0, 0, 0n), message(0, 1, Buffer.alloc(7)), message(0, 2, 2n)], {
+          inTransaction: true,
+        }),
+        /results purged/,
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
   it("refuses a failure reported for a record the handler was not given", async () => {
     const stranger: WorkerRecord<bigint> = {
       key: null,

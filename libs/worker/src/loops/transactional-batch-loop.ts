@@ -19,6 +19,8 @@ export interface TransactionalBatchLoopOptions extends BatchLoopParts {
   readonly transactions: TransactionPort;
   /** Where the records a handler keeps rejecting go; without it, a batch the handler rejects fails the loop. */
   readonly deadLetters?: DeadLetterSink | undefined;
+  /** How long a commit may go unanswered before it counts as stuck (COMMIT_DEADLINE_MS by default). */
+  readonly commitDeadlineMs?: number;
 }
 
 /**
@@ -29,16 +31,19 @@ export interface TransactionalBatchLoopOptions extends BatchLoopParts {
  * record, each in its own transaction, and the records it still rejects are dead-lettered in theirs: no retries
  * inside a transaction (a retry would write twice), and no crash loop on one bad record. A failure of the
  * infrastructure aborts the transaction and ends the service (exit 1); after the restart the batch is processed
- * again from the committed offsets, and the aborted attempt's writes stay invisible.
+ * again from the committed offsets, and the aborted attempt's writes stay invisible. So does a commit that never
+ * answers (COMMIT_DEADLINE_MS): a member stuck in it would hold its partitions and commit nothing for ever.
  */
 export class TransactionalBatchLoop extends BatchCore {
   readonly #transactions: TransactionPort;
   readonly #deadLetters: DeadLetterSink | undefined;
+  readonly #commitDeadlineMs: number | undefined;
 
   constructor(options: TransactionalBatchLoopOptions) {
     super(options);
     this.#transactions = options.transactions;
     this.#deadLetters = options.deadLetters;
+    this.#commitDeadlineMs = options.commitDeadlineMs;
   }
 
   protected override dispatch(reason: string): Promise<void> {
@@ -68,6 +73,7 @@ export class TransactionalBatchLoop extends BatchCore {
       logger,
       // Partitions being revoked are still ours until the revocation is done.
       isOurs: (position) => this.isOurs(position),
+      ...(this.#commitDeadlineMs === undefined ? {} : { commitDeadlineMs: this.#commitDeadlineMs }),
     };
     const work = (records: readonly ConsumedMessage[]) => this.process([...records], true);
     let committed: readonly ConsumedMessage[];
