@@ -32,6 +32,7 @@ import {
 import { withAdmin } from "../admin.ts";
 import { networkScenarios } from "./network.ts";
 import { operationsScenarios } from "./operations.ts";
+import { resumeScenarios } from "./resume.ts";
 import {
   CHAOS_MAX_UNCOMMITTED,
   auditWhenComplete,
@@ -392,6 +393,7 @@ const byId = {
   "busy-shutdown": busyShutdown,
   ...operationsScenarios,
   ...networkScenarios,
+  ...resumeScenarios,
 } as const satisfies Record<string, Scenario>;
 
 export type ScenarioId = keyof typeof byId;
