@@ -121,7 +121,10 @@ async function committedTotal(group: string, topic: string): Promise<number> {
   return offsets.reduce((sum, { offset }) => sum + Math.max(0, offset), 0);
 }
 
-/** Waits until the group has committed past `total` on `topic`. */
+/**
+ * Waits until the group has committed past `total` on `topic`. Asked again after a failed request too: with a
+ * broker just killed, a request to it may time out before the client learns who took over.
+ */
 async function committedPast(
   group: string,
   topic: string,
@@ -129,10 +132,18 @@ async function committedPast(
   timeoutMs = 180_000,
 ): Promise<number> {
   const deadline = Date.now() + timeoutMs;
+  let failure: unknown;
   for (;;) {
-    const now = await committedTotal(group, topic);
-    if (now > total) return now;
-    assert.ok(Date.now() < deadline, `group ${group} committed nothing past ${total} in ${timeoutMs} ms`);
+    try {
+      const now = await committedTotal(group, topic);
+      if (now > total) return now;
+    } catch (error) {
+      failure = error;
+    }
+    assert.ok(
+      Date.now() < deadline,
+      `group ${group} committed nothing past ${total} in ${timeoutMs} ms (last failure: ${String(failure)})`,
+    );
     await sleep(500);
   }
 }
