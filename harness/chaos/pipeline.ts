@@ -65,7 +65,7 @@ export const ownsPartitions = (running: RunningChild) =>
 export interface Pipeline {
   readonly input: string;
   readonly results: string;
-  /** The batch consumers' group. */
+  /** The consumers' group. */
   readonly group: string;
   readonly consumers: RunningChild[];
   readonly producer: RunningChild;
@@ -88,15 +88,17 @@ export interface Pipeline {
 const SETTLE_MS = 5_000;
 
 /**
- * A producer writing [0, values) at full speed into a fresh 6-partition topic, `consumers` batch consumers in one
- * group publishing results; `during` injects the fault. Ends with every consumer stopped gracefully and the
- * results audited.
+ * A producer writing [0, values) at full speed into a fresh 6-partition topic, `consumers` batch consumers (or
+ * single consumers, `role`) in one group publishing results; `during` injects the fault. Ends with every consumer
+ * stopped gracefully and the results audited.
  */
 export async function runPipeline(
   t: AfterHook,
   options: {
     values: number;
     consumers: number;
+    /** Which consumer service: the batch consumer unless told. */
+    role?: "batch-consumer" | "single-consumer";
     env?: Record<string, string>;
     producerEnv?: Record<string, string>;
     during: (pipeline: Pipeline) => Promise<void>;
@@ -106,16 +108,17 @@ export async function runPipeline(
   const results = await createTestTopic(t, "chaos-results");
   const group = uniqueName("chaos");
   deleteGroupAfter(t, group);
+  const role = options.role ?? "batch-consumer";
   const consumerEnv = {
     KAFKA_TOPIC: input,
     RESULTS_TOPIC: results,
     CONSUMER_GROUP: group,
-    BATCH_SIZE: "500",
+    ...(role === "batch-consumer" ? { BATCH_SIZE: "500" } : {}),
     ...options.env,
   };
   const consumers: RunningChild[] = [];
   const startConsumer = () => {
-    const consumer = startService(t, "batch-consumer", consumerEnv);
+    const consumer = startService(t, role, consumerEnv);
     consumers.push(consumer);
     return consumer;
   };
@@ -162,13 +165,13 @@ export async function runPipeline(
   // the figures look right.
   for (const consumer of consumers) {
     if (isAlive(consumer)) {
-      assert.equal(await stopGracefully(consumer), 0, `batch consumer: ${consumer.stderr()}`);
+      assert.equal(await stopGracefully(consumer), 0, `${role}: ${consumer.stderr()}`);
     } else if (!killed.has(consumer)) {
       const { code, signal } = await consumer.exited;
       assert.equal(
         code,
         0,
-        `a batch consumer ended on its own (code ${code}, signal ${signal}): ${consumer.stderr()}`,
+        `a ${role} ended on its own (code ${code}, signal ${signal}): ${consumer.stderr()}`,
       );
     }
   }

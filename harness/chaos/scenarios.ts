@@ -33,6 +33,7 @@ import { withAdmin } from "../admin.ts";
 import { exactlyOnceScenarios } from "./exactly-once.ts";
 import { networkScenarios } from "./network.ts";
 import { operationsScenarios } from "./operations.ts";
+import { resumeScenarios } from "./resume.ts";
 import {
   CHAOS_MAX_UNCOMMITTED,
   auditWhenComplete,
@@ -394,6 +395,7 @@ const byId = {
   ...operationsScenarios,
   ...networkScenarios,
   ...exactlyOnceScenarios,
+  ...resumeScenarios,
 } as const satisfies Record<string, Scenario>;
 
 export type ScenarioId = keyof typeof byId;

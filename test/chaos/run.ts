@@ -82,7 +82,7 @@ Machine: ${machine}; Node.js ${process.version}; librdkafka ${librdkafkaVersion}
 ends with an audit of the results topic (read_committed) for the range \`[0, values)\`, once every process has stopped
 and again after 5 s, which must agree. Every process must end as the scenario ends it (exit 0 on SIGTERM, or its
 SIGKILL). A dash is a figure the scenario does not measure. The assertions (0 missing; duplicates within the
-promise) are in harness/chaos/ (scenarios.ts, operations.ts, network.ts); times are reported,
+promise) are in harness/chaos/ (scenarios.ts, operations.ts, network.ts, resume.ts); times are reported,
 never asserted. A short form of scenarios ${[...new Set(short)].join(", ")} runs in \`make test\` (some through the labs).
 
 ${table}

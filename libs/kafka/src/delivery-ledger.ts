@@ -34,6 +34,17 @@ export class DeliveryLedger {
     return Math.max(0, this.#decided - this.#failed);
   }
 
+  /**
+   * How many of the first messages queued are known acknowledged: those a drain decided, or the first `reported`
+   * (what the caller learnt elsewhere, e.g. from librdkafka's statistics), never up to a message that may have
+   * failed. A stopped run's sender resumes from there without losing a message.
+   */
+  acknowledgedPrefix(reported = 0): number {
+    const known = Math.min(Math.max(this.#decided, reported), this.#queued);
+    const firstMaybeFailed = this.#failureRanges[0]?.from;
+    return firstMaybeFailed === undefined ? known : Math.min(known, firstMaybeFailed);
+  }
+
   /** Numbers one more queued message; returns its number. */
   queue(): number {
     this.#queued += 1;

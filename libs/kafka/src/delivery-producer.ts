@@ -55,6 +55,8 @@ export class DeliveryProducer {
   readonly #drainStarts: number[] = [];
   /** Acknowledged messages according to librdkafka's statistics (progress only: the ledger is the verdict). */
   #reportedAcknowledged = 0;
+  /** Per topic, each partition's last acknowledged message id in librdkafka's latest statistics. */
+  readonly #acknowledgedIds = new Map<string, number[]>();
   #closing: Promise<void> | undefined;
 
   private constructor(client: ProducerClient, logger: KafkaLogger) {
@@ -97,6 +99,25 @@ export class DeliveryProducer {
   get acknowledged(): number {
     const { queued, failed } = this.#ledger;
     return Math.max(this.#ledger.acknowledged, Math.min(this.#reportedAcknowledged, queued - failed));
+  }
+
+  /**
+   * Each partition of `topic`'s last acknowledged message id, by partition, from librdkafka's latest statistics
+   * (empty before the first, or without statistics). librdkafka numbers each partition's messages 1, 2, … in the
+   * order they were queued, and with idempotence a partition's messages are acknowledged in that order: id n
+   * means its first n messages are written. A caller that picks each message's partition itself can tell from
+   * this which of its messages are acknowledged, long before a drain says so.
+   */
+  acknowledgedIds(topic: string): readonly number[] {
+    return this.#acknowledgedIds.get(topic) ?? [];
+  }
+
+  /**
+   * How many of the first messages queued are known acknowledged: decided by a drain, or the first `reported`
+   * (the caller's reading of `acknowledgedIds`), never up to a message that may have failed (DeliveryLedger).
+   */
+  acknowledgedPrefix(reported = 0): number {
+    return this.#ledger.acknowledgedPrefix(reported);
   }
 
   /**
@@ -275,10 +296,16 @@ export class DeliveryProducer {
     // Each partition numbers its messages 1, 2, … in the order they were queued; with idempotence librdkafka
     // reports the last one the cluster acknowledged. Partition -1 holds messages not yet partitioned.
     let acknowledged = 0;
-    for (const topic of Object.values(stats.topics ?? {})) {
+    for (const [name, topic] of Object.entries(stats.topics ?? {})) {
+      const ids = this.#acknowledgedIds.get(name) ?? [];
       for (const [partition, partitionStats] of Object.entries(topic.partitions ?? {})) {
-        if (partition !== "-1") acknowledged += partitionStats.acked_msgid ?? 0;
+        if (partition === "-1") continue;
+        const id = partitionStats.acked_msgid ?? 0;
+        acknowledged += id;
+        // Never backwards: a partition missing from one report keeps what an earlier one said.
+        ids[Number(partition)] = Math.max(ids[Number(partition)] ?? 0, id);
       }
+      this.#acknowledgedIds.set(name, ids);
     }
     this.#reportedAcknowledged = Math.max(this.#reportedAcknowledged, acknowledged);
   }

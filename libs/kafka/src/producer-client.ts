@@ -20,6 +20,8 @@ export interface OutgoingMessage {
   readonly value: Buffer | null;
   readonly key?: Buffer | null;
   readonly headers?: MessageHeader[];
+  /** The partition; librdkafka's partitioner picks one when it is left out. */
+  readonly partition?: number;
 }
 
 export interface ProducerOptions {
@@ -61,8 +63,16 @@ export async function connectProducer(options: ProducerOptions, settings: Settin
  */
 export function queueMessage(client: ProducerClient, message: OutgoingMessage, opaque?: unknown): boolean {
   try {
-    // librdkafka picks the partition (null) and stamps the create time itself (null).
-    client.produce(message.topic, null, message.value, message.key ?? null, null, opaque, message.headers);
+    // librdkafka picks the partition unless the message names one (null), and stamps the create time (null).
+    client.produce(
+      message.topic,
+      message.partition ?? null,
+      message.value,
+      message.key ?? null,
+      null,
+      opaque,
+      message.headers,
+    );
   } catch (error) {
     if ((error as LibrdKafkaError).code === ErrorCodes.ERR__QUEUE_FULL) return false;
     throw error;

@@ -12,6 +12,13 @@ export const PACED_LINGER_MS = 20;
 export const SHARED_OUTPUT_LINGER_MS = 20;
 /** Ordered records wait for their predecessor's acknowledgement: lingering would delay each in turn (not benchmarked). */
 export const ORDERED_OUTPUT_LINGER_MS = 0;
+/**
+ * The range producer places its values itself, this many in a row per partition when unpaced (paced: a linger's
+ * worth), so that its progress can say which values are acknowledged (services/producer/src/partition-runs.ts);
+ * about what librdkafka's sticky partitioner puts in one partition at full speed (its 10 ms at about 200k msg/s; not
+ * benchmarked yet against that partitioner).
+ */
+export const PRODUCER_RUN_LENGTH = 2048;
 /** A sender that found librdkafka's queue full waits this long inside its flush before trying again (not benchmarked). */
 export const ROOM_WAIT_MS = 5;
 /** One drain flush, started again if it times out: longer wakes fewer broker threads (a one-off CPU measurement, not in the reports). */

@@ -65,4 +65,19 @@ describe("DeliveryLedger", () => {
     ledger.drained(2);
     assert.equal(ledger.decided, 5);
   });
+
+  it("knows a prefix acknowledged from a drain or a caller's report, never up to a message that may have failed", () => {
+    const ledger = new DeliveryLedger();
+    queue(ledger, 10);
+    assert.equal(ledger.acknowledgedPrefix(), 0, "nothing decided");
+    assert.equal(ledger.acknowledgedPrefix(4), 4, "the caller's report");
+    assert.equal(ledger.acknowledgedPrefix(99), 10, "never past what was queued");
+    ledger.drained(6);
+    assert.equal(ledger.acknowledgedPrefix(4), 6, "a drain decided more");
+    ledger.fail(); // one of 6..9
+    queue(ledger, 5);
+    assert.equal(ledger.acknowledgedPrefix(12), 6, "stops where the failure may lie");
+    ledger.drained(ledger.queued);
+    assert.equal(ledger.acknowledgedPrefix(), 6, "and stays there");
+  });
 });

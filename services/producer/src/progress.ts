@@ -1,6 +1,8 @@
 export interface ProgressSnapshot {
   readonly sent: number;
   readonly acknowledged: number;
+  /** Every value below this one is acknowledged: where a run killed now may resume (PRODUCE_FROM). */
+  readonly resumeFrom: bigint;
   readonly failed: number;
   /** Messages in the range, or undefined when producing forever. */
   readonly total: number | undefined;
@@ -9,7 +11,9 @@ export interface ProgressSnapshot {
 
 export interface ProgressReport {
   readonly sent: number;
+  /** How many values are acknowledged, in any order (a count: values below `resumeFrom` are all among them). */
   readonly acknowledged: number;
+  readonly resumeFrom: bigint;
   readonly failed: number;
   readonly total: number | undefined;
   /** Acknowledged messages per second since the start. */
@@ -21,12 +25,13 @@ export interface ProgressReport {
 }
 
 export function progressReport(snapshot: ProgressSnapshot): ProgressReport {
-  const { sent, acknowledged, failed, total, elapsedMs } = snapshot;
+  const { sent, acknowledged, resumeFrom, failed, total, elapsedMs } = snapshot;
   const ratePerSecond = elapsedMs > 0 ? Math.round((acknowledged * 1000) / elapsedMs) : 0;
   const remaining = total === undefined ? undefined : Math.max(0, total - acknowledged - failed);
   return {
     sent,
     acknowledged,
+    resumeFrom,
     failed,
     total,
     ratePerSecond,

@@ -7,6 +7,7 @@ import type { Logger } from "@kafka-fleet/service";
 
 import { pacingDelayMs } from "./pacing.ts";
 import type { ProducerMetrics } from "./metrics.ts";
+import type { PartitionRuns } from "./partition-runs.ts";
 import type { ProgressSnapshot } from "./progress.ts";
 
 /** Log the first few delivery failures in full; after that the counter speaks for them. */
@@ -18,16 +19,21 @@ export interface RangeResult {
   readonly sent: number;
   readonly acknowledged: number;
   readonly failed: number;
-  /** The first value not sent: where a stopped run resumes (PRODUCE_FROM). */
+  /** The first value not sent. */
   readonly next: bigint;
+  /** The first value not known acknowledged: where a run that failed or stopped resumes (PRODUCE_FROM). */
+  readonly resumeFrom: bigint;
   readonly elapsedMs: number;
 }
 
 /**
  * Sends the values [from, to) (forever when `to` is undefined) until done or stopped, paced to `rate` per
- * second when rate > 0, waiting for room whenever librdkafka's queue is full. Counts come from the client only:
- * failures as reported, acknowledgements as its statistics report them and, at the end, as a drained queue
- * with no failure proves them. Returns once everything sent is decided or `flushTimeoutMs(stopped)` ran out.
+ * second when rate > 0, waiting for room whenever librdkafka's queue is full, each value to the partition
+ * `placement` gives it. Counts come from the client only: failures as reported, acknowledgements as its
+ * statistics report them and, at the end, as a drained queue with no failure proves them. Every progress
+ * snapshot says where a run killed then could resume without losing a value (`resumeFrom`: every value below it
+ * is acknowledged), read from each partition's acknowledged count in those statistics through the placement.
+ * Returns once everything sent is decided or `flushTimeoutMs(stopped)` ran out.
  */
 export async function produceRange(options: {
   producer: DeliveryProducer;
@@ -35,6 +41,8 @@ export async function produceRange(options: {
   from: bigint;
   to: bigint | undefined;
   rate: number;
+  /** Which partition each value goes to: what lets the statistics say which values are acknowledged. */
+  placement: PartitionRuns;
   signal: AbortSignal;
   logger: Logger;
   metrics: ProducerMetrics;
@@ -46,7 +54,7 @@ export async function produceRange(options: {
    */
   progressIntervalMs: number;
 }): Promise<RangeResult> {
-  const { producer, topic, to, rate, signal, logger, metrics } = options;
+  const { producer, topic, to, rate, placement, signal, logger, metrics } = options;
   const onFailure: FailureCallback = (error) => {
     metrics.deliveryFailures.inc({ code: String(error.kafkaCode) });
     if (producer.failed <= FAILURES_LOGGED) {
@@ -66,10 +74,16 @@ export async function produceRange(options: {
     return acknowledged;
   };
 
+  // The ledger numbers messages as they were queued, and this run queues nothing else: number n is value from + n.
+  const resumeFrom = (): bigint =>
+    options.from +
+    BigInt(producer.acknowledgedPrefix(placement.acknowledgedPrefix(producer.acknowledgedIds(topic), sent)));
+
   const started = performance.now();
   const snapshot = (): ProgressSnapshot => ({
     sent,
     acknowledged: countAcknowledged(),
+    resumeFrom: resumeFrom(),
     failed: producer.failed,
     total: to === undefined ? undefined : Number(to - options.from),
     elapsedMs: performance.now() - started,
@@ -92,7 +106,9 @@ export async function produceRange(options: {
         if (delayMs >= 1) await sleep(delayMs, undefined, { signal }).catch(() => undefined);
         if (signal.aborted) break;
       }
-      if (!producer.tryProduce({ topic, value: bytes.write(value) })) {
+      if (
+        !producer.tryProduce({ topic, value: bytes.write(value), partition: placement.partitionOf(sent) })
+      ) {
         // Backpressure: librdkafka's queue is full; wait for delivery reports to make room.
         await producer.waitForRoom();
         continue;
@@ -115,6 +131,7 @@ export async function produceRange(options: {
       acknowledged: final.acknowledged,
       failed: final.failed,
       next: value,
+      resumeFrom: final.resumeFrom,
       elapsedMs: performance.now() - started,
     };
   }

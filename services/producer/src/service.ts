@@ -5,10 +5,11 @@ import {
   requireTopic,
   clientIdentityOf,
 } from "@kafka-fleet/kafka";
-import { PACED_LINGER_MS } from "@kafka-fleet/kafka/tunables";
+import { PACED_LINGER_MS, PRODUCER_RUN_LENGTH } from "@kafka-fleet/kafka/tunables";
 import { ExitCode, type ServiceDefinition } from "@kafka-fleet/service";
 
 import { SERVICE, loadProducerConfig, type ProducerConfig } from "./config.ts";
+import { PartitionRuns, runLengthFor } from "./partition-runs.ts";
 import { createProgressDisplay } from "./progress-display.ts";
 import { produceRange } from "./range-producer.ts";
 import { createProducerMetrics } from "./metrics.ts";
@@ -24,11 +25,19 @@ export function producerService(): ServiceDefinition<ProducerConfig> {
       const identity = clientIdentityOf(config, SERVICE);
 
       const admin = new FleetAdmin(identity, config.connectTimeoutMs);
+      let partitions: number;
       try {
-        await requireTopic(admin, config.topic, "KAFKA_TOPIC");
+        ({ partitions } = await requireTopic(admin, config.topic, "KAFKA_TOPIC"));
       } finally {
         admin.close();
       }
+      // The producer places the values itself (partitions added later stay unused until the next run): that is
+      // what lets its progress say where a killed run resumes. Runs as long as a sticky partitioner's, so that
+      // requests stay as full; paced, a linger's worth.
+      const placement = new PartitionRuns(
+        partitions,
+        runLengthFor(config.rate, { fullRun: PRODUCER_RUN_LENGTH, stickyMs: PACED_LINGER_MS }),
+      );
       const producer = await DeliveryProducer.connect({
         identity,
         logger,
@@ -49,6 +58,8 @@ export function producerService(): ServiceDefinition<ProducerConfig> {
         from: config.from,
         to: config.to ?? null,
         rate: config.rate,
+        partitions,
+        runLength: placement.runLength,
       });
       const progress = createProgressDisplay({ logger, intervalMs: config.progressIntervalMs, total });
       const result = await produceRange({
@@ -57,6 +68,7 @@ export function producerService(): ServiceDefinition<ProducerConfig> {
         from: config.from,
         to: config.to,
         rate: config.rate,
+        placement,
         signal,
         logger,
         metrics,
@@ -76,14 +88,14 @@ export function producerService(): ServiceDefinition<ProducerConfig> {
       if (unacknowledged > 0) {
         logger.error(
           { event: "producer.finished", ...summary },
-          `${unacknowledged} of ${result.sent} values sent were not acknowledged (${result.failed} failed)`,
+          `${unacknowledged} of ${result.sent} values sent were not acknowledged (${result.failed} failed); every value below ${result.resumeFrom} was: resume with PRODUCE_FROM=${result.resumeFrom}`,
         );
         return ExitCode.failure;
       }
       if (signal.aborted && config.to !== undefined && result.next < config.to) {
         logger.info(
           { event: "producer.finished", ...summary },
-          `stopped before the end of the range; resume with PRODUCE_FROM=${result.next}`,
+          `stopped before the end of the range; resume with PRODUCE_FROM=${result.resumeFrom}`,
         );
         return ExitCode.ok;
       }

@@ -5,6 +5,7 @@ import type { DeliveryProducer } from "@kafka-fleet/kafka";
 import { createLogger, createRegistry } from "@kafka-fleet/service";
 
 import { createProducerMetrics } from "../src/metrics.ts";
+import { PartitionRuns } from "../src/partition-runs.ts";
 import type { ProgressSnapshot } from "../src/progress.ts";
 import { produceRange } from "../src/range-producer.ts";
 
@@ -29,6 +30,8 @@ function stalledProducer() {
     get acknowledged() {
       return produced;
     },
+    acknowledgedIds: () => [],
+    acknowledgedPrefix: () => produced,
     failed: 0,
   };
   return {
@@ -50,6 +53,7 @@ describe("produceRange", () => {
       from: 0n,
       to: 3n,
       rate: 0,
+      placement: new PartitionRuns(1, 1),
       signal: new AbortController().signal,
       logger: createLogger({ service: "test", level: "silent" }),
       metrics: createProducerMetrics(createRegistry("producer")),
@@ -64,5 +68,47 @@ describe("produceRange", () => {
     const result = await run;
     assert.equal(result.sent, 3);
     assert.equal(snapshots.at(-1)?.acknowledged, 3, "the last report is the final count");
+  });
+
+  it("places values as told and resumes from the first one its partition has not acknowledged", async () => {
+    const placement = new PartitionRuns(3, 4);
+    const partitionsUsed: number[] = [];
+    // Partition 1 has its first 5 messages acknowledged (values 104-107 and 116), the others all of theirs.
+    const producer = {
+      onFailure: () => {},
+      tryProduce: (message: { partition?: number }) => {
+        partitionsUsed.push(message.partition ?? -1);
+        return true;
+      },
+      waitForRoom: () => Promise.resolve(),
+      flush: () => Promise.resolve(0),
+      acknowledged: 0,
+      acknowledgedIds: () => [14, 5, 12],
+      // Nothing drained: only what the statistics say counts.
+      acknowledgedPrefix: (reported = 0) => reported,
+      failed: 0,
+    } as unknown as DeliveryProducer;
+    const snapshots: ProgressSnapshot[] = [];
+    const result = await produceRange({
+      producer,
+      topic: "t",
+      from: 100n,
+      to: 140n,
+      rate: 0,
+      placement,
+      signal: new AbortController().signal,
+      logger: createLogger({ service: "test", level: "silent" }),
+      metrics: createProducerMetrics(createRegistry("producer")),
+      flushTimeoutMs: () => 1000,
+      onProgress: (snapshot) => snapshots.push(snapshot),
+      progressIntervalMs: 60_000,
+    });
+    assert.deepEqual(
+      partitionsUsed,
+      Array.from({ length: 40 }, (_, index) => placement.partitionOf(index)),
+    );
+    assert.equal(result.next, 140n);
+    assert.equal(result.resumeFrom, 117n);
+    assert.equal(snapshots.at(-1)?.resumeFrom, 117n, "the last report says it too");
   });
 });
