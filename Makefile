@@ -20,7 +20,7 @@ quote-words = $(foreach word,$(value $(1)),'$(subst ','\'',$(word))')
 unexport NAME ONLY LAB_ARGS WATCH_ARGS BENCH_ARGS BENCH_SMOKE
 
 .PHONY: help setup up down logs ps up-local down-local status-local logs-local cluster-up cluster-down \
-        test test-unit test-integration test-compose lint format chaos bench watch lab
+        test test-unit test-integration test-compose test-k8s lint format chaos bench watch lab
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -79,6 +79,8 @@ test-integration: setup ## integration and end-to-end tests (starts the local cl
 	bash test/with-cluster.sh npm run --silent test:integration
 test-compose: setup ## make up and the scale command for real (Docker, or podman here), a range audited, down -v
 	npm run --silent test:compose
+test-k8s: setup ## the Helm chart on a single-node Kubernetes built here (deploy/k8s): scale, rolling update, pod loss audited
+	bash deploy/k8s/with-cluster.sh npm run --silent test:k8s
 lint: setup ## typecheck, eslint, prettier, circular imports; the Helm chart linted, rendered and validated
 	npm run --silent lint
 	bash deploy/helm/check.sh

@@ -34,6 +34,12 @@ for values in "$chart"/ci/*.yaml; do
     die "the manifests rendered with $name are not valid"
 done
 
+# The chart as `make test-k8s` installs it, and the DNS that deploy/k8s/cluster.sh applies to its cluster.
+"$helm" template fleet "$chart" --namespace kafka-fleet-test -f "$here/../../test/k8s/values.yaml" 2> >(grep -v "$symlink_note" >&2) |
+  "$validate" "${crd_args[@]}" -label test/k8s/values.yaml || die "the manifests rendered with test/k8s/values.yaml are not valid"
+sed -e 's#@DNS_SERVICE_IP@#10.96.0.10#' -e 's#@COREDNS_IMAGE@#localhost/kafka-fleet/coredns:local#' "$here/../k8s/coredns.yaml" |
+  "$validate" -label deploy/k8s/coredns.yaml || die "deploy/k8s/coredns.yaml is not valid"
+
 # Values the chart refuses: each must fail with its own message.
 refused() {
   local expected=$1

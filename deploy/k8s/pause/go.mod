@@ -1,0 +1,3 @@
+module kafka-fleet/pause
+
+go 1.26
