@@ -174,6 +174,8 @@ export async function waitForJob(job: string, timeoutMs = 900_000): Promise<void
 
 // ---------------------------------------------------------------- records, read inside the cluster
 const RECORDS_SCRIPT = new URL("in-cluster/records.ts", import.meta.url);
+/** How in-cluster/records.ts marks its result among the Kafka client's own log lines. */
+const RESULT_MARK = "k8s-test-result ";
 let scriptInstalled = false;
 let readerCount = 0;
 
@@ -229,8 +231,9 @@ export async function inCluster<T>(args: readonly string[]): Promise<T> {
     );
     const logs = await kubectlOk(["logs", name]);
     assert.equal(phase, "Succeeded", `${name} (records.ts ${args.join(" ")}) failed:\n${logs.slice(-3000)}`);
-    const line = logs.trim().split("\n").at(-1) ?? "";
-    return JSON.parse(line) as T;
+    const line = logs.split("\n").findLast((text) => text.startsWith(RESULT_MARK));
+    assert.ok(line !== undefined, `${name} printed no result line:\n${logs.slice(-3000)}`);
+    return JSON.parse(line.slice(RESULT_MARK.length)) as T;
   } finally {
     await kubectl(["delete", "pod", name, "--wait=false"]);
   }

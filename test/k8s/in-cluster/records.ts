@@ -9,6 +9,8 @@
 import { auditValues, forEachRecord } from "@kafka-fleet/audit";
 import { deserializeInt } from "@kafka-fleet/serde";
 
+// The mark of the result line (test/k8s/kube.ts reads it); spelled in both files, as this one runs alone in a pod.
+const RESULT_MARK = "k8s-test-result ";
 const bootstrapServers = (process.env.KAFKA_BOOTSTRAP_SERVERS ?? "").split(",");
 const [mode, fromText, toText, windowFromText, windowToText] = process.argv.slice(2);
 const from = BigInt(fromText ?? "0");
@@ -22,6 +24,11 @@ function int(value: Buffer | null | undefined): bigint | undefined {
   }
 }
 
+/** The one line the test reads back, marked: the pod's log also holds the Kafka client's own lines. */
+function printResult(result: unknown): void {
+  console.log(`${RESULT_MARK}${JSON.stringify(result)}`);
+}
+
 async function audit(): Promise<void> {
   const values: bigint[] = [];
   let unreadable = 0;
@@ -31,7 +38,7 @@ async function audit(): Promise<void> {
     else values.push(value);
   });
   const report = auditValues({ from, to }, values, unreadable);
-  console.log(JSON.stringify(report));
+  printResult(report);
 }
 
 async function pauses(): Promise<void> {
@@ -73,7 +80,7 @@ async function pauses(): Promise<void> {
     }
     partitions[String(partition)] = { longestGapMs, longestGapBeforeMs };
   }
-  console.log(JSON.stringify({ partitions, longestDelayMs, values: seen.size }));
+  printResult({ partitions, longestDelayMs, values: seen.size });
 }
 
 if (mode === "audit") await audit();
