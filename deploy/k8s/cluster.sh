@@ -257,6 +257,7 @@ up() {
     --service-cluster-ip-range "$SERVICE_CIDR" --authorization-mode RBAC \
     --client-ca-file "$pki/ca.crt" --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
     --kubelet-client-certificate "$pki/admin.crt" --kubelet-client-key "$pki/admin.key" \
+    --kubelet-preferred-address-types InternalIP \
     --service-account-key-file "$pki/service-accounts.pub" --service-account-signing-key-file "$pki/service-accounts.key" \
     --service-account-issuer https://kubernetes.default.svc.cluster.local --allow-privileged=true \
     --profiling=false
