@@ -1,5 +1,7 @@
 export {
   BatchAccumulator,
+  batchPartitions,
+  byPartition,
   commitOffsets,
   lastOffsets,
   isBatchDue,
