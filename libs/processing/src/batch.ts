@@ -1,4 +1,4 @@
-import { partitionKey, type RecordPosition } from "./positions.ts";
+import { byPartition, partitionKey, type RecordPosition } from "./positions.ts";
 
 export interface FlushRules {
   /** Flush as soon as the batch holds this many records. */
@@ -60,11 +60,6 @@ export function batchPartitions(records: readonly RecordPosition[]): Map<string,
 /** The same offsets as `commitOffsets`, for records in offset order per partition (see `batchPartitions`). */
 export function lastOffsets(records: readonly RecordPosition[]): RecordPosition[] {
   return byPartition([...batchPartitions(records).values()]);
-}
-
-/** Positions in the order commits and logs list them: by topic, then partition. */
-export function byPartition(positions: RecordPosition[]): RecordPosition[] {
-  return positions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
 }
 
 /** Records held until their batch is due; `startedAt` is when the first of them arrived. */

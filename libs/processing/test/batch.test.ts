@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import {
   BatchAccumulator,
   batchPartitions,
+  byPartition,
   commitOffsets,
   isBatchDue,
   lastOffsets,
@@ -74,6 +75,19 @@ describe("batchPartitions", () => {
   });
   it("finds nothing in an empty batch", () => {
     assert.equal(batchPartitions([]).size, 0);
+  });
+});
+
+describe("byPartition", () => {
+  it("orders positions by topic, then partition", () => {
+    const positions = [record(2, 0, "u"), record(10, 0), record(2, 0), record(0, 0, "u"), record(0, 0, "T")];
+    assert.deepEqual(byPartition(positions), [
+      record(0, 0, "T"),
+      record(2, 0),
+      record(10, 0),
+      record(0, 0, "u"),
+      record(2, 0, "u"),
+    ]);
   });
 });
 
