@@ -72,9 +72,13 @@ for (const block of text.split(/\n\s*\n/)) {
   total += 1;
 }
 const rows = [...counts].sort((a, b) => b[1] - a[1]);
-process.stdout.write(`${total} samples\n`);
-for (const [stage, n] of rows)
-  process.stdout.write(`${((100 * n) / total).toFixed(1).padStart(5)} %  ${stage}\n`);
+const mainSamples = rows.filter(([stage]) => stage.startsWith("main: ")).reduce((sum, [, n]) => sum + n, 0);
+const percent = (n: number, of: number) => `${((100 * n) / of).toFixed(1).padStart(5)} %`;
+process.stdout.write(`${total} samples, ${mainSamples} of the main thread\n\n  of all | of main | stage\n`);
+for (const [stage, n] of rows) {
+  const ofMain = stage.startsWith("main: ") ? percent(n, mainSamples) : "      -";
+  process.stdout.write(`${percent(n, total)} | ${ofMain} | ${stage}\n`);
+}
 process.stdout.write("\nby thread:\n");
 for (const [thread, n] of [...threads].sort((a, b) => b[1] - a[1]))
-  process.stdout.write(`${((100 * n) / total).toFixed(1).padStart(5)} %  ${thread}\n`);
+  process.stdout.write(`${percent(n, total)}  ${thread}\n`);
