@@ -35,6 +35,14 @@ export const IDLE_POLL_MS = 200;
 /** Records per batch whose end-to-end latency is observed, evenly spaced: a histogram needs no more (not benchmarked). */
 export const LATENCY_SAMPLES = 16;
 /**
+ * While batches are handed over, one consume() asks for this many batches' worth of records, up to PREFETCH_RECORDS
+ * (docs/benchmarks.md, "Where the consume path's time goes"): each consume() is a hop to a libuv worker thread and
+ * back, and fewer, larger ones hand more records over per wake-up.
+ */
+export const PREFETCH_BATCHES = 4;
+/** The most records one such consume() asks for, so that a large BATCH_SIZE is not multiplied (a bound). */
+export const PREFETCH_RECORDS = 2_000;
+/**
  * How long a batch's hand-over may wait (the pipeline full, a transaction under way) before the loop polls with its
  * partitions paused, so that the member is not put out of its group (max.poll.interval.ms, 300 s by default) and
  * rebalances are served: well below any interval, above the usual wait for a commit (a bound, not a measurement).

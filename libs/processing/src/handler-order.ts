@@ -53,10 +53,13 @@ export class HandlerOrder {
     return this.#entries.length;
   }
 
-  /** Registers a batch about to be dispatched (in dispatch order): the turn its processing goes by. */
-  register(records: Iterable<RecordPosition>): HandlerTurn {
+  /**
+   * Registers a batch about to be dispatched (in dispatch order): the turn its processing goes by. `batch` is its
+   * records, or the keys (`partitionKey`) of the partitions they are of.
+   */
+  register(batch: Iterable<RecordPosition> | Iterable<string>): HandlerTurn {
     const partitions = new Set<string>();
-    for (const record of records) partitions.add(partitionKey(record));
+    for (const item of batch) partitions.add(typeof item === "string" ? item : partitionKey(item));
     const entry: Entry = { partitions, called: false, troubled: false, processed: false, invalidated: false };
     this.#entries.push(entry);
     return {

@@ -1,12 +1,13 @@
 export {
   BatchAccumulator,
+  batchPartitions,
   commitOffsets,
   lastOffsets,
   isBatchDue,
   pollTimeoutMs,
   type FlushRules,
 } from "./batch.ts";
-export { partitionKey, type RecordPosition } from "./positions.ts";
+export { byPartition, partitionKey, type RecordPosition } from "./positions.ts";
 export { BatchPipeline, type PipelinedBatch } from "./batch-pipeline.ts";
 export { OffsetTracker } from "./offset-tracker.ts";
 export { PendingCommits } from "./pending-commits.ts";

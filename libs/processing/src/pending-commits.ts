@@ -1,4 +1,4 @@
-import { partitionKey as keyOf, type RecordPosition } from "./positions.ts";
+import { byPartition, partitionKey as keyOf, type RecordPosition } from "./positions.ts";
 
 /**
  * Offsets of processed records that are not committed yet, per partition (the next offset to read).
@@ -22,9 +22,7 @@ export class PendingCommits {
 
   /** The offsets of the partitions `canCommit` accepts, sorted by topic and partition. */
   select(canCommit: (position: RecordPosition) => boolean): RecordPosition[] {
-    return [...this.#next.values()]
-      .filter(canCommit)
-      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    return byPartition([...this.#next.values()].filter(canCommit));
   }
 
   /** Forgets what a successful commit covered (a later, higher offset added meanwhile stays). */

@@ -3,9 +3,12 @@ import { describe, it } from "node:test";
 
 import {
   BatchAccumulator,
+  batchPartitions,
+  byPartition,
   commitOffsets,
   isBatchDue,
   lastOffsets,
+  partitionKey,
   pollTimeoutMs,
 } from "@kafka-fleet/processing";
 
@@ -51,13 +54,40 @@ describe("lastOffsets", () => {
     assert.deepEqual(lastOffsets(records), [record(0, 8), record(1, 10), record(2, 1, "u")]);
     assert.deepEqual(lastOffsets(records), commitOffsets(records));
   });
-  it("stops once it has seen as many partitions as it was told exist", () => {
-    const records = [record(0, 1), record(1, 4), record(0, 2)];
-    assert.deepEqual(lastOffsets(records, 1), [record(0, 3)]);
-    assert.deepEqual(lastOffsets(records, 2), [record(0, 3), record(1, 5)]);
+  it("tells partitions of the same number in different topics apart, also in adjacent runs", () => {
+    const records = [record(0, 1), record(0, 2), record(0, 7, "u"), record(0, 3)];
+    assert.deepEqual(lastOffsets(records), [record(0, 4), record(0, 8, "u")]);
   });
   it("commits nothing for an empty batch", () => {
     assert.deepEqual(lastOffsets([]), []);
+  });
+});
+
+describe("batchPartitions", () => {
+  it("keys each partition of the batch to the offset after its last record, runs of one record included", () => {
+    const records = [record(0, 5), record(0, 6), record(1, 8), record(0, 7), record(2, 0, "u")];
+    const found = batchPartitions(records);
+    assert.deepEqual(
+      [...found.keys()],
+      [partitionKey(record(0, 0)), partitionKey(record(1, 0)), partitionKey(record(2, 0, "u"))],
+    );
+    assert.deepEqual([...found.values()], [record(0, 8), record(1, 9), record(2, 1, "u")]);
+  });
+  it("finds nothing in an empty batch", () => {
+    assert.equal(batchPartitions([]).size, 0);
+  });
+});
+
+describe("byPartition", () => {
+  it("orders positions by topic, then partition", () => {
+    const positions = [record(2, 0, "u"), record(10, 0), record(2, 0), record(0, 0, "u"), record(0, 0, "T")];
+    assert.deepEqual(byPartition(positions), [
+      record(0, 0, "T"),
+      record(2, 0),
+      record(10, 0),
+      record(0, 0, "u"),
+      record(2, 0, "u"),
+    ]);
   });
 });
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setImmediate as turnOfTheLoop } from "node:timers/promises";
 
-import { HandlerOrder, ReplayNeeded } from "@kafka-fleet/processing";
+import { HandlerOrder, ReplayNeeded, partitionKey } from "@kafka-fleet/processing";
 
 /** A batch's records on these partitions of topic "t" (offsets do not matter to the order, only partitions). */
 const on = (...partitions: number[]) => partitions.map((partition) => ({ topic: "t", partition, offset: 0 }));
@@ -19,6 +19,18 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
 }
 
 describe("HandlerOrder", () => {
+  it("takes a batch as its partitions' keys as well as its records", async () => {
+    const order = new HandlerOrder();
+    const a = order.register(on(0).map(partitionKey));
+    const b = order.register(new Set(on(0, 1).map(partitionKey)).keys());
+    const c = order.register(on(2).map(partitionKey));
+    const bCalls = b.next();
+    await c.next();
+    assert.equal(await settled(bCalls), false, "b shares partition 0 with a, which has not called yet");
+    await a.next();
+    assert.equal(await settled(bCalls), true);
+    for (const turn of [a, b, c]) assert.equal(await turn.settle(), true);
+  });
   it("lets batches call in dispatch order, overlapping: a later one waits only for the earlier one's call", async () => {
     const order = new HandlerOrder();
     const a = order.register(on(0));

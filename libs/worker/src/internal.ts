@@ -11,7 +11,7 @@ export {
 } from "./dead-letter.ts";
 export { PROCESSING_FAILED, PROCESSING_INTERRUPTED, isTransientFailure } from "./failures.ts";
 export { BatchLoop, type BatchLoopOptions } from "./loops/batch-loop.ts";
-export type { BatchLoopParts } from "./loops/batch-core.ts";
+export { fetchSize, type BatchLoopParts } from "./loops/batch-core.ts";
 export type { ConsumerPort, TransactionPort } from "./loops/consumer-port.ts";
 export { isolateInTransactions, type TransactionScope } from "./loops/in-transaction.ts";
 export { RevocationRelay, type RevokeHook } from "./loops/revocation-relay.ts";

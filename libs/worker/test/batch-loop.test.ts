@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { DeliveryError, ErrorCodes } from "@kafka-fleet/kafka";
 import { FleetError } from "@kafka-fleet/service";
 import { UnrecoverableError, type Handle, type RecordFailure, type WorkerRecord } from "@kafka-fleet/worker";
-import { BatchLoop, TransactionalBatchLoop } from "@kafka-fleet/worker/internal";
+import { BatchLoop, TransactionalBatchLoop, fetchSize } from "@kafka-fleet/worker/internal";
 
 import { FakeConsumer, FakeTransactions } from "./support/fake-consumer.ts";
 import { counted, gate, message, range, started, until, valuesOf, workerParts } from "./support/harness.ts";
@@ -55,6 +55,16 @@ function recorder() {
   return { calls, handle, seen: () => calls.flat().sort((a, b) => a - b) };
 }
 
+describe("fetchSize", () => {
+  it("asks a few batches' worth per fetch, never less than one batch, and caps what small batches multiply", () => {
+    assert.equal(fetchSize(10), 40);
+    assert.equal(fetchSize(500), 2000);
+    assert.equal(fetchSize(1000), 2000);
+    assert.equal(fetchSize(100_000), 100_000);
+    assert.equal(fetchSize(1), 4);
+  });
+});
+
 describe("BatchLoop", () => {
   it("processes full batches in offset order and commits, per partition, the offset after the last record", async () => {
     const { calls, handle } = recorder();
@@ -67,6 +77,16 @@ describe("BatchLoop", () => {
       [5, 6, 7, 8, 9],
     ]);
     assert.equal(await counted(worker.metrics.messagesProcessed), 10);
+  });
+
+  it("fetches several batches' worth while one is handed over, and hands them over as batches of maxSize, in order", async () => {
+    const { calls, handle } = recorder();
+    const worker = batchLoop({ handle, maxSize: 2 });
+    worker.consumer.push(...range(0, 0, 9));
+    await until("every record committed", () => worker.consumer.committedOffset(0) === 9);
+    await worker.stop();
+    assert.deepEqual(calls, [[0, 1], [2, 3], [4, 5], [6, 7], [8]]);
+    assert.ok(worker.consumer.asked.includes(fetchSize(2)), `asked ${worker.consumer.asked.join(",")}`);
   });
 
   it("stopped mid-batch, finishes the batch in hand and commits it before returning", async () => {

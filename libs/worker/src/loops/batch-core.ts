@@ -18,6 +18,8 @@ import {
   KEEPALIVE_AFTER_MS,
   KEEPALIVE_POLL_MS,
   LATENCY_SAMPLES,
+  PREFETCH_BATCHES,
+  PREFETCH_RECORDS,
 } from "@kafka-fleet/kafka/tunables";
 import type { ConsumerPort } from "./consumer-port.ts";
 import { Serial } from "./serial.ts";
@@ -64,10 +66,10 @@ export abstract class BatchCore {
       this.#accept(await fetching);
       health.beat();
       if (this.batch.isDue(Date.now())) {
-        // Fetch the next batch while this one is processed and committed: consume() runs on a worker thread,
+        // Fetch the next batches while these are processed and committed: consume() runs on a worker thread,
         // so its polling overlaps the handler's awaits and the commit's round trip. One consume() at a time
-        // keeps each partition's records in order; what it brings joins the next batch.
-        const dispatched = this.dispatch("full or waited long enough");
+        // keeps each partition's records in order; what it brings joins the next batches.
+        const dispatched = this.#dispatchDue("full or waited long enough");
         fetching = this.#fetchWhile(dispatched);
         // If the loop fails before awaiting it, its failure must not go unhandled.
         fetching.catch(() => undefined);
@@ -83,7 +85,7 @@ export abstract class BatchCore {
     const last = await fetching;
     if (this.failure === undefined) {
       this.#accept(last);
-      await this.dispatch("stopping");
+      await this.#dispatchAll("stopping");
     }
     await this.finish();
   }
@@ -95,7 +97,7 @@ export abstract class BatchCore {
     if (!lost) {
       for (const key of gone) this.revoking.add(key);
       try {
-        await this.dispatch("partitions revoked");
+        await this.#dispatchAll("partitions revoked");
         await this.allCommitted();
       } finally {
         for (const key of gone) this.revoking.delete(key);
@@ -118,6 +120,21 @@ export abstract class BatchCore {
       return Promise.resolve();
     });
   };
+
+  /**
+   * Dispatches every full batch in hand, and the partial one after them if it has waited long enough: a fetch
+   * brings up to `fetchSize` records, several batches' worth.
+   */
+  async #dispatchDue(reason: string): Promise<void> {
+    do await this.dispatch(reason);
+    while (this.batch.isDue(Date.now()) && this.failure === undefined);
+  }
+
+  /** Dispatches everything in hand, in batches of at most maxSize. */
+  async #dispatchAll(reason: string): Promise<void> {
+    do await this.dispatch(reason);
+    while (this.batch.size > 0 && this.failure === undefined);
+  }
 
   /** Hands the batch in hand (if any) over for processing and commit; serialised through `exclusive`. */
   protected abstract dispatch(reason: string): Promise<void>;
@@ -168,7 +185,7 @@ export abstract class BatchCore {
       () => (handedOver = true),
       () => (handedOver = true),
     );
-    let fetched = await this.#fetch(this.parts.rules.maxSize, IDLE_POLL_MS);
+    let fetched = await this.#fetch(fetchSize(this.parts.rules.maxSize), IDLE_POLL_MS);
     if (handedOver) return fetched;
     const waited = new AbortController();
     await Promise.race([
@@ -231,6 +248,16 @@ export abstract class BatchCore {
         now,
       );
   }
+}
+
+/**
+ * Records asked of one consume() while batches are handed over: a few batches' worth, up to PREFETCH_RECORDS
+ * (never less than one batch). Each consume() is a round trip to a libuv worker thread and back; on a busy
+ * machine each of those wake-ups waits for a core, so fewer, larger fetches move more records per wake-up.
+ * librdkafka holds the records fetched ahead either way (queued.min.messages); they are only handed over sooner.
+ */
+export function fetchSize(maxSize: number): number {
+  return Math.max(maxSize, Math.min(maxSize * PREFETCH_BATCHES, PREFETCH_RECORDS));
 }
 
 /** End-to-end latency of a sample of the batch's records (record timestamp to now), evenly spaced. */

@@ -6,7 +6,8 @@ import {
   BatchPipeline,
   HandlerOrder,
   PendingCommits,
-  lastOffsets,
+  batchPartitions,
+  byPartition,
   type HandlerTurn,
   type RecordPosition,
 } from "@kafka-fleet/processing";
@@ -100,10 +101,10 @@ export class BatchLoop extends BatchCore {
       const messages = this.batch.take();
       if (messages.length === 0 || this.failure !== undefined) return;
       const info = { size: messages.length, reason, started: performance.now() };
-      const { consumer } = this.parts;
-      const offsets = lastOffsets(messages, consumer.ownedPartitions + this.revoking.size || Infinity);
-      const started = this.#pipeline.start(offsets, info);
-      const turn = this.#order.register(messages);
+      // One pass over the records' runs of partitions: what to commit after the batch, and whose turn it takes.
+      const partitions = batchPartitions(messages);
+      const started = this.#pipeline.start(byPartition([...partitions.values()]), info);
+      const turn = this.#order.register(partitions.keys());
       void this.#processInOrder(messages, turn)
         .then(
           () => this.#pipeline.finish(started, true),

@@ -58,7 +58,11 @@ export class FakeConsumer implements ConsumerPort {
     this.#arrived?.();
   }
 
+  /** `max` of every consume() call, in order. */
+  readonly asked: number[] = [];
+
   async consume(max: number, timeoutMs: number): Promise<readonly ConsumedMessage[]> {
+    this.asked.push(max);
     if (this.paused) {
       this.pausedPolls += 1;
       await new Promise((resolve) => setTimeout(resolve, timeoutMs));
