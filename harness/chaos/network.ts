@@ -7,9 +7,8 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import type { LogLine, RunningChild } from "../child.ts";
-import { identity } from "../kafka.ts";
 import { CRASH_TEST_SESSION, commitsLogged, startService, waitForAssignment } from "../services.ts";
-import { withAdmin } from "../admin.ts";
+import { groupCoordinator } from "./broker-outage.ts";
 import { CHAOS_MAX_UNCOMMITTED, isAlive, runPipeline, type Scenario } from "./pipeline.ts";
 import { FaultProxy, PROXIED_BOOTSTRAP, type Degradation } from "./toxiproxy.ts";
 
@@ -44,12 +43,7 @@ const brokerCutOff: Scenario = {
       producerEnv: { ...THROUGH_PROXY, PRODUCE_RATE: String(rate) },
       async during({ produced, group, consumers }) {
         await produced(0.2);
-        const coordinator = await withAdmin(
-          identity,
-          async (admin) => (await admin.describeGroup(group))?.coordinator.id,
-        );
-        assert.ok(coordinator !== undefined && coordinator >= 1, `group ${group} has a coordinator`);
-        node = coordinator;
+        node = await groupCoordinator(group);
         const committedBefore = consumers.map(commitsLogged);
         const cutAt = performance.now();
         await proxy.cut([node]);
