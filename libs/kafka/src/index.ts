@@ -1,7 +1,11 @@
 export { kafkaFailureHints } from "./failure-hints.ts";
 export { FleetAdmin } from "./admin.ts";
 export { clientId, clientPropertyProblems, type ClientIdentity } from "./client-config.ts";
-export { CLIENT_PROPERTY_PREFIX, readClientProperties } from "./client-properties.ts";
+export {
+  CLIENT_PROPERTY_PREFIX,
+  isClientPropertyVariable,
+  readClientProperties,
+} from "./client-properties.ts";
 export { connectClient } from "./connect.ts";
 export {
   KafkaSettingsError,
