@@ -72,6 +72,26 @@ export const committedRecords = (running: RunningChild): number =>
 export const commitsLogged = (running: RunningChild): number =>
   running.logs.filter((line) => line.event === "batch.committed").length;
 
+/**
+ * Notes how many commits each of `consumers` has logged so far: `committedSince()` says, consumer by consumer,
+ * whether it has logged one since; `commitsAgain(timeoutMs)` waits until every one has (a refused commit is retried
+ * until one is accepted, so this is also the sign that a group's commits are taken again).
+ */
+export function commitMark(consumers: readonly RunningChild[]) {
+  const before = consumers.map(commitsLogged);
+  const since = (consumer: RunningChild, i: number) => commitsLogged(consumer) > (before[i] ?? 0);
+  return {
+    committedSince: () => consumers.map(since),
+    async commitsAgain(timeoutMs: number): Promise<void> {
+      await Promise.all(
+        consumers.map((consumer, i) =>
+          consumer.waitForEvent("batch.committed", timeoutMs, () => since(consumer, i)),
+        ),
+      );
+    },
+  };
+}
+
 /** Waits for a running service's consumer to have partitions assigned. */
 export function waitForAssignment(running: RunningChild, timeoutMs = 60_000) {
   return running.waitForEvent("rebalance.assigned", timeoutMs, (line) => Number(line.owned) > 0);

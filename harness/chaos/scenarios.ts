@@ -23,7 +23,7 @@ import {
 import {
   CRASH_TEST_SESSION,
   committedRecords,
-  commitsLogged,
+  commitMark,
   startService,
   stopGracefully,
   waitForAssignment,
@@ -64,21 +64,13 @@ const brokerKill: Scenario = {
         await produced(0.3);
         // The hardest broker to lose: the group's coordinator, which holds its sessions and takes its commits.
         const coordinator = await groupCoordinator(group);
-        const committedBefore = consumers.map(commitsLogged);
+        const mark = commitMark(consumers);
         // The pipeline must keep going on two brokers: more values get acknowledged while the node is down, and
         // it stays down until another broker has taken over the group: every member has had a commit accepted
-        // since the kill (a refused one is retried until one is).
+        // since the kill.
         downFor = await outage.downWhile(coordinator, "kill", async () => {
           await produced(0.6);
-          await Promise.all(
-            consumers.map((consumer, i) =>
-              consumer.waitForEvent(
-                "batch.committed",
-                120_000,
-                () => commitsLogged(consumer) > (committedBefore[i] ?? 0),
-              ),
-            ),
-          );
+          await mark.commitsAgain(120_000);
         });
       },
     });
@@ -153,9 +145,8 @@ function consumerKills(guarantee: "at_least_once" | "exactly_once"): Scenario {
           for (let round = 0; round < kills; round += 1) {
             const victim = consumers.find((consumer) => isAlive(consumer) && ownsPartitions(consumer));
             assert.ok(victim, "a consumer with partitions to kill");
-            const before = commitsLogged(victim);
             // Mid-stream: once it committed another batch, while it works on the next one.
-            await victim.waitForEvent("batch.committed", 120_000, () => commitsLogged(victim) > before);
+            await commitMark([victim]).commitsAgain(120_000);
             await kill(victim);
             await waitForAssignment(startConsumer(), 120_000);
           }
