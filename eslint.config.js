@@ -41,7 +41,16 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ regex: "(^|/)harness/", message: "The product does not import the test harness." }] },
+        {
+          patterns: [
+            { regex: "(^|/)harness/", message: "The product does not import the test harness." },
+            {
+              regex: "^@kafka-fleet/[^/]+/internal$",
+              message:
+                "The product uses the libraries' APIs; a ./internal entry is for the library's own unit tests.",
+            },
+          ],
+        },
       ],
     },
   },

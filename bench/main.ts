@@ -13,6 +13,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 
 import { librdkafkaVersion } from "@kafka-fleet/kafka";
+import { messageOf } from "@kafka-fleet/service";
 
 import { PYTHON, REPO_ROOT, THROUGHPUT_BATCH, setThroughputBatch, type ClientId } from "./lib/clients.ts";
 import { Scratch, TopicCounter, strayTopics } from "./lib/kafka.ts";
@@ -69,9 +70,7 @@ function parseFlags() {
     return parseArgs({ options: OPTIONS }).values;
   } catch (error) {
     const flags = Object.keys(OPTIONS).map((name) => `--${name}`);
-    process.stderr.write(
-      `bench: ${error instanceof Error ? error.message : String(error)}\nflags: ${flags.join(" ")}\n`,
-    );
+    process.stderr.write(`bench: ${messageOf(error)}\nflags: ${flags.join(" ")}\n`);
     process.exit(2);
   }
 }
@@ -369,6 +368,6 @@ function describeLatency(r: LatencyResult): string {
 }
 
 await main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`bench: ${messageOf(error)}\n`);
   process.exitCode = 1;
 });

@@ -12,6 +12,8 @@ export interface LogLine {
 
 export interface RunningChild {
   readonly child: ChildProcess;
+  /** Which process, for messages: its entry (`batch-consumer-main`, `fixtures-delaying-single-consumer`) and pid. */
+  readonly name: string;
   /** Every JSON log line so far, in order. */
   readonly logs: LogLine[];
   /** Everything written to stderr so far. */
@@ -46,15 +48,10 @@ export function startChild(entry: string, env: NodeJS.ProcessEnv, cwd?: string):
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   // FLEET_TEST_LOG_DIR=<dir> keeps every child's log lines in <dir>/<entry>-<pid>.log, for a run to be read later.
+  const label = `${basename(dirname(dirname(entry)))}-${basename(entry, ".ts")}`;
   const logDir = process.env.FLEET_TEST_LOG_DIR;
   if (logDir !== undefined) mkdirSync(logDir, { recursive: true });
-  const logFile =
-    logDir === undefined
-      ? undefined
-      : join(
-          logDir,
-          `${basename(dirname(dirname(entry)))}-${basename(entry, ".ts")}-${child.pid ?? "x"}.log`,
-        );
+  const logFile = logDir === undefined ? undefined : join(logDir, `${label}-${child.pid ?? "x"}.log`);
   createInterface({ input: child.stdout }).on("line", (text) => {
     if (logFile !== undefined) appendFileSync(logFile, `${text}\n`);
     try {
@@ -77,6 +74,7 @@ export function startChild(entry: string, env: NodeJS.ProcessEnv, cwd?: string):
 
   return {
     child,
+    name: `${label} (pid ${child.pid ?? "?"})`,
     logs,
     exited,
     stderr: () => stderr,

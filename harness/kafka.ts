@@ -22,6 +22,19 @@ const run = promisify(execFile);
 /** The local cluster's brokers (KAFKA_PORT_BASE, as the scripts read it) and its SASL/SCRAM listeners. */
 export const { bootstrap: BOOTSTRAP, sasl: SASL_BOOTSTRAP } = localClusterAddresses(process.env);
 export const identity: ClientIdentity = { bootstrapServers: BOOTSTRAP, service: "test" };
+/** The password of the local cluster's SCRAM user "fleet" (SCRAM_PASSWORD in deploy/local/cluster.sh). */
+export const SCRAM_PASSWORD = "fleet-secret";
+
+/**
+ * What takes a service or a tool to the local cluster's SASL/SCRAM listener as user "fleet", through the variables
+ * alone. The password is the caller's to add: as it is, from a file (KAFKA_CLIENT_SASL_PASSWORD_FILE), or wrong.
+ */
+export const SCRAM_CLIENT: Readonly<Record<string, string>> = {
+  KAFKA_BOOTSTRAP_SERVERS: SASL_BOOTSTRAP.join(","),
+  KAFKA_CLIENT_SECURITY_PROTOCOL: "SASL_PLAINTEXT",
+  KAFKA_CLIENT_SASL_MECHANISM: "SCRAM-SHA-512",
+  KAFKA_CLIENT_SASL_USERNAME: "fleet",
+};
 export const quietLogger = createLogger({ service: "test", level: "warn", pretty: false });
 
 export interface AfterHook {

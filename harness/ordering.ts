@@ -8,7 +8,6 @@ import { auditValues, forEachRecord, readTopicValues } from "@kafka-fleet/audit"
 import type { DeliveryProducer } from "@kafka-fleet/kafka";
 import { deserializeInt, serializeInt } from "@kafka-fleet/serde";
 
-import type { RunningChild } from "./child.ts";
 import {
   BOOTSTRAP,
   createInputTopic,
@@ -17,26 +16,7 @@ import {
   testProducer,
   uniqueName,
 } from "./kafka.ts";
-import { startService, waitForRecords } from "./services.ts";
-
-/** SIGTERM, then the exit code; a stop that hangs fails the test with the service's last log lines. */
-export async function stopGracefully(running: RunningChild, timeoutMs = 60_000): Promise<number | null> {
-  running.signal("SIGTERM");
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const recent = running.logs
-        .slice(-12)
-        .map((line) => JSON.stringify(line).slice(0, line.level === "fatal" ? 3000 : 300));
-      reject(new Error(`no exit ${timeoutMs} ms after SIGTERM; last logs:\n${recent.join("\n")}`));
-    }, timeoutMs);
-  });
-  try {
-    return (await Promise.race([running.exited, hung])).code;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { startService, stopGracefully, waitForRecords } from "./services.ts";
 
 const fixture = (name: string) => ({
   path: fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)),

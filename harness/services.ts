@@ -61,7 +61,6 @@ export function metricValue(page: string, name: string, labels: Record<string, s
   return total;
 }
 
-/** Waits for a running service's consumer to have partitions assigned. */
 /**
  * Records a batch consumer has logged as committed so far. One `batch.committed` line may cover several batches
  * (commits of batches that finish together are combined), so progress is counted in records, not lines.
@@ -73,6 +72,27 @@ export const committedRecords = (running: RunningChild): number =>
 export const commitsLogged = (running: RunningChild): number =>
   running.logs.filter((line) => line.event === "batch.committed").length;
 
+/**
+ * Notes how many commits each of `consumers` has logged so far: `committedSince()` says, consumer by consumer,
+ * whether it has logged one since; `commitsAgain(timeoutMs)` waits until every one has (a refused commit is retried
+ * until one is accepted, so this is also the sign that a group's commits are taken again).
+ */
+export function commitMark(consumers: readonly RunningChild[]) {
+  const before = consumers.map(commitsLogged);
+  const since = (consumer: RunningChild, i: number) => commitsLogged(consumer) > (before[i] ?? 0);
+  return {
+    committedSince: () => consumers.map(since),
+    async commitsAgain(timeoutMs: number): Promise<void> {
+      await Promise.all(
+        consumers.map((consumer, i) =>
+          consumer.waitForEvent("batch.committed", timeoutMs, () => since(consumer, i)),
+        ),
+      );
+    },
+  };
+}
+
+/** Waits for a running service's consumer to have partitions assigned. */
 export function waitForAssignment(running: RunningChild, timeoutMs = 60_000) {
   return running.waitForEvent("rebalance.assigned", timeoutMs, (line) => Number(line.owned) > 0);
 }
@@ -105,8 +125,37 @@ export async function waitForRecords(topic: string, count: number, timeoutMs = 1
   throw new Error(`${topic} holds ${seen} records after ${timeoutMs} ms, expected ${count}`);
 }
 
-/** Sends SIGTERM and returns the exit code. */
-export async function stopGracefully(running: RunningChild): Promise<number | null> {
+/**
+ * How long a stop may take before it counts as hung: a service bounds its own stop by SHUTDOWN_GRACE_MS (20 s in
+ * the tests, exit 1 past it), so one still running well past that will not end by itself.
+ */
+const STOP_DEADLINE_MS = 60_000;
+
+/**
+ * SIGTERM, then the exit code. A process not gone within `deadlineMs` fails the caller with its name and last log
+ * lines, rather than holding the test (or a chaos run) until its own timeout. It is SIGKILLed when the test ends.
+ */
+export async function stopGracefully(
+  running: RunningChild,
+  deadlineMs = STOP_DEADLINE_MS,
+): Promise<number | null> {
   running.signal("SIGTERM");
-  return (await running.exited).code;
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const recent = running.logs
+        .slice(-12)
+        .map((line) => JSON.stringify(line).slice(0, line.level === "fatal" ? 3000 : 300));
+      reject(
+        new Error(
+          `${running.name}: no exit ${deadlineMs} ms after SIGTERM; last logs:\n${recent.join("\n")}`,
+        ),
+      );
+    }, deadlineMs);
+  });
+  try {
+    return (await Promise.race([running.exited, hung])).code;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -4,16 +4,16 @@
 // during the fault and after it (Kafka's own system tests bounce brokers under transactions with such a reader).
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 
 import { forEachRecord } from "@kafka-fleet/audit";
 import { deserializeInt } from "@kafka-fleet/serde";
 
-import { BOOTSTRAP, cluster } from "../kafka.ts";
+import { BOOTSTRAP } from "../kafka.ts";
 import type { RunningChild } from "../child.ts";
 import { REPO_ROOT } from "../process.ts";
+import { brokerOutage } from "./broker-outage.ts";
 import { CommittedReader, orderViolations } from "./committed-reader.ts";
 import { isAlive, runPipeline, type Scenario } from "./pipeline.ts";
 
@@ -82,11 +82,7 @@ function coordinatorFault(fault: "kill" | "stop"): Scenario {
       const values = size === "full" ? 200_000 : 30_000;
       // Paced so the stream outlasts the fault: the transactions move to another coordinator while values arrive.
       const rate = size === "full" ? 2000 : 500;
-      let faulted: string | undefined;
-      t.after(async () => {
-        if (faulted !== undefined) await cluster("start", faulted).catch(() => undefined);
-        await cluster("wait-isr", "120").catch(() => undefined);
-      });
+      const outage = brokerOutage(t);
       let reader: CommittedReader | undefined;
       t.after(() => reader?.close().catch(() => undefined));
       let downFor = 0;
@@ -121,7 +117,6 @@ function coordinatorFault(fault: "kill" | "stop"): Scenario {
           );
           const { broker, coordinated: count } = busiest(coordinators);
           assert.ok(broker >= 0, "a transaction coordinator");
-          faulted = String(broker);
           coordinated = `${count} of ${coordinators.size}`;
           assert.ok(
             isAlive(producer),
@@ -129,16 +124,15 @@ function coordinatorFault(fault: "kill" | "stop"): Scenario {
           );
           const supervisor = supervise(consumers, startConsumer, accountFor);
           try {
-            const faultedAt = performance.now();
-            reader.phase("during");
-            await cluster(fault, faulted);
+            const during = reader;
+            during.phase("during");
+            const seenBefore = during.distinct;
             // The pipeline keeps going on two brokers: the transactions move to another coordinator with the
             // __transaction_state partitions' leaders, and the reader sees new results before the broker is back.
-            const seenBefore = reader.distinct;
-            await reader.until(seenBefore + PROGRESS_WHILE_DOWN, 240_000);
+            downFor = await outage.downWhile(broker, fault, () =>
+              during.until(seenBefore + PROGRESS_WHILE_DOWN, 240_000),
+            );
             seenDuring = reader.distinct - seenBefore;
-            downFor = (performance.now() - faultedAt) / 1000;
-            await cluster("start", faulted);
             reader.phase("after");
             await reader.until(values, 300_000);
           } finally {
@@ -146,7 +140,7 @@ function coordinatorFault(fault: "kill" | "stop"): Scenario {
           }
         },
       });
-      await cluster("wait-isr", "120");
+      await outage.restored();
       assert.ok(reader !== undefined);
       await reader.until(values, 120_000);
       const arrivals = reader.arrivals;
@@ -166,7 +160,7 @@ function coordinatorFault(fault: "kill" | "stop"): Scenario {
         missing: report.missing,
         duplicates: report.duplicates,
         detail:
-          `node ${faulted ?? "?"} (coordinator of ${coordinated} transactional ids) down ${downFor.toFixed(1)} s, ` +
+          `node ${outage.node ?? "?"} (coordinator of ${coordinated} transactional ids) down ${downFor.toFixed(1)} s, ` +
           `at ${rate.toLocaleString("en-US")} msg/s; reader: ${seenDuring.toLocaleString("en-US")} values while it was down, ` +
           `0 seen twice, 0 out of input order` +
           (restarts === 0

@@ -7,9 +7,8 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import type { LogLine, RunningChild } from "../child.ts";
-import { identity } from "../kafka.ts";
-import { CRASH_TEST_SESSION, commitsLogged, startService, waitForAssignment } from "../services.ts";
-import { withAdmin } from "../admin.ts";
+import { CRASH_TEST_SESSION, commitMark, startService, waitForAssignment } from "../services.ts";
+import { groupCoordinator } from "./broker-outage.ts";
 import { CHAOS_MAX_UNCOMMITTED, isAlive, runPipeline, type Scenario } from "./pipeline.ts";
 import { FaultProxy, PROXIED_BOOTSTRAP, type Degradation } from "./toxiproxy.ts";
 
@@ -44,28 +43,15 @@ const brokerCutOff: Scenario = {
       producerEnv: { ...THROUGH_PROXY, PRODUCE_RATE: String(rate) },
       async during({ produced, group, consumers }) {
         await produced(0.2);
-        const coordinator = await withAdmin(
-          identity,
-          async (admin) => (await admin.describeGroup(group))?.coordinator.id,
-        );
-        assert.ok(coordinator !== undefined && coordinator >= 1, `group ${group} has a coordinator`);
-        node = coordinator;
-        const committedBefore = consumers.map(commitsLogged);
+        node = await groupCoordinator(group);
+        const mark = commitMark(consumers);
         const cutAt = performance.now();
         await proxy.cut([node]);
         await sleep(cutMs);
         await proxy.restore([node]);
         cut = (performance.now() - cutAt) / 1000;
         // The group carries on once the coordinator is reachable again: every member has a commit accepted.
-        await Promise.all(
-          consumers.map((consumer, i) =>
-            consumer.waitForEvent(
-              "batch.committed",
-              180_000,
-              () => commitsLogged(consumer) > (committedBefore[i] ?? 0),
-            ),
-          ),
-        );
+        await mark.commitsAgain(180_000);
       },
     });
     await proxy.heal();
@@ -124,9 +110,8 @@ const consumerCutOff: Scenario = {
         consumers.push(victim);
         await waitForAssignment(victim, 120_000);
         await produced(0.1);
-        const before = commitsLogged(victim);
         // Holding batches: it just committed one and works on the next ones.
-        await victim.waitForEvent("batch.committed", 120_000, () => commitsLogged(victim) > before);
+        await commitMark([victim]).commitsAgain(120_000);
         const victimAt = victim.logs.length;
         const survivorAt = survivor.logs.length;
         await proxy.cut();
@@ -195,16 +180,13 @@ const degradedNetwork: Scenario = {
       producerEnv: { ...THROUGH_PROXY, PRODUCE_RATE: String(rate) },
       async during({ produced, consumers }) {
         await produced(0.1);
-        const committedBefore = consumers.map(commitsLogged);
+        const mark = commitMark(consumers);
         const from = performance.now();
         await proxy.degrade(DEGRADED);
         await sleep(degradedMs);
         // Work went on meanwhile: every member had a commit accepted through the degraded links.
-        for (const [i, consumer] of consumers.entries()) {
-          assert.ok(
-            commitsLogged(consumer) > (committedBefore[i] ?? 0),
-            `consumer ${i + 1} committed while the network was degraded`,
-          );
+        for (const [i, committed] of mark.committedSince().entries()) {
+          assert.ok(committed, `consumer ${i + 1} committed while the network was degraded`);
         }
         await proxy.heal();
         degraded = (performance.now() - from) / 1000;

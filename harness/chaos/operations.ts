@@ -9,7 +9,7 @@ import { deserializeInt } from "@kafka-fleet/serde";
 
 import type { LogLine, RunningChild } from "../child.ts";
 import { BOOTSTRAP, cluster, type AfterHook } from "../kafka.ts";
-import { CRASH_TEST_SESSION, commitsLogged } from "../services.ts";
+import { CRASH_TEST_SESSION, commitMark } from "../services.ts";
 import { CHAOS_MAX_UNCOMMITTED, isAlive, ownsPartitions, runPipeline, type Scenario } from "./pipeline.ts";
 
 /** The session the frozen consumer is given (CRASH_TEST_SESSION): a silent member is gone after it. */
@@ -52,9 +52,8 @@ function zombieConsumer(guarantee: "at_least_once" | "exactly_once"): Scenario {
           const zombie = consumers.find((consumer) => isAlive(consumer) && ownsPartitions(consumer));
           const survivor = consumers.find((consumer) => consumer !== zombie);
           assert.ok(zombie && survivor, "two members, one of them with partitions");
-          const before = commitsLogged(zombie);
           // Holding a batch: it just committed one and is busy with the next ones.
-          await zombie.waitForEvent("batch.committed", 60_000, () => commitsLogged(zombie) > before);
+          await commitMark([zombie]).commitsAgain(60_000);
           const frozenAt = zombie.logs.length;
           const survivorAt = survivor.logs.length;
           zombie.signal("SIGSTOP");

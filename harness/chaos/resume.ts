@@ -7,9 +7,10 @@ import { auditValues, forEachRecord, readTopicValues } from "@kafka-fleet/audit"
 import { deserializeInt } from "@kafka-fleet/serde";
 
 import type { LogLine, RunningChild } from "../child.ts";
-import { BOOTSTRAP, cluster, createInputTopic, identity, type AfterHook } from "../kafka.ts";
+import { BOOTSTRAP, createInputTopic, identity, type AfterHook } from "../kafka.ts";
 import { CRASH_TEST_SESSION, recordCount, startService, waitForAssignment } from "../services.ts";
 import { withAdmin } from "../admin.ts";
+import { brokerOutage, groupCoordinator } from "./broker-outage.ts";
 import { PROGRESS, isAlive, runPipeline, type Scenario } from "./pipeline.ts";
 
 const PARTITIONS = 6;
@@ -162,11 +163,7 @@ const singleConsumerBrokerKill: Scenario = {
   async run(t, size) {
     const values = size === "full" ? 300_000 : 40_000;
     const rate = size === "full" ? 5_000 : 2_000;
-    let killed: string | undefined;
-    t.after(async () => {
-      if (killed !== undefined) await cluster("start", killed).catch(() => undefined);
-      await cluster("wait-isr", "120").catch(() => undefined);
-    });
+    const outage = brokerOutage(t);
     const report = await runPipeline(t, {
       values,
       consumers: 2,
@@ -175,21 +172,16 @@ const singleConsumerBrokerKill: Scenario = {
       producerEnv: { PRODUCE_RATE: String(rate) },
       async during({ produced, group, input }) {
         await produced(0.3);
-        const coordinator = await withAdmin(
-          identity,
-          async (admin) => (await admin.describeGroup(group))?.coordinator.id,
-        );
-        assert.ok(coordinator !== undefined && coordinator >= 0, `group ${group} has a coordinator`);
-        killed = String(coordinator);
+        const coordinator = await groupCoordinator(group);
         const committedAtKill = await committedTotal(group, input);
-        await cluster("kill", killed);
         // Down until the stream went on on two brokers and another broker took the group's commits.
-        await produced(0.6);
-        await committedPast(group, input, committedAtKill);
-        await cluster("start", killed);
+        await outage.downWhile(coordinator, "kill", async () => {
+          await produced(0.6);
+          await committedPast(group, input, committedAtKill);
+        });
       },
     });
-    await cluster("wait-isr", "120");
+    await outage.restored();
     // As for the batch consumer: the members' sessions outlive the coordinator's move, the stored offsets wait for
     // the new coordinator, and nothing is processed twice.
     assert.equal(report.duplicates, 0, `${report.duplicates} duplicates: a broker loss repeats nothing`);
@@ -197,7 +189,7 @@ const singleConsumerBrokerKill: Scenario = {
       values,
       missing: report.missing,
       duplicates: report.duplicates,
-      detail: `2 single consumers (unordered); node ${killed ?? "?"} (the group's coordinator) killed at 30 %, at ${rate.toLocaleString("en-US")} msg/s; bound 0`,
+      detail: `2 single consumers (unordered); node ${outage.node ?? "?"} (the group's coordinator) killed at 30 %, at ${rate.toLocaleString("en-US")} msg/s; bound 0`,
     };
   },
 };

@@ -16,7 +16,6 @@ import {
   createInputTopic,
   createTestTopic,
   deleteGroupAfter,
-  identity,
   testAdmin,
   testProducer,
   uniqueName,
@@ -24,12 +23,12 @@ import {
 import {
   CRASH_TEST_SESSION,
   committedRecords,
-  commitsLogged,
+  commitMark,
   startService,
   stopGracefully,
   waitForAssignment,
 } from "../services.ts";
-import { withAdmin } from "../admin.ts";
+import { brokerOutage, groupCoordinator } from "./broker-outage.ts";
 import { exactlyOnceScenarios } from "./exactly-once.ts";
 import { networkScenarios } from "./network.ts";
 import { operationsScenarios } from "./operations.ts";
@@ -55,11 +54,7 @@ const brokerKill: Scenario = {
     // Paced so that the stream outlasts the coordinator's move (the broker fenced, its partitions' leaders and
     // the group's coordinator moved): the consumers keep processing and committing through all of it.
     const rate = size === "full" ? 10_000 : 2_000;
-    let killed: string | undefined;
-    t.after(async () => {
-      if (killed !== undefined) await cluster("start", killed).catch(() => undefined);
-      await cluster("wait-isr", "120").catch(() => undefined);
-    });
+    const outage = brokerOutage(t);
     let downFor = 0;
     const report = await runPipeline(t, {
       values,
@@ -68,35 +63,18 @@ const brokerKill: Scenario = {
       async during({ produced, group, consumers }) {
         await produced(0.3);
         // The hardest broker to lose: the group's coordinator, which holds its sessions and takes its commits.
-        // Asked while the group is stable, by an admin client closed before the kill: no client of the scenario's
-        // own is left talking to the group while its coordinator moves.
-        const coordinator = await withAdmin(
-          identity,
-          async (admin) => (await admin.describeGroup(group))?.coordinator.id,
-        );
-        assert.ok(coordinator !== undefined && coordinator >= 0, `group ${group} has a coordinator`);
-        killed = String(coordinator);
-        const committedBefore = consumers.map(commitsLogged);
-        const killedAt = performance.now();
-        await cluster("kill", killed);
+        const coordinator = await groupCoordinator(group);
+        const mark = commitMark(consumers);
         // The pipeline must keep going on two brokers: more values get acknowledged while the node is down, and
         // it stays down until another broker has taken over the group: every member has had a commit accepted
-        // since the kill (a refused one is retried until one is).
-        await produced(0.6);
-        await Promise.all(
-          consumers.map((consumer, i) =>
-            consumer.waitForEvent(
-              "batch.committed",
-              120_000,
-              () => commitsLogged(consumer) > (committedBefore[i] ?? 0),
-            ),
-          ),
-        );
-        downFor = (performance.now() - killedAt) / 1000;
-        await cluster("start", killed);
+        // since the kill.
+        downFor = await outage.downWhile(coordinator, "kill", async () => {
+          await produced(0.6);
+          await mark.commitsAgain(120_000);
+        });
       },
     });
-    await cluster("wait-isr", "120");
+    await outage.restored();
     // Losing a broker is not a consumer crash: the members' sessions outlive the coordinator's move, their
     // commits wait for the new coordinator, and no record is processed twice.
     assert.equal(report.duplicates, 0, `${report.duplicates} duplicates: a broker loss repeats nothing`);
@@ -104,7 +82,7 @@ const brokerKill: Scenario = {
       values,
       missing: report.missing,
       duplicates: report.duplicates,
-      detail: `node ${killed ?? "?"} (the group's coordinator) down ${downFor.toFixed(1)} s, at ${rate.toLocaleString("en-US")} msg/s`,
+      detail: `node ${outage.node ?? "?"} (the group's coordinator) down ${downFor.toFixed(1)} s, at ${rate.toLocaleString("en-US")} msg/s`,
     };
   },
 };
@@ -167,9 +145,8 @@ function consumerKills(guarantee: "at_least_once" | "exactly_once"): Scenario {
           for (let round = 0; round < kills; round += 1) {
             const victim = consumers.find((consumer) => isAlive(consumer) && ownsPartitions(consumer));
             assert.ok(victim, "a consumer with partitions to kill");
-            const before = commitsLogged(victim);
             // Mid-stream: once it committed another batch, while it works on the next one.
-            await victim.waitForEvent("batch.committed", 120_000, () => commitsLogged(victim) > before);
+            await commitMark([victim]).commitsAgain(120_000);
             await kill(victim);
             await waitForAssignment(startConsumer(), 120_000);
           }

@@ -1,6 +1,9 @@
 // docs/design.md's contract against the code, both ways: a variable, metric, log event or make target that exists
 // in one and not in the other fails here, naming it and where to add it.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 
 import { batchConsumerService } from "../../services/batch-consumer/src/service.ts";
@@ -111,6 +114,18 @@ describe(`${DESIGN}: service environment`, () => {
     for (const [service, load] of Object.entries(SERVICES)) {
       const config = describeConfig(load({ KAFKA_CLIENT_LINGER_MS: "7" }));
       assert.match(config, /"linger\.ms":"7"/, `${service} takes librdkafka properties from KAFKA_CLIENT_*`);
+    }
+  });
+
+  it(`says any ${CLIENT_PROPERTY_ROW} can be given as <NAME>_FILE, and each service reads it so`, (t) => {
+    assert.match(design, /any `KAFKA_CLIENT_\*` can instead be given as `<NAME>_FILE`/);
+    const dir = mkdtempSync(join(tmpdir(), "fleet-contract-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "linger");
+    writeFileSync(file, "7\n");
+    for (const [service, load] of Object.entries(SERVICES)) {
+      const config = describeConfig(load({ KAFKA_CLIENT_LINGER_MS_FILE: file }));
+      assert.match(config, /"linger\.ms":"7"/, `${service} reads KAFKA_CLIENT_LINGER_MS from its file`);
     }
   });
 

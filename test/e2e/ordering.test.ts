@@ -24,10 +24,9 @@ import {
   recordingBatchConsumer,
   resultsInOrder,
   runMode,
-  stopGracefully,
   type Origin,
 } from "../../harness/ordering.ts";
-import { startService, waitForAssignment, waitForRecords } from "../../harness/services.ts";
+import { startService, stopGracefully, waitForAssignment, waitForRecords } from "../../harness/services.ts";
 
 describe("the single consumer's ordering", () => {
   const count = 3_000;

@@ -12,6 +12,8 @@ import {
   BOOTSTRAP,
   REPO_ROOT,
   SASL_BOOTSTRAP,
+  SCRAM_CLIENT,
+  SCRAM_PASSWORD as PASSWORD,
   createInputTopic,
   createTestTopic,
   deleteGroupAfter,
@@ -25,18 +27,10 @@ import {
   type Role,
 } from "../../harness/services.ts";
 
-const PASSWORD = "fleet-secret";
 const VALUES = 2_000;
 
 function scram(password: string): Record<string, string> {
-  return {
-    KAFKA_BOOTSTRAP_SERVERS: SASL_BOOTSTRAP.join(","),
-    KAFKA_CLIENT_SECURITY_PROTOCOL: "SASL_PLAINTEXT",
-    KAFKA_CLIENT_SASL_MECHANISM: "SCRAM-SHA-512",
-    KAFKA_CLIENT_SASL_USERNAME: "fleet",
-    KAFKA_CLIENT_SASL_PASSWORD: password,
-    KAFKA_CONNECT_TIMEOUT_MS: "10000",
-  };
+  return { ...SCRAM_CLIENT, KAFKA_CLIENT_SASL_PASSWORD: password, KAFKA_CONNECT_TIMEOUT_MS: "10000" };
 }
 
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

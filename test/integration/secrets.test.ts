@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 
 import {
-  SASL_BOOTSTRAP,
+  SCRAM_CLIENT,
+  SCRAM_PASSWORD as PASSWORD,
   createInputTopic,
   createTestTopic,
   deleteGroupAfter,
@@ -19,17 +20,11 @@ import { eventually } from "../../harness/process.ts";
 import { metricValue, startService, stopGracefully, waitForAssignment } from "../../harness/services.ts";
 import type { RunningChild } from "../../harness/child.ts";
 
-/** The local cluster's SCRAM password for user "fleet" (deploy/local/cluster.sh). */
-const PASSWORD = "fleet-secret";
-
 /** The ways the password could be written out: as it is, JSON-escaped (the same here), base64. */
 const FORMS = [PASSWORD, Buffer.from(PASSWORD).toString("base64")];
 
 const sasl = {
-  KAFKA_BOOTSTRAP_SERVERS: SASL_BOOTSTRAP.join(","),
-  KAFKA_CLIENT_SECURITY_PROTOCOL: "SASL_PLAINTEXT",
-  KAFKA_CLIENT_SASL_MECHANISM: "SCRAM-SHA-512",
-  KAFKA_CLIENT_SASL_USERNAME: "fleet",
+  ...SCRAM_CLIENT,
   // The most verbose level: every log line a service can write.
   LOG_LEVEL: "trace",
 };

@@ -1,5 +1,5 @@
 // The Kafka settings of the fleet's command-line tools (the audit, make send/read), read as the services read them.
-import { CLIENT_PROPERTY_PREFIX, readClientProperties } from "@kafka-fleet/kafka";
+import { isClientPropertyVariable, readClientProperties } from "@kafka-fleet/kafka";
 import { ConfigError, messageOf, readFileVariables } from "@kafka-fleet/service";
 
 /** The local cluster's brokers, for a tool started without bin/run (which sets KAFKA_BOOTSTRAP_SERVERS). */
@@ -25,7 +25,7 @@ export function toolKafkaSettings(
   let problems: readonly string[];
   let properties: Record<string, string> = {};
   try {
-    const resolved = readFileVariables(env, (name) => name.startsWith(CLIENT_PROPERTY_PREFIX));
+    const resolved = readFileVariables(env, isClientPropertyVariable);
     ({ properties, problems } = readClientProperties(resolved, isSecret));
   } catch (error) {
     problems = error instanceof ConfigError ? error.problems : [messageOf(error)];

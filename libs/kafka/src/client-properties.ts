@@ -5,6 +5,11 @@ import { clientPropertyProblems } from "./client-config.ts";
 /** The prefix that turns an environment variable into a librdkafka property: KAFKA_CLIENT_SASL_MECHANISM -> sasl.mechanism. */
 export const CLIENT_PROPERTY_PREFIX = "KAFKA_CLIENT_";
 
+/** Whether a variable names a librdkafka property (KAFKA_CLIENT_*), read beside a service's own schema. */
+export function isClientPropertyVariable(name: string): boolean {
+  return name.startsWith(CLIENT_PROPERTY_PREFIX);
+}
+
 /**
  * Properties that kafka-fleet's promises rest on (acks=all and idempotence for "acknowledged means stored", manual
  * offset storing for "committed after processing", the group and bootstrap from their own variables): a

@@ -83,11 +83,6 @@ export class DeliveryProducer {
     this.#onFailure = callback;
   }
 
-  /** Messages queued so far: note it before queuing some, and pass it to `acknowledgement(from)` after. */
-  get position(): number {
-    return this.#ledger.queued;
-  }
-
   get failed(): number {
     return this.#ledger.failed;
   }
@@ -141,18 +136,19 @@ export class DeliveryProducer {
   }
 
   /**
-   * Resolves once every message queued from position `from` until now is acknowledged; rejects with a
-   * DeliveryError if a failure was reported that may be one of them. Many callers share one drain.
+   * Resolves once every message queued from position `from` (the count queued before them) until now is
+   * acknowledged; rejects with a DeliveryError if a failure was reported that may be one of them. Many callers
+   * share one drain.
    */
-  acknowledgement(from: number): Promise<void> {
+  #acknowledgement(from: number): Promise<void> {
     return this.#wait(from, this.#ledger.queued, false);
   }
 
   /** Queues one message (waiting for room) and resolves once the cluster acknowledged it. */
   async send(message: OutgoingMessage): Promise<void> {
-    const from = this.position;
+    const from = this.#ledger.queued;
     await this.produce(message);
-    await this.acknowledgement(from);
+    await this.#acknowledgement(from);
   }
 
   /**
@@ -160,12 +156,12 @@ export class DeliveryProducer {
    * drain: librdkafka's whole queue empty, which a producer that keeps sending rarely sees.
    */
   async sendAll(messages: Iterable<OutgoingMessage>): Promise<void> {
-    const from = this.position;
+    const from = this.#ledger.queued;
     for (const message of messages) {
       // An await only when the queue is full: one per message would cost a turn of the event loop each.
       if (!this.tryProduce(message)) await this.produce(message);
     }
-    await this.acknowledgement(from);
+    await this.#acknowledgement(from);
   }
 
   /**

@@ -1,18 +1,9 @@
-export { DeliveryLedger } from "./delivery-ledger.ts";
 export { kafkaFailureHints } from "./failure-hints.ts";
 export { FleetAdmin } from "./admin.ts";
-export {
-  baseClientConfig,
-  clientId,
-  clientPropertyProblems,
-  reliableProducerConfig,
-  type ClientIdentity,
-} from "./client-config.ts";
+export { clientId, clientPropertyProblems, type ClientIdentity } from "./client-config.ts";
 export {
   CLIENT_PROPERTY_PREFIX,
-  clientPropertiesFromVariables,
-  clientPropertyName,
-  clientPropertyVariable,
+  isClientPropertyVariable,
   readClientProperties,
 } from "./client-properties.ts";
 export { connectClient } from "./connect.ts";
@@ -31,7 +22,6 @@ export {
   DeliveryError,
   KafkaAuthenticationError,
   KafkaError,
-  KafkaErrorCode,
   KafkaUnreachableError,
   TopicMissingError,
 } from "./errors.ts";

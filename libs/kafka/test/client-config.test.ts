@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { baseClientConfig, clientPropertyProblems, reliableProducerConfig } from "@kafka-fleet/kafka";
+import { clientPropertyProblems } from "@kafka-fleet/kafka";
+import { baseClientConfig, reliableProducerConfig } from "@kafka-fleet/kafka/internal";
 
 const identity = { bootstrapServers: ["localhost:9092"], service: "test" };
 

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
+import { readClientProperties } from "@kafka-fleet/kafka";
 import {
   clientPropertiesFromVariables,
   clientPropertyName,
   clientPropertyVariable,
-  readClientProperties,
-} from "@kafka-fleet/kafka";
+} from "@kafka-fleet/kafka/internal";
 
 const secret = (name: string) => /password/i.test(name);
 

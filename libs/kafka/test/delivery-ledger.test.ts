@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { DeliveryLedger } from "@kafka-fleet/kafka";
+import { DeliveryLedger } from "@kafka-fleet/kafka/internal";
 
 function queue(ledger: DeliveryLedger, count: number): { from: number; to: number } {
   const from = ledger.queued;

@@ -92,24 +92,23 @@ export function toServiceConfig(vars: z.output<typeof serviceEnvSchema>): Servic
 }
 
 /**
- * The variables libs/kafka reads beside the schema (any librdkafka property): they carry the credentials, so their
- * <NAME>_FILE form counts too. Named here rather than imported: the service shell does not depend on libs/kafka.
- */
-const KAFKA_CLIENT_PREFIX = "KAFKA_CLIENT_";
-
-/**
  * Reads the environment once through `schema` (whose keys are variable names) and hands back a frozen, typed
  * object. Every problem is reported at once, each naming the variable, its value and what was expected.
- * A variable the schema names, or any KAFKA_CLIENT_* one, may instead be given as <NAME>_FILE: the path of a file
+ * A variable the schema names, or one `readBeside` accepts, may instead be given as <NAME>_FILE: the path of a file
  * holding its value (readFileVariables), as secret stores mount them.
  */
 export function loadConfig<Schema extends z.ZodType, Config>(
   schema: Schema,
   source: NodeJS.ProcessEnv,
   toConfig: (vars: z.output<Schema>) => Config,
+  /**
+   * The variables `toConfig` reads beside the schema, by a library's own rule (libs/kafka's any KAFKA_CLIENT_*,
+   * isClientPropertyVariable): they may carry credentials, so their <NAME>_FILE form counts too.
+   */
+  readBeside: (name: string) => boolean = () => false,
 ): Readonly<Config> {
   const declared = schema instanceof z.ZodObject ? new Set(Object.keys(schema.shape)) : new Set<string>();
-  source = readFileVariables(source, (name) => declared.has(name) || name.startsWith(KAFKA_CLIENT_PREFIX));
+  source = readFileVariables(source, (name) => declared.has(name) || readBeside(name));
   const emptyAsUnset = Object.fromEntries(
     Object.entries(source).filter(([, value]) => value !== undefined && value.trim() !== ""),
   );

@@ -132,7 +132,9 @@ describe("<NAME>_FILE", () => {
     return path;
   };
   const schema = serviceEnvSchema.extend({ DB_PASSWORD: env.optionalString() });
-  const loadVars = (source: NodeJS.ProcessEnv) => loadConfig(schema, source, (vars) => vars);
+  // What libs/kafka reads beside a service's schema, as the services pass it (isClientPropertyVariable).
+  const readBeside = (name: string) => name.startsWith("KAFKA_CLIENT_");
+  const loadVars = (source: NodeJS.ProcessEnv) => loadConfig(schema, source, (vars) => vars, readBeside);
 
   it("reads a variable the schema names from its file, less the final line break", () => {
     assert.equal(loadVars({ DB_PASSWORD_FILE: file("db", "s3cret\n") }).DB_PASSWORD, "s3cret");
@@ -150,10 +152,13 @@ describe("<NAME>_FILE", () => {
     assert.equal(read("no break"), "no break");
   });
 
-  it("reads any KAFKA_CLIENT_* from its file, and the <NAME>_FILE variable itself is gone", () => {
+  it("reads a variable read beside the schema (any KAFKA_CLIENT_*) from its file, and the <NAME>_FILE variable itself is gone", () => {
     const vars = loadVars({ KAFKA_CLIENT_SASL_PASSWORD_FILE: file("sasl", "p@ss\n") });
     assert.equal(vars.KAFKA_CLIENT_SASL_PASSWORD, "p@ss");
     assert.equal(vars.KAFKA_CLIENT_SASL_PASSWORD_FILE, undefined);
+    // Without the rule, libs/service knows no such variable: the file is left alone.
+    const untold = loadConfig(schema, { KAFKA_CLIENT_SASL_PASSWORD_FILE: "/nonexistent" }, (vars) => vars);
+    assert.equal(untold.KAFKA_CLIENT_SASL_PASSWORD_FILE, "/nonexistent");
   });
 
   it("leaves alone a *_FILE variable of someone else's (SSL_CERT_FILE is OpenSSL's)", () => {

@@ -1,3 +1,4 @@
+import { isClientPropertyVariable } from "@kafka-fleet/kafka";
 import { DEFAULT_MAX_UNCOMMITTED } from "@kafka-fleet/kafka/tunables";
 import { ORDERINGS, type Ordering } from "@kafka-fleet/processing";
 import { ConfigError, env, loadConfig } from "@kafka-fleet/service";
@@ -21,19 +22,24 @@ export interface BatchWorkerConfig extends ConsumerConfig {
 
 /** A batch worker's configuration; its consumer group defaults to `kafka-fleet-<name>`. */
 export function loadBatchWorkerConfig(source: NodeJS.ProcessEnv, name: string): Readonly<BatchWorkerConfig> {
-  return loadConfig(batchSchema, source, (vars) => {
-    if (vars.PROCESSING_GUARANTEE === "exactly_once" && vars.RESULTS_TOPIC === undefined) {
-      throw new ConfigError([
-        'PROCESSING_GUARANTEE="exactly_once" needs RESULTS_TOPIC: the transaction writes results and offsets together',
-      ]);
-    }
-    return {
-      ...toConsumerConfig(vars, `kafka-fleet-${name}`),
-      batch: { maxSize: vars.BATCH_SIZE, maxWaitMs: vars.BATCH_MAX_WAIT_MS },
-      maxUncommittedBatches: vars.BATCH_MAX_UNCOMMITTED,
-      exactlyOnce: vars.PROCESSING_GUARANTEE === "exactly_once",
-    };
-  });
+  return loadConfig(
+    batchSchema,
+    source,
+    (vars) => {
+      if (vars.PROCESSING_GUARANTEE === "exactly_once" && vars.RESULTS_TOPIC === undefined) {
+        throw new ConfigError([
+          'PROCESSING_GUARANTEE="exactly_once" needs RESULTS_TOPIC: the transaction writes results and offsets together',
+        ]);
+      }
+      return {
+        ...toConsumerConfig(vars, `kafka-fleet-${name}`),
+        batch: { maxSize: vars.BATCH_SIZE, maxWaitMs: vars.BATCH_MAX_WAIT_MS },
+        maxUncommittedBatches: vars.BATCH_MAX_UNCOMMITTED,
+        exactlyOnce: vars.PROCESSING_GUARANTEE === "exactly_once",
+      };
+    },
+    isClientPropertyVariable,
+  );
 }
 
 const singleSchema = consumerEnvSchema.extend({
@@ -56,10 +62,15 @@ export function loadSingleWorkerConfig(
   source: NodeJS.ProcessEnv,
   name: string,
 ): Readonly<SingleWorkerConfig> {
-  return loadConfig(singleSchema, source, (vars) => ({
-    ...toConsumerConfig(vars, `kafka-fleet-${name}`),
-    maxInFlight: vars.MAX_IN_FLIGHT,
-    ordering: vars.ORDERING,
-    maxQueued: vars.MAX_QUEUED,
-  }));
+  return loadConfig(
+    singleSchema,
+    source,
+    (vars) => ({
+      ...toConsumerConfig(vars, `kafka-fleet-${name}`),
+      maxInFlight: vars.MAX_IN_FLIGHT,
+      ordering: vars.ORDERING,
+      maxQueued: vars.MAX_QUEUED,
+    }),
+    isClientPropertyVariable,
+  );
 }

@@ -1,4 +1,9 @@
-import { kafkaEnvShape, toKafkaSettings, type KafkaSettings } from "@kafka-fleet/kafka";
+import {
+  isClientPropertyVariable,
+  kafkaEnvShape,
+  toKafkaSettings,
+  type KafkaSettings,
+} from "@kafka-fleet/kafka";
 import {
   ConfigError,
   env,
@@ -29,19 +34,24 @@ export interface ProducerConfig extends ServiceConfig, KafkaSettings {
 }
 
 export function loadProducerConfig(source: NodeJS.ProcessEnv): Readonly<ProducerConfig> {
-  return loadConfig(schema, source, (vars) => {
-    if (vars.PRODUCE_TO !== undefined && vars.PRODUCE_TO <= vars.PRODUCE_FROM) {
-      throw new ConfigError([
-        `PRODUCE_TO=${vars.PRODUCE_TO} must be greater than PRODUCE_FROM=${vars.PRODUCE_FROM} (the range is [FROM, TO))`,
-      ]);
-    }
-    return {
-      ...toServiceConfig(vars),
-      ...toKafkaSettings(vars, isSecret),
-      from: vars.PRODUCE_FROM,
-      to: vars.PRODUCE_TO,
-      rate: vars.PRODUCE_RATE,
-      progressIntervalMs: vars.PROGRESS_INTERVAL_MS,
-    };
-  });
+  return loadConfig(
+    schema,
+    source,
+    (vars) => {
+      if (vars.PRODUCE_TO !== undefined && vars.PRODUCE_TO <= vars.PRODUCE_FROM) {
+        throw new ConfigError([
+          `PRODUCE_TO=${vars.PRODUCE_TO} must be greater than PRODUCE_FROM=${vars.PRODUCE_FROM} (the range is [FROM, TO))`,
+        ]);
+      }
+      return {
+        ...toServiceConfig(vars),
+        ...toKafkaSettings(vars, isSecret),
+        from: vars.PRODUCE_FROM,
+        to: vars.PRODUCE_TO,
+        rate: vars.PRODUCE_RATE,
+        progressIntervalMs: vars.PROGRESS_INTERVAL_MS,
+      };
+    },
+    isClientPropertyVariable,
+  );
 }
