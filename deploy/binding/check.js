@@ -1,12 +1,13 @@
 // Whether the installed @confluentinc/kafka-javascript addon was built from the patched sources
 // (deploy/binding/*.patch): the patches add NodeKafka::PropertyNames, Message::TopicNameCache,
-// Producer::ProduceWithoutHeaders and Workers::PackedBatch, whose names are in the addon's symbol table, and
-// unpackMessages to lib/kafka-consumer.js. deploy/setup.sh and the Dockerfile run it after the build; a unit test
+// Producer::ProduceWithoutHeaders and Workers::PackedBatch, whose names are in the addon's symbol table,
+// unpackMessages to lib/kafka-consumer.js, and a debug message to librdkafka (build/deps/librdkafka.so.1 when
+// linked dynamically, the addon itself when linked statically). deploy/setup.sh and the Dockerfile run it after the build; a unit test
 // too.
 //
 //   node deploy/binding/check.js [package dir]      exit 0 and one line when patched, 1 otherwise
 import console from "node:console";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -19,6 +20,8 @@ const MARKERS = [
   "8Producer21ProduceWithoutHeaders",
   "7Workers11PackedBatch",
 ];
+/** A string the librdkafka-coord-timeout patch adds to librdkafka (a debug message). */
+const LIBRDKAFKA_MARKER = "timed out before it could be sent";
 /** What the record-packing patch adds to the JavaScript layer, which unpacks what the addon packs. */
 const JS_MARKER = { file: "lib/kafka-consumer.js", text: "function unpackMessages(" };
 
@@ -35,6 +38,9 @@ export function checkBinding(packageDir = bindingPackageDir()) {
   const addon = join(packageDir, "build/Release/confluent-kafka-javascript.node");
   const bytes = readFileSync(addon);
   const missing = MARKERS.filter((marker) => !bytes.includes(marker));
+  const librdkafka = join(packageDir, "build/deps/librdkafka.so.1");
+  const librdkafkaBytes = existsSync(librdkafka) ? readFileSync(librdkafka) : bytes;
+  if (!librdkafkaBytes.includes(LIBRDKAFKA_MARKER)) missing.push(`librdkafka: "${LIBRDKAFKA_MARKER}"`);
   if (!readFileSync(join(packageDir, JS_MARKER.file), "utf8").includes(JS_MARKER.text)) {
     missing.push(`${JS_MARKER.file}: ${JS_MARKER.text}`);
   }

@@ -10,11 +10,15 @@ import type { TransactionPort } from "./consumer-port.ts";
 export const TRANSACTION_FAILED = "KAFKA_TRANSACTION_FAILED";
 
 /**
- * How long a transaction's commit (its offsets sent, then the commit) may take before it counts as stuck: well
- * past librdkafka's own timeouts for the two (30 s each). librdkafka 2.15 can leave sendOffsetsToTransaction
- * waiting for ever on a group coordinator that went away (confluentinc/librdkafka#5456, #5511: the coordinator
- * request's timeout is never checked), seen here after the broker coordinating the transactions was SIGKILLed:
- * the member kept its partitions, polled, looked healthy and committed nothing again.
+ * How long a transaction's commit (its offsets sent, then the commit) may take before it counts as stuck: a
+ * backstop, well past librdkafka's own timeouts for the two (30 s each asked; sendOffsetsToTransaction's is capped
+ * at transaction.timeout.ms). Unpatched, librdkafka 2.15 left sendOffsetsToTransaction waiting for ever on a group
+ * coordinator that went away (confluentinc/librdkafka#5456, #5511: the coordinator request's timeout was never
+ * checked), seen here after the broker coordinating the transactions was SIGKILLed: the member kept its
+ * partitions, polled, looked healthy and committed nothing again. deploy/binding's librdkafka-coord-timeout patch
+ * makes that call return; this deadline stays for any other call that would never answer. A member that hits it
+ * ends, but its process's exit still waits for the stuck call (Node.js joins its thread pool's threads in
+ * process.exit, and the call holds one).
  */
 export const COMMIT_DEADLINE_MS = 90_000;
 
