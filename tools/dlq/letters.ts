@@ -240,12 +240,18 @@ export function replayOf(letter: DeadLetter, to: string): OutgoingMessage {
 }
 
 /** What a replay does with one selected dead letter. */
-export type ReplayAction = "send" | "already-replayed" | "value-omitted";
+export type ReplayAction = "send" | "already-replayed" | "value-omitted" | "failed-replay";
 
-/** The plan of a replay: each selected dead letter, and whether it goes (`replayed`: the target's markers). */
+/**
+ * The plan of a replay: each selected dead letter, and whether it goes (`replayed`: the target's markers). Each
+ * dead letter goes at most once. A failed replay (a dead letter of a replayed record) is left alone unless
+ * `retryFailed`: it is the same record again, and replaying it by default would make every later replay send the
+ * records that still fail once more, a loop.
+ */
 export function planReplay(
   letters: readonly DeadLetter[],
   replayed: ReadonlySet<string>,
+  retryFailed = false,
 ): Array<{ letter: DeadLetter; action: ReplayAction }> {
   return letters.map((letter) => ({
     letter,
@@ -253,7 +259,9 @@ export function planReplay(
       ? "value-omitted"
       : replayed.has(positionOf(letter))
         ? "already-replayed"
-        : "send",
+        : letter.replayOf !== undefined && !retryFailed
+          ? "failed-replay"
+          : "send",
   }));
 }
 

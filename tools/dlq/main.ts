@@ -30,11 +30,15 @@ import {
 const USAGE =
   "usage: dlq list|show|replay --topic <dead-letter topic> [--each] [--partition P --offset O] [--code C,...] " +
   "[--origin-partition P] [--from-offset A] [--to-offset B] [--since T] [--until T] [--to <topic>] [--dry-run] " +
+  "[--retry-failed] " +
   "[--bootstrap host:port,...]";
 const CONNECT_TIMEOUT_MS = 15_000;
 
-function fail(message: string): never {
-  process.stderr.write(`dlq: ${message}\n${USAGE}\n`);
+/** Bad input: one line on stderr, exit 2, nothing sent. */
+function fail(message: string, usage = false): never {
+  // parseArgs's messages run over several lines: one line, so that a script can show it whole.
+  const line = message.replace(/\s*\n\s*/g, " ");
+  process.stderr.write(`dlq: ${line}${usage ? `; ${USAGE}` : ""}\n`);
   process.exit(2);
 }
 
@@ -58,16 +62,17 @@ try {
       until: { type: "string" },
       to: { type: "string" },
       "dry-run": { type: "boolean", default: false },
+      "retry-failed": { type: "boolean", default: false },
       bootstrap: { type: "string", default: kafka.bootstrap },
     },
   });
 } catch (error) {
-  fail(messageOf(error));
+  fail(messageOf(error), true);
 }
 const [verb, ...extra] = parsed.positionals;
 const flags = parsed.values;
 if (verb !== "list" && verb !== "show" && verb !== "replay")
-  fail(`the first argument must be list, show or replay, got ${verb ?? "nothing"}`);
+  fail(`the first argument must be list, show or replay, got ${verb ?? "nothing"}`, true);
 if (extra.length > 0) fail(`unexpected argument ${extra[0]}`);
 const topic = flags.topic;
 if (topic === undefined || topic === "") fail("--topic (the dead-letter topic) is required");
@@ -79,11 +84,12 @@ onlyFor("--partition", ["show"], flags.partition !== undefined);
 onlyFor("--offset", ["show"], flags.offset !== undefined);
 onlyFor("--to", ["replay"], flags.to !== undefined);
 onlyFor("--dry-run", ["replay"], flags["dry-run"]);
+onlyFor("--retry-failed", ["replay"], flags["retry-failed"]);
 const selectionGiven = ["code", "origin-partition", "from-offset", "to-offset", "since", "until"].some(
   (name) => flags[name as keyof typeof flags] !== undefined,
 );
 onlyFor("a selection flag", ["list", "replay"], selectionGiven);
-let selection: Selection = {};
+let selection: Selection;
 let position: { partition: number; offset: number } | undefined;
 try {
   selection = selectionOf(flags);
@@ -113,7 +119,12 @@ try {
   await requireTopics([topic, ...(flags.to === undefined ? [] : [flags.to])], position);
   if (verb === "list") await list(topic, selection, flags.each);
   else if (verb === "show") await show(topic, position as { partition: number; offset: number });
-  else await replay(topic, selection, flags.to, flags["dry-run"]);
+  else
+    await replay(topic, selection, {
+      to: flags.to,
+      dryRun: flags["dry-run"],
+      retryFailed: flags["retry-failed"],
+    });
 } catch (error) {
   if (error instanceof SelectionError) fail(error.message);
   process.stderr.write(`dlq: ${verb} ${topic}: ${describeFailure(error, kafkaFailureHints).message}\n`);
@@ -216,8 +227,7 @@ async function replayMarkers(target: string): Promise<Set<string>> {
 async function replay(
   dlq: string,
   selection: Selection,
-  to: string | undefined,
-  dryRun: boolean,
+  { to, dryRun, retryFailed }: { to: string | undefined; dryRun: boolean; retryFailed: boolean },
 ): Promise<void> {
   const letters = (await readLetters(dlq)).filter((letter) => isSelected(letter, selection));
   const targets = [...new Set(letters.map((letter) => to ?? letter.originTopic))];
@@ -232,7 +242,7 @@ async function replay(
   }
   const plan = letters.map((letter) => {
     const target = to ?? letter.originTopic;
-    const [step] = planReplay([letter], markers.get(target) ?? new Set());
+    const [step] = planReplay([letter], markers.get(target) ?? new Set(), retryFailed);
     return { ...(step as NonNullable<typeof step>), target };
   });
   const sending = plan.filter((step) => step.action === "send");
@@ -256,7 +266,8 @@ async function replay(
   process.stderr.write(
     `dlq: replay of ${dlq}: ${plan.length} selected, ${sending.length} ` +
       (dryRun ? "would be sent (dry run: nothing sent)" : "sent and acknowledged") +
-      `, ${skipped("already-replayed")} already replayed, ${skipped("value-omitted")} without their value (not replayable)\n`,
+      `, ${skipped("already-replayed")} already replayed, ${skipped("failed-replay")} failed replays left alone ` +
+      `(--retry-failed sends them), ${skipped("value-omitted")} without their value (not replayable)\n`,
   );
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import type { Message } from "@kafka-fleet/kafka";
+import type { Message, MessageHeader } from "@kafka-fleet/kafka";
 import { deadLetterHeaders, withoutValue } from "@kafka-fleet/worker";
 
 import {
@@ -174,7 +174,10 @@ describe("list groups", () => {
 });
 
 describe("the record a replay sends", () => {
-  const own = [{ traceparent: "00-abc-01" }, { "content-type": Buffer.from("application/octet-stream") }];
+  const own: MessageHeader[] = [
+    { traceparent: "00-abc-01" },
+    { "content-type": Buffer.from("application/octet-stream") },
+  ];
   const read = deadLetterOf(
     letter(
       { partition: 3, offset: 12 },
@@ -215,6 +218,21 @@ describe("the record a replay sends", () => {
         [14, "send"],
       ],
     );
+  });
+
+  it("leaves a failed replay alone unless asked to retry it, and then sends it once too", () => {
+    const failedReplay = deadLetterOf(
+      letter(
+        { offset: 20 },
+        { partition: 4, offset: 99, headers: [{ [REPLAY_OF_HEADER]: "orders.dlq/3/12" }] },
+      ),
+    );
+    const actions = (replayed: Set<string>, retryFailed: boolean) =>
+      planReplay([failedReplay], replayed, retryFailed).map(({ action }) => action);
+    assert.deepEqual(actions(new Set(), false), ["failed-replay"]);
+    assert.deepEqual(actions(new Set(), true), ["send"]);
+    assert.deepEqual(actions(new Set(["orders.dlq/0/20"]), true), ["already-replayed"]);
+    assert.deepEqual(replayOf(failedReplay, "orders").headers, [{ [REPLAY_OF_HEADER]: "orders.dlq/0/20" }]);
   });
 });
 
