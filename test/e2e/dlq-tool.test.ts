@@ -6,7 +6,8 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { it } from "node:test";
 
-import { auditValues, readTopicValues } from "@kafka-fleet/audit";
+import { auditValues, forEachRecord, readTopicValues } from "@kafka-fleet/audit";
+import type { Message } from "@kafka-fleet/kafka";
 import { serializeInt } from "@kafka-fleet/serde";
 
 import {
@@ -68,7 +69,13 @@ it("dead letters listed, shown, replayed once after a fix; poison that fails aga
   const producer = await testProducer(t);
   await produceValues(producer, input, 0n, 10n);
   await producer.sendAll([
-    { topic: input, partition: 0, key: Buffer.from("bad-a"), value: Buffer.alloc(3) },
+    {
+      topic: input,
+      partition: 0,
+      key: Buffer.from("bad-a"),
+      value: Buffer.alloc(3),
+      headers: [{ traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }],
+    },
     { topic: input, partition: 1, key: Buffer.from("bad-b"), value: Buffer.alloc(5) },
     { topic: input, partition: 1, key: Buffer.from("bad-c"), value: null },
   ]);
@@ -162,6 +169,28 @@ it("dead letters listed, shown, replayed once after a fix; poison that fails aga
     "SERDE_WRONG_LENGTH:would-send",
   ]);
   assert.equal(await recordCount(input), 13, "the dry run and the refusals sent nothing");
+
+  // To another topic: key, value and the record's own headers, not the dlq.* ones; once.
+  const side = await createTestTopic(t, "dlq-tool-side", 1);
+  const selected = ["--code", "SERDE_WRONG_LENGTH", "--origin-partition", "0", "--to", side];
+  const toSide = await dlq("replay", "--topic", letters, ...selected);
+  assert.deepEqual([toSide.code, actions(toSide)], [0, ["SERDE_WRONG_LENGTH:sent"]], toSide.stderr);
+  const toSideAgain = await dlq("replay", "--topic", letters, ...selected);
+  assert.deepEqual(actions(toSideAgain), ["SERDE_WRONG_LENGTH:already-replayed"]);
+  const sideRecords: Message[] = [];
+  await forEachRecord({ bootstrapServers: BOOTSTRAP, topic: side }, (message) => sideRecords.push(message));
+  assert.equal(sideRecords.length, 1);
+  assert.equal(String(sideRecords[0]?.key), "bad-a");
+  assert.deepEqual(sideRecords[0]?.value, Buffer.alloc(3));
+  assert.deepEqual(
+    (sideRecords[0]?.headers ?? []).map((header) =>
+      Object.entries(header).map(([name, value]) => [name, String(value)]),
+    ),
+    [
+      [["traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"]],
+      [["kafka-fleet.replay-of", String(toSide.lines[0]?.dlq)]],
+    ],
+  );
 
   // The fix: the fleet's own batch consumer, same group.
   const fixed = startService(t, "batch-consumer", {
