@@ -17,7 +17,7 @@ FLEET := bash deploy/local/fleet.sh
 quote = '$(subst ','\'',$(value $(1)))'
 quote-words = $(foreach word,$(value $(1)),'$(subst ','\'',$(word))')
 # Nor into the recipes' environment: make would expand them there (a $(shell ...) in one would run).
-unexport NAME ONLY LAB_ARGS WATCH_ARGS BENCH_ARGS BENCH_SMOKE
+unexport NAME ONLY LAB_ARGS WATCH_ARGS BENCH_ARGS BENCH_SMOKE DLQ_ARGS
 
 .PHONY: help setup up down logs ps up-local down-local status-local logs-local cluster-up cluster-down \
         test test-unit test-integration test-compose test-k8s lint format chaos bench watch lab
@@ -57,7 +57,7 @@ cluster-down: ## stop the local Kafka cluster
 	@$(CLUSTER) down
 
 # ---- your own worker: its topics, and records in and out (README, "Run your worker") -------------------------
-.PHONY: topic send read
+.PHONY: topic send read dlq
 topic: ## a worker's topics on the local cluster: TOPIC, TOPIC.dlq and TOPIC.results (TOPIC_PARTITIONS, 6)
 	@$(if $(TOPIC),,$(error TOPIC is required, e.g. make topic TOPIC=orders))$(CLUSTER) topics $(TOPIC)
 send: setup ## stdin's lines as records to TOPIC, acknowledged (FORMAT=json|text, KEY_FIELD=a JSON field)
@@ -66,6 +66,9 @@ send: setup ## stdin's lines as records to TOPIC, acknowledged (FORMAT=json|text
 read: setup ## TOPIC's records from the beginning to its end, one JSON line each (FORMAT=json|text)
 	@$(if $(TOPIC),,$(error TOPIC is required, e.g. make read TOPIC=orders.results))bin/run tools/records/main.ts \
 	  read --topic $(TOPIC) $(if $(FORMAT),--format $(FORMAT))
+dlq: setup ## dead letters: DLQ_ARGS="list|show|replay --topic T.dlq ..." (list by code and origin, show one, replay once)
+	@$(if $(value DLQ_ARGS),,$(error DLQ_ARGS is required, e.g. make dlq DLQ_ARGS="list --topic topic_app.dlq"))bin/run \
+	  tools/dlq/main.ts $(call quote-words,DLQ_ARGS)
 
 # ---- checks ---------------------------------------------------------------------------------------
 test: setup ## everything CI runs: lint, unit, integration tests against a real cluster, the Compose stack for real

@@ -10,7 +10,8 @@ export {
 } from "./handler.ts";
 export { publishValues } from "./publish-values.ts";
 export { DESERIALIZATION_FAILED, int64Values, type Deserializer, type WorkerRecord } from "./record.ts";
-export { DeadLetterHeader } from "./dead-letter.ts";
+// deadLetterHeaders and withoutValue: what a dead letter holds, for the tools that read them (tools/dlq).
+export { DeadLetterHeader, deadLetterHeaders, withoutValue } from "./dead-letter.ts";
 export type { ConsumerConfig } from "./consumer-config.ts";
 export { DEFAULT_MAX_UNCOMMITTED } from "@kafka-fleet/kafka/tunables";
 export {
