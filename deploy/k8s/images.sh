@@ -7,6 +7,8 @@
 #   images.sh fleet    the services' images (the Dockerfile's targets, built as make up builds them, tagged
 #                      kafka-fleet/<service>:local) and apache/kafka:4.3.1 (podman's stand-in where no registry is
 #                      reachable: deploy/podman/engine.sh)
+#   images.sh keda     KEDA's operator and metrics API server (deploy/k8s/tools.sh), as KEDA_IMAGE and
+#                      KEDA_METRICS_IMAGE, run as KEDA's own images run (user 65532)
 # Hold /tmp/fleet.lock (podman).
 set -euo pipefail
 
@@ -20,6 +22,9 @@ PAUSE_IMAGE=registry.k8s.io/pause:3.10.1
 COREDNS_IMAGE=localhost/kafka-fleet/coredns:local
 SERVICES=(producer single-consumer batch-consumer)
 KAFKA_IMAGE=docker.io/apache/kafka:4.3.1
+# Read by test/k8s/kube.ts too (it puts them into KEDA's manifests).
+KEDA_IMAGE=localhost/kafka-fleet/keda:local
+KEDA_METRICS_IMAGE=localhost/kafka-fleet/keda-metrics-apiserver:local
 
 import() { # image...
   podman save --multi-image-archive --format docker-archive "$@" |
@@ -27,12 +32,17 @@ import() { # image...
     die "importing $* into the cluster's containerd failed"
 }
 
-# One static binary as an image's only file.
-binary_image() { # image binary
-  local ctx
+# One static binary as an image's only file, run by root or by the user given.
+binary_image() { # image binary [user]
+  local ctx name
   ctx=$(mktemp -d /var/tmp/kafka-fleet-k8s-image.XXXXXX)
-  cp -L "$2" "$ctx/$(basename "$2")"
-  printf 'FROM scratch\nCOPY %s /%s\nENTRYPOINT ["/%s"]\n' "$(basename "$2")" "$(basename "$2")" "$(basename "$2")" >"$ctx/Containerfile"
+  name=$(basename "$2")
+  cp -L "$2" "$ctx/$name"
+  {
+    printf 'FROM scratch\nCOPY %s /%s\n' "$name" "$name"
+    [[ -z ${3:-} ]] || printf 'USER %s\n' "$3"
+    printf 'ENTRYPOINT ["/%s"]\n' "$name"
+  } >"$ctx/Containerfile"
   podman build --quiet --format docker -t "$1" -f "$ctx/Containerfile" "$ctx" >/dev/null || die "building $1 failed"
   rm -rf "$ctx"
 }
@@ -59,8 +69,18 @@ fleet() {
   say "built and imported ${images[*]} $KAFKA_IMAGE in $((SECONDS - started)) s"
 }
 
+keda() {
+  local bin
+  bin=$(bash "$here/tools.sh" bindir)
+  binary_image "$KEDA_IMAGE" "$bin/keda" 65532:65532
+  binary_image "$KEDA_METRICS_IMAGE" "$bin/keda-adapter" 65532:65532
+  import "$KEDA_IMAGE" "$KEDA_METRICS_IMAGE"
+  say "imported $KEDA_IMAGE and $KEDA_METRICS_IMAGE"
+}
+
 case ${1:-} in
   system) system ;;
   fleet) fleet ;;
-  *) die "usage: images.sh system|fleet" ;;
+  keda) keda ;;
+  *) die "usage: images.sh system|fleet|keda" ;;
 esac

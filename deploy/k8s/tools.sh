@@ -6,6 +6,8 @@
 #   etcd         go.etcd.io/etcd/server/v3 at ETCD_VERSION
 #   coredns      github.com/coredns/coredns at COREDNS_VERSION (the cluster's DNS, run as a pod)
 #   pause        deploy/k8s/pause: the pod sandbox's process, static
+#   keda         github.com/kedacore/keda/v2 at KEDA_VERSION: its operator and its external metrics API server
+#                (the chart's ScaledObject checked for real), through a wrapper module that keeps keda's replaces
 #   helm         deploy/helm/tools.sh's
 # Builds run under `nice -n 19`: CI shares the machine. Cold, on 2 loaded cores, all of it takes about 35 minutes
 # (kube-apiserver's packages most of it), the Go module cache about 500 MB more.
@@ -13,11 +15,17 @@
 #   bash deploy/k8s/tools.sh build     builds what is missing, says how long each took
 #   bash deploy/k8s/tools.sh bindir    prints the directory holding all of them by their plain names (building
 #                                      what is missing first)
+#   bash deploy/k8s/tools.sh keda-manifests
+#                                      prints KEDA's own kustomize directory (config/minimal: CRDs, RBAC, the
+#                                      operator and the metrics API server, no admission webhooks) of KEDA_VERSION
 set -euo pipefail
 
 K8S_VERSION=v1.34.4
 ETCD_VERSION=v3.6.16
 COREDNS_VERSION=v1.15.0
+# The newest KEDA whose CRDs the chart is validated against (deploy/helm/check.sh) and that supports Kubernetes 1.34.
+KEDA_VERSION=v2.20.2
+KEDA_MODULE=github.com/kedacore/keda/v2
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 say() { printf '[k8s-tools] %s\n' "$*" >&2; }
@@ -77,6 +85,41 @@ build_kubernetes() {
   rm -rf "$dir" "$log"
 }
 
+# KEDA's go.mod pins its Kubernetes libraries with a replace block, which a module that requires it does not see:
+# the wrapper module copies that block (module => module version lines only).
+keda_module_dir() {
+  local go
+  go=$(go_cmd)
+  GOFLAGS=-mod=mod GOTOOLCHAIN=local "$go" mod download -json "$KEDA_MODULE@$KEDA_VERSION" |
+    sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'
+}
+
+build_keda() {
+  local dir=$cache/build/keda-$KEDA_VERSION log go module
+  go=$(go_cmd)
+  log=$dir.log
+  rm -rf "$dir" && mkdir -p "$dir"
+  if ! (
+    set -e
+    cd "$dir"
+    export GOTOOLCHAIN=local GOFLAGS="-buildvcs=false -mod=mod"
+    module=$(keda_module_dir)
+    [[ -f $module/go.mod ]] || { echo "no go.mod in '$module'"; exit 1; }
+    "$go" mod init kafka-fleet-keda
+    awk '/^replace \(/ { copying = 1 } copying { print } copying && /^\)/ { exit }' "$module/go.mod" >>go.mod
+    "$go" get "$KEDA_MODULE/cmd/operator@$KEDA_VERSION" "$KEDA_MODULE/cmd/adapter@$KEDA_VERSION"
+    mkdir -p out
+    "$go" build -trimpath -ldflags "-s -w -X $KEDA_MODULE/version.Version=$KEDA_VERSION" -o out/ \
+      "$KEDA_MODULE/cmd/operator" "$KEDA_MODULE/cmd/adapter"
+  ) >"$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    die "building KEDA $KEDA_VERSION failed (log: $log)"
+  fi
+  mv "$dir/out/operator" "$bin/keda-operator-$KEDA_VERSION"
+  mv "$dir/out/adapter" "$bin/keda-adapter-$KEDA_VERSION"
+  rm -rf "$dir" "$log"
+}
+
 # name version-file builder...: builds when $bin/name-version is missing, timing it.
 ensure() {
   local target=$1
@@ -110,6 +153,7 @@ build_all() {
   local pause
   pause=$(pause_name)
   ensure "$pause" build_pause "$pause"
+  [[ -x $bin/keda-adapter-$KEDA_VERSION ]] || ensure "$bin/keda-operator-$KEDA_VERSION" build_keda
   bash "$here/../helm/tools.sh" helm >/dev/null
 }
 
@@ -122,6 +166,9 @@ bindir() {
   ln -sfn "$bin/etcd-$ETCD_VERSION" "$dir/etcd"
   ln -sfn "$bin/coredns-$COREDNS_VERSION" "$dir/coredns"
   ln -sfn "$(pause_name)" "$dir/pause"
+  # The names KEDA's manifests run (/keda, /keda-adapter).
+  ln -sfn "$bin/keda-operator-$KEDA_VERSION" "$dir/keda"
+  ln -sfn "$bin/keda-adapter-$KEDA_VERSION" "$dir/keda-adapter"
   ln -sfn "$(bash "$here/../helm/tools.sh" helm)" "$dir/helm"
   echo "$dir"
 }
@@ -129,5 +176,6 @@ bindir() {
 case ${1:-} in
   build) build_all ;;
   bindir) bindir ;;
-  *) die "usage: tools.sh build|bindir" ;;
+  keda-manifests) echo "$(keda_module_dir)/config/minimal" ;;
+  *) die "usage: tools.sh build|bindir|keda-manifests" ;;
 esac

@@ -4,7 +4,7 @@
 #   1. the binaries from the Go module proxy, if not cached yet (deploy/k8s/tools.sh; no lock: a build uses
 #      neither the cluster nor podman);
 #   2. under /tmp/fleet.lock (the machine's shared lock for anything that runs Kafka, podman or a cluster):
-#      cluster.sh up, images.sh fleet, the command with KUBECONFIG and PATH (kubectl, helm) set, cluster.sh down.
+#      cluster.sh up, images.sh fleet and keda, the command with KUBECONFIG and PATH (kubectl, helm) set, cluster.sh down.
 # The command's exit code is this script's; a cluster that did not come up, or a teardown that left something
 # behind, is exit 1.
 set -uo pipefail
@@ -29,6 +29,7 @@ trap 'exit 130' INT TERM
 
 environment=$(bash "$here/cluster.sh" up) || { echo "[k8s] the cluster did not come up" >&2; exit 1; }
 bash "$here/images.sh" fleet || exit 1
+bash "$here/images.sh" keda || exit 1
 while IFS='=' read -r name value; do
   [[ $name == PATH ]] && value=${value%:\$PATH}:$PATH
   export "$name=$value"

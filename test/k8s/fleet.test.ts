@@ -11,8 +11,8 @@ import { eventually } from "../../harness/process.ts";
 import {
   BATCH_CONSUMER,
   NAMESPACE,
-  RELEASE,
   auditWhenComplete,
+  chartRangeJob,
   installChart,
   isReady,
   kubectl,
@@ -20,6 +20,7 @@ import {
   pods,
   produceRange,
   readyBatchConsumers,
+  scaleBatchConsumer,
   uninstall,
   waitForAcknowledged,
   waitForJob,
@@ -32,18 +33,6 @@ const BATCH_SIZE = 10;
 const BATCH_MAX_UNCOMMITTED = 32;
 const FIRST_RANGE = 20_000;
 
-async function scaleBatchConsumer(replicas: number): Promise<void> {
-  await kubectlOk(["scale", `deployment/${BATCH_CONSUMER}`, `--replicas=${replicas}`]);
-  await eventually(
-    `${replicas} batch consumer pods, all Ready`,
-    async () => {
-      const all = await pods("app.kubernetes.io/name=batch-consumer");
-      return all.length === replicas && all.every(isReady) ? true : undefined;
-    },
-    { timeoutMs: 300_000 },
-  );
-}
-
 describe("the Helm chart on a single-node Kubernetes", { timeout: 3_600_000 }, () => {
   before(async () => {
     // A release left over from an interrupted run against a cluster that was kept.
@@ -53,7 +42,7 @@ describe("the Helm chart on a single-node Kubernetes", { timeout: 3_600_000 }, (
 
   it("helm install with the in-cluster Kafka: every pod Ready, the chart's range Job complete", async (t) => {
     await installChart(VALUES);
-    await waitForJob(`${RELEASE}-kafka-fleet-producer-1`);
+    await waitForJob(await chartRangeJob());
     const all = await pods();
     const serving = all.filter(
       ({ metadata }) => !metadata.ownerReferences?.some(({ kind }) => kind === "Job"),

@@ -2,7 +2,7 @@
 // deploy/k8s/with-cluster.sh sets), the chart installed with its in-cluster Kafka, ranges produced by Jobs cut
 // from the chart's own producer Job, and records read inside the cluster (its brokers' names resolve only there).
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 
 import { eventually, run, type RunResult } from "../../harness/process.ts";
 
@@ -87,6 +87,19 @@ export async function readyBatchConsumers(): Promise<string[]> {
     .map(({ metadata }) => metadata.name);
 }
 
+/** `kubectl scale` of the batch consumer, then waits until exactly that many of its pods are Ready. */
+export async function scaleBatchConsumer(replicas: number): Promise<void> {
+  await kubectlOk(["scale", `deployment/${BATCH_CONSUMER}`, `--replicas=${replicas}`]);
+  await eventually(
+    `${replicas} batch consumer pods, all Ready`,
+    async () => {
+      const all = await pods("app.kubernetes.io/name=batch-consumer");
+      return all.length === replicas && all.every(isReady) ? true : undefined;
+    },
+    { timeoutMs: 300_000 },
+  );
+}
+
 // ---------------------------------------------------------------- ranges, produced by Jobs
 let rangeCount = 0;
 
@@ -95,11 +108,10 @@ let rangeCount = 0;
  * environment, security context), renamed, with PRODUCE_FROM, PRODUCE_TO and PRODUCE_RATE replaced.
  */
 export async function produceRange(from: number, to: number, rate: number): Promise<string> {
-  const jobs = JSON.parse(
-    await kubectlOk(["get", "jobs", "-l", "app.kubernetes.io/name=producer", "-o", "json"]),
-  ) as { items: Array<Record<string, unknown>> };
-  const template = jobs.items[0];
-  assert.ok(template !== undefined, "the chart's producer Job (producer.env.PRODUCE_TO) exists");
+  const template = JSON.parse(await kubectlOk(["get", "job", await chartRangeJob(), "-o", "json"])) as Record<
+    string,
+    unknown
+  >;
   const job = structuredClone(template) as {
     metadata: Record<string, unknown>;
     spec: {
@@ -132,6 +144,21 @@ export async function produceRange(from: number, to: number, rate: number): Prom
     run("bash", ["-c", `kubectl -n ${NAMESPACE} create -f - <<'EOF'\n${JSON.stringify(job)}\nEOF`]),
     `create Job ${name}`,
   );
+  return name;
+}
+
+/** The chart's own range Job (producer.env.PRODUCE_TO): named by its range and settings, not by the revision. */
+export async function chartRangeJob(): Promise<string> {
+  const names = await kubectlOk([
+    "get",
+    "jobs",
+    "-l",
+    "app.kubernetes.io/name=producer,!kafka-fleet-test/range",
+    "-o",
+    "jsonpath={.items[*].metadata.name}",
+  ]);
+  const [name, ...others] = names.split(" ").filter(Boolean);
+  assert.ok(name !== undefined && others.length === 0, `one range Job of the chart, found: "${names}"`);
   return name;
 }
 
@@ -267,4 +294,62 @@ export async function auditWhenComplete(from: number, to: number, timeoutMs = 60
 /** The chart's values file for the tests, read for the bounds the tests compute (BATCH_SIZE and the like). */
 export function valuesText(path: string): string {
   return readFileSync(path, "utf8");
+}
+
+// ---------------------------------------------------------------- KEDA, built here (deploy/k8s/tools.sh)
+/** The images deploy/k8s/images.sh builds from the KEDA binaries of deploy/k8s/tools.sh. */
+const KEDA_IMAGES: Readonly<Record<string, string>> = {
+  "ghcr.io/kedacore/keda:": "localhost/kafka-fleet/keda:local",
+  "ghcr.io/kedacore/keda-metrics-apiserver:": "localhost/kafka-fleet/keda-metrics-apiserver:local",
+};
+
+/**
+ * KEDA's own manifests (its kustomize directory config/minimal: CRDs, RBAC, the operator, the external metrics API
+ * server), rendered by kubectl, with the images built here in place of its registry's, applied; then waits until its
+ * external metrics API is served through the API server's aggregation layer.
+ */
+export async function installKeda(): Promise<void> {
+  const manifests = (
+    await must(run("bash", ["deploy/k8s/tools.sh", "keda-manifests"]), "KEDA's manifests")
+  ).trim();
+  let rendered = await must(
+    run("kubectl", ["kustomize", manifests], { timeoutMs: 120_000 }),
+    "kubectl kustomize",
+  );
+  for (const [image, local] of Object.entries(KEDA_IMAGES)) {
+    const pattern = new RegExp(`${image.replaceAll(".", "\\.")}\\S+`, "g");
+    assert.ok(pattern.test(rendered), `KEDA's manifests name ${image}…`);
+    rendered = rendered.replace(pattern, local);
+  }
+  rendered = rendered.replaceAll("imagePullPolicy: Always", "imagePullPolicy: IfNotPresent");
+  const file = `/tmp/kafka-fleet-keda-${process.pid}.yaml`;
+  writeFileSync(file, rendered);
+  try {
+    await must(
+      run("kubectl", ["apply", "--server-side", "--force-conflicts", "-f", file], { timeoutMs: 300_000 }),
+      "kubectl apply KEDA",
+    );
+  } finally {
+    rmSync(file, { force: true });
+  }
+  for (const deployment of ["keda-operator", "keda-metrics-apiserver"])
+    await must(
+      run("kubectl", ["-n", "keda", "rollout", "status", `deployment/${deployment}`, "--timeout=600s"], {
+        timeoutMs: 620_000,
+      }),
+      `KEDA's ${deployment} rolled out`,
+    );
+  await must(
+    run(
+      "kubectl",
+      ["wait", "--for=condition=Available", "apiservice/v1beta1.external.metrics.k8s.io", "--timeout=300s"],
+      { timeoutMs: 320_000 },
+    ),
+    "KEDA's external metrics API available through the aggregation layer",
+  );
+}
+
+/** The batch consumer Deployment's replicas as its spec asks now (what an autoscaler set). */
+export async function batchConsumerReplicas(): Promise<number> {
+  return Number(await kubectlOk(["get", `deployment/${BATCH_CONSUMER}`, "-o", "jsonpath={.spec.replicas}"]));
 }

@@ -41,10 +41,19 @@ type Manifest = {
 let helm: string;
 const renders = new Map<string, Manifest[]>();
 
-function render(valuesFile: string): Manifest[] {
+function render(valuesFile: string, set: readonly string[] = []): Manifest[] {
   const output = execFileSync(
     helm,
-    ["template", "fleet", CHART, "--namespace", "fleet", "-f", join(CHART, "ci", valuesFile)],
+    [
+      "template",
+      "fleet",
+      CHART,
+      "--namespace",
+      "fleet",
+      "-f",
+      join(CHART, "ci", valuesFile),
+      ...set.flatMap((value) => ["--set", value]),
+    ],
     { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
   );
   return parseAllDocuments(output)
@@ -152,6 +161,18 @@ describe("the Helm chart", () => {
     // Helm reads a values file's numbers as float64; the chart prints them as the integers they are.
     assert.equal(valueOf(rangeProducer, "PRODUCE_TO")?.value, "10000000");
     assert.equal(fleetWorkloads(renders.get("dev-values.yaml")!).get("producer")!.kind, "Deployment");
+  });
+
+  it("keeps the range Job's name through an upgrade that leaves the range alone, and only then", () => {
+    const rangeJobName = (...set: string[]) => {
+      const manifests = render("hpa-values.yaml", set);
+      return fleetWorkloads(manifests).get("producer")!.metadata.name;
+    };
+    const name = rangeJobName();
+    // The name does not depend on the revision: an upgrade that scales a consumer finds the completed Job.
+    assert.equal(rangeJobName("batchConsumer.replicas=2"), name);
+    assert.notEqual(rangeJobName("producer.env.PRODUCE_TO=20000000"), name, "a new range is a new Job");
+    assert.notEqual(rangeJobName("image.tag=next"), name, "a new image is a new Job");
   });
 
   it("runs the in-cluster Kafka with docker-compose.yml's image and broker settings", () => {
