@@ -13,15 +13,33 @@ import { librdkafkaVersion } from "@kafka-fleet/kafka";
 import { REPO_ROOT } from "../../harness/kafka.ts";
 import { scenarios, type ScenarioResult, type Size } from "../../harness/chaos/scenarios.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    size: { type: "string", default: "full" },
-    only: { type: "string" },
-    "no-write": { type: "boolean", default: false },
-  },
-});
-const size = args.size as Size;
-if (size !== "full" && size !== "short") throw new Error(`--size must be full or short, got ${args.size}`);
+const USAGE = "usage: node --import tsx test/chaos/run.ts [--size full|short] [--only N[,N]] [--no-write]";
+
+/** A mistyped flag or value ends the run with one line and exit 2, before any cluster is touched. */
+function refuse(reason: string): never {
+  process.stderr.write(`chaos: ${reason}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function readArgs(): { size: Size; only?: string; "no-write": boolean } {
+  try {
+    const { values } = parseArgs({
+      options: {
+        size: { type: "string", default: "full" },
+        only: { type: "string" },
+        "no-write": { type: "boolean", default: false },
+      },
+    });
+    if (values.size !== "full" && values.size !== "short")
+      refuse(`--size must be full or short, got "${values.size}"`);
+    return { ...values, size: values.size };
+  } catch (error) {
+    return refuse(error instanceof Error ? error.message.split("\n")[0]! : String(error));
+  }
+}
+
+const args = readArgs();
+const size = args.size;
 const only = args.only?.split(",").map((n) => n.trim());
 
 interface Row extends ScenarioResult {
