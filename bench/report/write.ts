@@ -276,12 +276,12 @@ ${Object.entries(m)
   arrived at its consumer, so its rate is whatever its latency allows; it sets linger.ms=0 and
   fetch.max.wait.ms=0 for itself (the paced producer service lingers 20 ms; the consumers keep librdkafka's
   fetch defaults). A stall of the cluster counts once in its percentiles and once per value sent meanwhile in
-  the services' (at 1,000 msg/s a 200 ms stall is 200 values, 2 % of a 10,000-value run). The single consumer
-  runs with \`ORDERING=unordered\`, as \`make up\` runs it (the fleet's values have no key and no order to
-  keep), and once more at its default \`ORDERING=key\`, where such values wait for each other within their
-  partition. The pair the target compares (EndToEndLatency and the unordered single consumer at 1k msg/s) runs
-  in ${typeof c.rounds === "number" ? c.rounds : 1} round(s) with two peers at the same rate, each round starting
-  with the next of the four; each row is the median round by p99, and the last column lists every round's p99.
+  the services' (at 1,000 msg/s a 200 ms stall is 200 values, 2 % of a 10,000-value run). Both consumers
+  run at their defaults, as \`make up\` runs them: the single consumer at \`ORDERING=key\`, under which the
+  fleet's keyless values run concurrently, and the batch consumer at \`BATCH_SIZE=10\`. The single consumer at
+  1k msg/s, Kafka's Java client carrying the same stream (the target's peer) and EndToEndLatency run
+  in ${typeof c.rounds === "number" ? c.rounds : 1} round(s) with the client alone at the same rate, each round
+  starting with the next of the four; each row is the median round by p99, and the last column lists every round's p99.
   \`ckjs-relay\` is the client binding alone doing the single consumer's work (consume(64), one keyed result
   per value with the same 20 ms linger, nothing else; bench/clients/ckjs-relay.ts), fed by the same producer
   service: the single consumer's p99 over the relay's is the service's own share. \`java-paced\` is Kafka's

@@ -13,8 +13,7 @@
 #
 # Environment: KAFKA_PORT_BASE (9092: the local cluster's first port, deploy/local/ports.sh; the services get
 # KAFKA_BOOTSTRAP_SERVERS from it unless that is set), BATCH_CONSUMERS (1), PRODUCE_RATE (1000 here, so a demo
-# does not fill the disk), ORDERING (unordered here, for the single consumer: the demo's values have no key), and
-# any variable of docs/design.md (KAFKA_TOPIC, BATCH_SIZE, RESULTS_TOPIC, ...), passed on to the services.
+# does not fill the disk), and any variable of docs/design.md (KAFKA_TOPIC, BATCH_SIZE, RESULTS_TOPIC, ...), passed on to the services.
 # PROMETHEUS=1 also starts a Prometheus (the Debian package's binary) on 127.0.0.1:PROMETHEUS_PORT (9090) that
 # scrapes every instance: deploy/prometheus/prometheus.local.yml, the Compose scrape job with file-based discovery;
 # config, targets and data under .run/prometheus.
@@ -92,9 +91,6 @@ start_instance() {
   fi
   local -a role_env=()
   [[ "$role" == producer ]] && role_env+=("PRODUCE_RATE=${PRODUCE_RATE:-1000}")
-  # The producer's values have no key and their order does not matter; under the default (key order) each
-  # partition would be handled one record at a time, too slowly for the demo rate (docs/benchmarks.md).
-  [[ "$role" == single-consumer ]] && role_env+=("ORDERING=${ORDERING:-unordered}")
   (
     cd "$REPO/services/$role"
     # setsid: the service gets its own process group, so a terminal's Ctrl-C does not reach it by accident.

@@ -15,7 +15,7 @@ import { PROGRESS, isAlive, runPipeline, type Scenario } from "./pipeline.ts";
 
 const PARTITIONS = 6;
 
-/** The single consumers here take records in any order, as `make up` runs them (keyless values, see README). */
+/** The single consumers here take records in any order: the default for keyless values, said explicitly. */
 const SINGLE_ENV = { ORDERING: "unordered" } as const;
 
 /** Waits until `topic` holds as many records twice in a row a second apart: a killed client's last writes landed. */

@@ -47,9 +47,7 @@ describe("the pipeline", () => {
       KAFKA_TOPIC: input,
       RESULTS_TOPIC: singleResults,
       CONSUMER_GROUP: singleGroup,
-      // The producer writes no keys, so the default (key) order is partition order: one record per partition at
-      // a time. This test is about completeness; order has its own tests (ordering.test.ts).
-      ORDERING: "unordered",
+      // The default ORDERING (key): the producer's keyless values run concurrently. Order has its own tests.
     });
     await Promise.all([...batchConsumers, single].map((consumer) => waitForAssignment(consumer)));
 

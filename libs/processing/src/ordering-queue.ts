@@ -3,7 +3,10 @@ import { OffsetTracker } from "./offset-tracker.ts";
 
 /**
  * What order records are handled in. Kafka promises order per partition only; `key` keeps the order users build
- * on (an account's events, an entity's updates) while different keys run concurrently.
+ * on (an account's events, an entity's updates) while different keys run concurrently. A record without a key
+ * has no order to keep under `key`: its producer chose none (Kafka's partitioner spreads keyless records over the
+ * partitions by batch, so their order across them is already gone), and making them wait for each other per
+ * partition would hold a keyless stream to one record per partition at a time. `partition` keeps it.
  */
 export const ORDERINGS = ["key", "partition", "unordered"] as const;
 export type Ordering = (typeof ORDERINGS)[number];
@@ -35,7 +38,7 @@ interface PartitionState<T> {
  * Which record may start now, under an ordering and a cap on records in flight; and which offset is safe to
  * store as they complete. Pure: the single consumer feeds it what it fetched and what finished, and does the I/O.
  *
- * - `key`: one lane per (partition, key); records without a key share their partition's lane (partition order).
+ * - `key`: one lane per (partition, key); a record without a key is a lane of its own (no order among them).
  * - `partition`: one lane per partition: strictly one after another.
  * - `unordered`: every record its own lane.
  *
@@ -182,7 +185,7 @@ export class OrderingQueue<T extends KeyedPosition> {
         return String(record.offset);
       case "key": {
         const { key } = record;
-        if (key === null || key === undefined) return "";
+        if (key === null || key === undefined) return String(record.offset);
         // latin1 maps each byte to one char, so distinct byte keys stay distinct; the prefix keeps an empty key
         // apart from "no key".
         return `k${typeof key === "string" ? key : key.toString("latin1")}`;

@@ -33,13 +33,22 @@ describe("OrderingQueue", () => {
     assert.equal(queue.queued, 0);
   });
 
-  it("key: records without a key keep partition order among themselves, beside keyed ones", () => {
+  it("key: records without a key run concurrently, beside keyed ones that keep their order", () => {
     const queue = new OrderingQueue<Rec>("key", 10);
-    const records = [rec(0, null), rec(1, null), rec(2, "a")];
+    const records = [rec(0, null), rec(1, null), rec(2, "a"), rec(3, "a"), rec(4, null)];
     for (const record of records) queue.add(record);
-    assert.deepEqual(offsets(queue.next()), ["0:0", "0:2"]);
-    queue.complete(records[0]!);
-    assert.deepEqual(offsets(queue.next()), ["0:1"]);
+    assert.deepEqual(offsets(queue.next()), ["0:0", "0:1", "0:2", "0:4"]);
+    queue.complete(records[2]!);
+    assert.deepEqual(offsets(queue.next()), ["0:3"]);
+  });
+
+  it("key: a record without a key never lets the stored offset pass an unfinished one", () => {
+    const queue = new OrderingQueue<Rec>("key", 10);
+    const records = [rec(0, null), rec(1, null)];
+    for (const record of records) queue.add(record);
+    assert.equal(queue.next().length, 2);
+    assert.equal(queue.complete(records[1]!), undefined);
+    assert.deepEqual(queue.complete(records[0]!), { topic: "t", partition: 0, offset: 2 });
   });
 
   it("key: an empty key is a key, not the absence of one; equal keys of different partitions are apart", () => {
@@ -140,8 +149,11 @@ function simulate(ordering: Ordering, seed: number): void {
   const queue = new OrderingQueue<Rec>(ordering, maxInFlight);
   const partitions = 3;
   const perPartition = 400;
+  // Under `key`, a keyless record is a lane of its own: nothing orders it.
   const laneOf = (record: Rec) =>
-    ordering === "partition" ? `${record.partition}` : `${record.partition}/${record.key ?? ""}`;
+    ordering === "partition"
+      ? `${record.partition}`
+      : `${record.partition}/${record.key ?? `none@${record.offset}`}`;
   const lastStarted = new Map<string, number>();
   const running = new Set<Rec>();
   const done = new Set<string>();

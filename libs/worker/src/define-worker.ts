@@ -132,7 +132,7 @@ function singleWorker<T>(spec: SingleWorkerSpec<T>): ServiceDefinition<SingleWor
       service: spec.name,
       metrics,
       autoCommitStoredOffsets: true,
-      outputLingerMs: config.ordering === "unordered" ? SHARED_OUTPUT_LINGER_MS : ORDERED_OUTPUT_LINGER_MS,
+      outputLingerMs: config.ordering === "partition" ? ORDERED_OUTPUT_LINGER_MS : SHARED_OUTPUT_LINGER_MS,
       onRevoke: revocations.onRevoke,
     });
     logger.info({
