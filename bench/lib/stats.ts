@@ -38,3 +38,21 @@ export function histogramQuantileBound(page: string, metric: string, q: number):
   if (total === 0) return undefined;
   return buckets.sort((a, b) => a.le - b.le).find((bucket) => bucket.count >= q * total)?.le;
 }
+
+/**
+ * Growth of a series that should be flat (RSS after warm-up): the median of its last quarter against the median
+ * of its first, in percent. Medians, not the maximum against one sample: a stall that lets a queue fill for a
+ * few seconds, or one sample taken mid-collection, moves a single point, and is not a leak; a leak moves the
+ * whole last quarter. NaN when there are fewer than 4 points.
+ */
+export function windowedGrowthPercent(series: readonly number[]): number {
+  if (series.length < 4) return Number.NaN;
+  const quarter = Math.floor(series.length / 4);
+  const median = (window: readonly number[]) =>
+    quantile(
+      [...window].sort((a, b) => a - b),
+      0.5,
+    );
+  const first = median(series.slice(0, quarter));
+  return ((median(series.slice(-quarter)) - first) / first) * 100;
+}

@@ -160,11 +160,11 @@ export function checkTargets(
 
   for (const service of memory) {
     checks.push({
-      target: `${service.role} RSS growth after warm-up`,
+      target: `${service.role} RSS growth after warm-up (windowed median)`,
       ratio: undefined,
       bar: "≤ 10 %",
       met: Number.isFinite(service.growthPercent) ? service.growthPercent <= 10 : undefined,
-      detail: `${service.warmRssMiB.toFixed(0)} → max ${service.maxRssAfterWarmupMiB.toFixed(0)} MiB (${service.growthPercent.toFixed(1)} %) over ${fmt(service.done)} msgs; JS heap floor ${service.heapFloorGrowthPercent.toFixed(1)} %`,
+      detail: `median RSS of the last quarter ${service.growthPercent.toFixed(1)} % over the first (warm-up ${service.warmRssMiB.toFixed(0)} MiB, max ${service.maxRssAfterWarmupMiB.toFixed(0)} MiB) over ${fmt(service.done)} msgs; JS heap floor ${service.heapFloorGrowthPercent.toFixed(1)} %`,
     });
   }
   return checks;

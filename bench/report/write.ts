@@ -157,7 +157,7 @@ function memoryTable(results: readonly MemoryResult[]): string {
       "RSS at warm-up MiB",
       "max RSS after MiB",
       "final RSS MiB",
-      "growth",
+      "growth (median, last ÷ first quarter)",
       "peak RSS MiB",
       "JS heap floor growth",
     ],
@@ -292,7 +292,9 @@ ${Object.entries(m)
 - **Memory.** The producer writes ${fmt(Number(c.memoryMessages))} values at ${fmt(Number(c.memoryRate))} msg/s (a rate both
   consumers sustain, so neither fills librdkafka's pre-fetch queue by lagging) while the batch
   consumer (\`BATCH_SIZE=${batch}\`) and the single consumer (defaults) read them; RSS is sampled every
-  second; growth = (highest RSS after 20 % of the messages − RSS at 20 %) / RSS at 20 %. Beside it, the
+  second; after 20 % of the messages (warm-up), growth = the median RSS of the last quarter of the samples against
+  the median of the first quarter: a stall that fills a queue for a few seconds moves a few samples, a leak the
+  whole last quarter (the highest RSS is shown beside it, not judged). Beside it, the
   JavaScript heap's floor (its lowest \`nodejs_heap_size_used_bytes\`, the live set after a collection) in the
   last quarter of the run against the first quarter after warm-up: a leak in the services' code raises that floor,
   while V8 and the allocator growing their reserves move RSS in steps without it.
