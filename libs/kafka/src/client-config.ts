@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 
 import { messageOf } from "./errors.ts";
+import type { OAuthBearerRefresh } from "./oauthbearer.ts";
 import { Producer } from "./rdkafka.ts";
 import { DEFAULT_LINGER_MS } from "./tunables.ts";
 
@@ -14,6 +15,8 @@ export interface ClientIdentity {
    * kafka-fleet's own settings. Callers keep out the properties the delivery promises rest on (acks, ...).
    */
   readonly properties?: Readonly<Record<string, string>>;
+  /** SASL/OAUTHBEARER with the token from a function: every client asks it for its own token (withTokenProvider). */
+  readonly oauthBearer?: OAuthBearerRefresh;
 }
 
 export function clientId(identity: ClientIdentity, purpose?: string): string {
@@ -31,6 +34,7 @@ export function baseClientConfig(identity: ClientIdentity, purpose?: string) {
     "reconnect.backoff.max.ms": 2_000,
     // librdkafka's own errors (a broker going away, say) come out as 'event.error', which we log.
     event_cb: true,
+    ...identity.oauthBearer?.settings(purpose ?? identity.service),
     ...identity.properties,
   } as const;
 }

@@ -72,11 +72,17 @@ export class KafkaUnreachableError extends KafkaError {
 export class KafkaAuthenticationError extends KafkaError {
   readonly bootstrapServers: readonly string[];
 
-  constructor(bootstrapServers: readonly string[], cause: unknown) {
+  constructor(
+    bootstrapServers: readonly string[],
+    cause: unknown,
+    why = "the brokers refused the client's credentials",
+  ) {
     super(
       KafkaErrorCode.authenticationFailed,
-      `authentication failed at ${bootstrapServers.join(",")} (the brokers refused the client's credentials)`,
-      { cause },
+      `authentication failed at ${bootstrapServers.join(",")} (${why})`,
+      {
+        cause,
+      },
     );
     this.bootstrapServers = bootstrapServers;
   }
@@ -85,15 +91,40 @@ export class KafkaAuthenticationError extends KafkaError {
 /** Watches a client's error events for a refused login, so a later timeout can be reported as what it is. */
 export function authenticationWatch(): {
   onError: (error: { message: string }) => void;
-  failed: () => boolean;
+  /** The text of the last refusal seen, when there was one. */
+  refusal: () => string | undefined;
 } {
-  let failed = false;
+  let refusal: string | undefined;
   return {
     onError: (error) => {
-      if (/authentication/i.test(error.message)) failed = true;
+      if (/authentication/i.test(error.message)) refusal = error.message;
     },
-    failed: () => failed,
+    refusal: () => refusal,
   };
+}
+
+/**
+ * The authentication failure behind a failed start or call, if it was one: no token from the provider
+ * (`oauthBearer`, when the client has one), or a refusal `authentication` saw.
+ */
+export function authenticationFailure(
+  bootstrapServers: readonly string[],
+  cause: unknown,
+  authentication: { refusal(): string | undefined },
+  oauthBearer?: { readonly lastFailure: string | undefined },
+): KafkaAuthenticationError | undefined {
+  const tokenFailure = oauthBearer?.lastFailure;
+  if (tokenFailure !== undefined)
+    return new KafkaAuthenticationError(bootstrapServers, cause, `no OAUTHBEARER token: ${tokenFailure}`);
+  const refusal = authentication.refusal();
+  if (refusal === undefined) return undefined;
+  return oauthBearer === undefined
+    ? new KafkaAuthenticationError(bootstrapServers, cause)
+    : new KafkaAuthenticationError(
+        bootstrapServers,
+        cause,
+        `the brokers refused the OAUTHBEARER token from the provider: ${refusal}`,
+      );
 }
 
 /**

@@ -8,6 +8,13 @@ export {
 } from "./client-properties.ts";
 export { connectClient } from "./connect.ts";
 export {
+  OAuthBearerTokenError,
+  oauthBearerPropertyProblems,
+  type OAuthBearerToken,
+  type OAuthBearerTokenProvider,
+} from "./oauthbearer-token.ts";
+export { OAuthBearerRefresh, withTokenProvider, type OAuthBearerOptions } from "./oauthbearer.ts";
+export {
   KafkaSettingsError,
   clientIdentityOf,
   kafkaEnv,
