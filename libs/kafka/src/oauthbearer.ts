@@ -74,7 +74,7 @@ export class OAuthBearerRefresh {
     this.#lastFailure = undefined;
     refreshes?.inc({ result: "ok" });
     logger.debug({
-      event: "kafka.oauthbearer_token_refreshed",
+      event: "kafka.oauthbearer_refreshed",
       client,
       principal: token.principal,
       expiresAt: new Date(token.lifetime).toISOString(),
@@ -87,7 +87,7 @@ export class OAuthBearerRefresh {
     this.#lastFailure = reason;
     this.#options.refreshes?.inc({ result: "failed" });
     this.#options.logger.warn(
-      { event: "kafka.oauthbearer_token_failed", client },
+      { event: "kafka.oauthbearer_failed", client },
       `no OAUTHBEARER token: ${reason}; librdkafka asks again in about 10 s`,
     );
   }

@@ -116,7 +116,7 @@ export function createOrderingMetrics(
  */
 export function createTokenRefreshMetric(registry: Registry) {
   const refreshes = new Counter({
-    name: `${METRIC_PREFIX}oauthbearer_token_refreshes_total`,
+    name: `${METRIC_PREFIX}oauthbearer_refreshes_total`,
     help: "OAUTHBEARER tokens asked of the token provider, by result (failed: it threw or its token was unusable).",
     labelNames: ["result"] as const,
     registers: [registry],

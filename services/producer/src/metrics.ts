@@ -23,7 +23,7 @@ export type ProducerMetrics = ReturnType<typeof createProducerMetrics>;
 /** OAUTHBEARER tokens asked of a token provider, by result, as a worker counts them (libs/worker metrics.ts). */
 export function createTokenRefreshMetric(registry: Registry) {
   const refreshes = new Counter({
-    name: `${METRIC_PREFIX}oauthbearer_token_refreshes_total`,
+    name: `${METRIC_PREFIX}oauthbearer_refreshes_total`,
     help: "OAUTHBEARER tokens asked of the token provider, by result (failed: it threw or its token was unusable).",
     labelNames: ["result"] as const,
     registers: [registry],
