@@ -1,7 +1,8 @@
 import { hostname } from "node:os";
 
 import { messageOf } from "./errors.ts";
-import type { OAuthBearerRefresh } from "./oauthbearer.ts";
+import { OAuthBearerRefresh, type OAuthBearerOptions } from "./oauthbearer.ts";
+import type { OAuthBearerTokenProvider } from "./oauthbearer-token.ts";
 import { Producer } from "./rdkafka.ts";
 import { DEFAULT_LINGER_MS } from "./tunables.ts";
 
@@ -17,6 +18,20 @@ export interface ClientIdentity {
   readonly properties?: Readonly<Record<string, string>>;
   /** SASL/OAUTHBEARER with the token from a function: every client asks it for its own token (withTokenProvider). */
   readonly oauthBearer?: OAuthBearerRefresh;
+}
+
+/**
+ * `identity` with its clients taking their OAUTHBEARER token from `provider` (unchanged without one). The client
+ * properties must allow it: check them with oauthBearerPropertyProblems when the configuration is read.
+ */
+export function withTokenProvider(
+  identity: ClientIdentity,
+  provider: OAuthBearerTokenProvider | undefined,
+  reporting: Omit<OAuthBearerOptions, "provider">,
+): ClientIdentity {
+  return provider === undefined
+    ? identity
+    : { ...identity, oauthBearer: new OAuthBearerRefresh({ provider, ...reporting }) };
 }
 
 export function clientId(identity: ClientIdentity, purpose?: string): string {

@@ -1,6 +1,6 @@
 export { kafkaFailureHints } from "./failure-hints.ts";
 export { FleetAdmin } from "./admin.ts";
-export { clientId, clientPropertyProblems, type ClientIdentity } from "./client-config.ts";
+export { clientId, clientPropertyProblems, withTokenProvider, type ClientIdentity } from "./client-config.ts";
 export {
   CLIENT_PROPERTY_PREFIX,
   isClientPropertyVariable,
@@ -13,7 +13,7 @@ export {
   type OAuthBearerToken,
   type OAuthBearerTokenProvider,
 } from "./oauthbearer-token.ts";
-export { OAuthBearerRefresh, withTokenProvider, type OAuthBearerOptions } from "./oauthbearer.ts";
+export { OAuthBearerRefresh, type OAuthBearerOptions } from "./oauthbearer.ts";
 export {
   KafkaSettingsError,
   clientIdentityOf,

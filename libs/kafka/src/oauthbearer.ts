@@ -1,6 +1,5 @@
 // SASL/OAUTHBEARER with the token from a function: the provider wired to the binding's refresh callback, its
 // failures logged, counted and handed back to librdkafka (which asks again about 10 s later).
-import type { ClientIdentity } from "./client-config.ts";
 import { messageOf } from "./errors.ts";
 import type { KafkaLogger, LabelledCounter } from "./instruments.ts";
 import {
@@ -91,18 +90,4 @@ export class OAuthBearerRefresh {
       `no OAUTHBEARER token: ${reason}; librdkafka asks again in about 10 s`,
     );
   }
-}
-
-/**
- * `identity` with its clients taking their OAUTHBEARER token from `provider` (unchanged without one). The client
- * properties must allow it: check them with oauthBearerPropertyProblems when the configuration is read.
- */
-export function withTokenProvider(
-  identity: ClientIdentity,
-  provider: OAuthBearerTokenProvider | undefined,
-  reporting: Omit<OAuthBearerOptions, "provider">,
-): ClientIdentity {
-  return provider === undefined
-    ? identity
-    : { ...identity, oauthBearer: new OAuthBearerRefresh({ provider, ...reporting }) };
 }
