@@ -1,5 +1,6 @@
 // The local cluster's addresses, from the one base the scripts read (deploy/local/ports.sh): node N's broker on
-// KAFKA_PORT_BASE + 2(N-1), its SASL/SCRAM listener 100 above. Tests, benchmarks and labs follow it, so a second
+// KAFKA_PORT_BASE + 2(N-1), its SASL/SCRAM listener 100 above and its
+// SASL/OAUTHBEARER listener the port after that. Tests, benchmarks and labs follow it, so a second
 // checkout's cluster on another base is tested as the first.
 
 /** The lowest and highest base: the cluster takes the base, the next five ports, and 100, 200 and 300 above them. */
@@ -11,6 +12,8 @@ export interface LocalClusterAddresses {
   readonly bootstrap: readonly string[];
   /** SASL_PLAINTEXT (SCRAM) listeners of nodes 1, 2, 3. */
   readonly sasl: readonly string[];
+  /** SASL_PLAINTEXT (OAUTHBEARER, unsecured JWTs) listeners of nodes 1, 2, 3: the port after SCRAM's. */
+  readonly oauth: readonly string[];
 }
 
 /** Reads KAFKA_PORT_BASE (unset or empty: 9092) as the scripts do; a bad value is refused naming it. */
@@ -26,5 +29,6 @@ export function localClusterAddresses(env: NodeJS.ProcessEnv): LocalClusterAddre
   return {
     bootstrap: nodes.map((i) => `127.0.0.1:${base + 2 * i}`),
     sasl: nodes.map((i) => `127.0.0.1:${base + 100 + 2 * i}`),
+    oauth: nodes.map((i) => `127.0.0.1:${base + 101 + 2 * i}`),
   };
 }

@@ -19,7 +19,9 @@
 #
 # Nodes 1,2,3: brokers 127.0.0.1:9092/9094/9096, controllers :9093/:9095/:9097, and a SASL/SCRAM listener on
 # :9192/:9194/:9196 (SASL_PLAINTEXT, SCRAM-SHA-256 and -512, user "fleet", password "fleet-secret": local only) so
-# that the services' KAFKA_CLIENT_* settings are tested against a real authenticating broker. A PROXIED listener on
+# that the services' KAFKA_CLIENT_* settings are tested against a real authenticating broker; a SASL/OAUTHBEARER one
+# on :9193/:9195/:9197 (Kafka's unsecured JWT validator: any unsigned token with a sub, test only) for the token
+# providers of libs/kafka. A PROXIED listener on
 # :9292/:9294/:9296 is advertised as :9392/:9394/:9396, where the chaos suite's fault proxy listens when it runs.
 # KAFKA_PORT_BASE (9092) moves them all (deploy/local/ports.sh): a second checkout's cluster runs beside the first.
 # State lives in <repo>/.run/kafka (git-ignored), jars in <repo>/.run/kafka-jars (fetched by Maven from pom.xml).
@@ -217,9 +219,9 @@ write_props() {
 process.roles=broker,controller
 node.id=$n
 controller.quorum.voters=$VOTERS
-listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),CONTROLLER://127.0.0.1:$(controller_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),PROXIED://127.0.0.1:$(proxied_port "$n")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),PROXIED://127.0.0.1:$(proxy_port "$n")
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,PROXIED:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),CONTROLLER://127.0.0.1:$(controller_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),OAUTH://127.0.0.1:$(oauth_port "$n"),PROXIED://127.0.0.1:$(proxied_port "$n")
+advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),OAUTH://127.0.0.1:$(oauth_port "$n"),PROXIED://127.0.0.1:$(proxy_port "$n")
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,OAUTH:SASL_PLAINTEXT,PROXIED:PLAINTEXT
 # PROXIED: for clients only, advertised at the fault proxy's port (see proxy_port); brokers and controllers talk
 # to each other directly, so a fault injected there is between clients and brokers only.
 # SASL/SCRAM for clients only (brokers talk PLAINTEXT among themselves); users are created by \`up\` through the
@@ -227,6 +229,11 @@ listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLA
 sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+# OAUTH: SASL/OAUTHBEARER for clients only, validated by Kafka's unsecured JWT validator (the default without a
+# server callback handler): any unsigned JWT (alg none) with a sub and an unexpired exp is let in. A test-only
+# listener for a token provider's tests (test/integration/oauthbearer.test.ts); local only, like SCRAM's.
+listener.name.oauth.sasl.enabled.mechanisms=OAUTHBEARER
+listener.name.oauth.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin";
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$dir/data
@@ -315,7 +322,7 @@ BROKER_JVM_OPTS=(-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupanc
 # refuse to start when a port of node N is held by something that is not node N
 check_ports_free() {
   local n=$1 p
-  for p in "$(broker_port "$n")" "$(controller_port "$n")" "$(sasl_port "$n")" "$(proxied_port "$n")"; do
+  for p in "$(broker_port "$n")" "$(controller_port "$n")" "$(sasl_port "$n")" "$(oauth_port "$n")" "$(proxied_port "$n")"; do
     if port_open "$p"; then
       die "port $p (node $n) is in use by $(port_holder "$p"), which is not our node $n; stop it or free the port"
     fi
@@ -521,7 +528,7 @@ cmd_up() {
     ensure-topic "$TOPIC.dlq" "$PARTITIONS" 3 2 ensure-room "$TOPIC.dlq" "$TOPIC" "$DLQ_HEADROOM_BYTES" \
     ensure-topic "$TOPIC.results" "$PARTITIONS" 3 2 \
     ensure-scram-user "$SCRAM_USER" "$SCRAM_PASSWORD" wait-isr $((WAIT_TIMEOUT_S * 1000)) | sed 's/^/[cluster] /' || { explain_dead_nodes "${NODES[@]}"; die "cluster not ready"; }
-  say "up: 3 nodes serving on $BOOTSTRAP (SASL/SCRAM on $LOCAL_SASL_BOOTSTRAP), topics $TOPIC, $TOPIC.dlq and $TOPIC.results ready (total $(elapsed))"
+  say "up: 3 nodes serving on $BOOTSTRAP (SASL/SCRAM on $LOCAL_SASL_BOOTSTRAP, SASL/OAUTHBEARER on $LOCAL_OAUTH_BOOTSTRAP), topics $TOPIC, $TOPIC.dlq and $TOPIC.results ready (total $(elapsed))"
 }
 
 cmd_down() {

@@ -9,6 +9,7 @@ describe("localClusterAddresses", () => {
       assert.deepEqual(localClusterAddresses(env), {
         bootstrap: ["127.0.0.1:9092", "127.0.0.1:9094", "127.0.0.1:9096"],
         sasl: ["127.0.0.1:9192", "127.0.0.1:9194", "127.0.0.1:9196"],
+        oauth: ["127.0.0.1:9193", "127.0.0.1:9195", "127.0.0.1:9197"],
       });
     }
   });
@@ -17,6 +18,7 @@ describe("localClusterAddresses", () => {
     assert.deepEqual(localClusterAddresses({ KAFKA_PORT_BASE: "19092" }), {
       bootstrap: ["127.0.0.1:19092", "127.0.0.1:19094", "127.0.0.1:19096"],
       sasl: ["127.0.0.1:19192", "127.0.0.1:19194", "127.0.0.1:19196"],
+      oauth: ["127.0.0.1:19193", "127.0.0.1:19195", "127.0.0.1:19197"],
     });
   });
 

@@ -1,6 +1,8 @@
 import { hostname } from "node:os";
 
 import { messageOf } from "./errors.ts";
+import { OAuthBearerRefresh, type OAuthBearerOptions } from "./oauthbearer.ts";
+import type { OAuthBearerTokenProvider } from "./oauthbearer-token.ts";
 import { Producer } from "./rdkafka.ts";
 import { DEFAULT_LINGER_MS } from "./tunables.ts";
 
@@ -14,6 +16,22 @@ export interface ClientIdentity {
    * kafka-fleet's own settings. Callers keep out the properties the delivery promises rest on (acks, ...).
    */
   readonly properties?: Readonly<Record<string, string>>;
+  /** SASL/OAUTHBEARER with the token from a function: every client asks it for its own token (withTokenProvider). */
+  readonly oauthBearer?: OAuthBearerRefresh;
+}
+
+/**
+ * `identity` with its clients taking their OAUTHBEARER token from `provider` (unchanged without one). The client
+ * properties must allow it: check them with oauthBearerPropertyProblems when the configuration is read.
+ */
+export function withTokenProvider(
+  identity: ClientIdentity,
+  provider: OAuthBearerTokenProvider | undefined,
+  reporting: Omit<OAuthBearerOptions, "provider">,
+): ClientIdentity {
+  return provider === undefined
+    ? identity
+    : { ...identity, oauthBearer: new OAuthBearerRefresh({ provider, ...reporting }) };
 }
 
 export function clientId(identity: ClientIdentity, purpose?: string): string {
@@ -31,6 +49,7 @@ export function baseClientConfig(identity: ClientIdentity, purpose?: string) {
     "reconnect.backoff.max.ms": 2_000,
     // librdkafka's own errors (a broker going away, say) come out as 'event.error', which we log.
     event_cb: true,
+    ...identity.oauthBearer?.settings(purpose ?? identity.service),
     ...identity.properties,
   } as const;
 }

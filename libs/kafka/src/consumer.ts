@@ -1,6 +1,6 @@
 import type { ClientIdentity } from "./client-config.ts";
 import { baseClientConfig } from "./client-config.ts";
-import { connectClient, throttledClientErrorLog } from "./connect.ts";
+import { connectClient, throttledClientErrorLog, tokenRefreshOf } from "./connect.ts";
 import { KafkaError, KafkaErrorCode, messageOf } from "./errors.ts";
 import type { ConsumerHealth, ConsumerInstruments, KafkaLogger } from "./instruments.ts";
 import { joining, membershipAfter, type Membership, type RebalanceOutcome } from "./membership.ts";
@@ -112,7 +112,12 @@ export class FleetConsumer {
     const { logger } = options;
     client.on("event.error", throttledClientErrorLog(logger, "consumer"));
     client.on("event.stats", (stats: { message: string }) => self.#onStats(stats.message));
-    await connectClient(client, options.identity.bootstrapServers, options.connectTimeoutMs);
+    await connectClient(
+      client,
+      options.identity.bootstrapServers,
+      options.connectTimeoutMs,
+      tokenRefreshOf(options.identity, options.groupId),
+    );
     // Wait for the first record only: a call returns what is already fetched instead of waiting to fill up.
     client.setDefaultIsTimeoutOnlyForFirstMessage(true);
     client.subscribe([options.topic]);

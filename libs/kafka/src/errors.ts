@@ -72,10 +72,14 @@ export class KafkaUnreachableError extends KafkaError {
 export class KafkaAuthenticationError extends KafkaError {
   readonly bootstrapServers: readonly string[];
 
-  constructor(bootstrapServers: readonly string[], cause: unknown) {
+  constructor(
+    bootstrapServers: readonly string[],
+    cause: unknown,
+    why = "the brokers refused the client's credentials",
+  ) {
     super(
       KafkaErrorCode.authenticationFailed,
-      `authentication failed at ${bootstrapServers.join(",")} (the brokers refused the client's credentials)`,
+      `authentication failed at ${bootstrapServers.join(",")} (${why})`,
       { cause },
     );
     this.bootstrapServers = bootstrapServers;
@@ -94,6 +98,30 @@ export function authenticationWatch(): {
     },
     failed: () => failed,
   };
+}
+
+/**
+ * The authentication failure behind a failed start or call, if it was one: no token from the provider
+ * (`oauthBearer`, when the client has one), or a refusal `authentication` saw.
+ */
+export function authenticationFailure(
+  bootstrapServers: readonly string[],
+  cause: unknown,
+  authentication: { failed(): boolean },
+  oauthBearer?: { readonly lastFailure: string | undefined },
+): KafkaAuthenticationError | undefined {
+  const tokenFailure = oauthBearer?.lastFailure;
+  if (tokenFailure !== undefined)
+    return new KafkaAuthenticationError(bootstrapServers, cause, `no OAUTHBEARER token: ${tokenFailure}`);
+  if (!authentication.failed()) return undefined;
+  // The binding passes on librdkafka's code only ("authentication failure"), never the broker's reason.
+  return oauthBearer === undefined
+    ? new KafkaAuthenticationError(bootstrapServers, cause)
+    : new KafkaAuthenticationError(
+        bootstrapServers,
+        cause,
+        "the brokers refused the OAUTHBEARER token from the provider",
+      );
 }
 
 /**

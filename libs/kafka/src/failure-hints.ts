@@ -8,9 +8,13 @@ import { KafkaErrorCode } from "./errors.ts";
 export const kafkaFailureHints: Readonly<Record<string, (error: Error) => string>> = {
   [KafkaErrorCode.unreachable]: () =>
     "check KAFKA_BOOTSTRAP_SERVERS and that the cluster is running (make cluster-up)",
-  [KafkaErrorCode.authenticationFailed]: () =>
-    "check KAFKA_CLIENT_SASL_USERNAME, KAFKA_CLIENT_SASL_PASSWORD, KAFKA_CLIENT_SASL_MECHANISM and " +
-    "KAFKA_CLIENT_SECURITY_PROTOCOL",
+  [KafkaErrorCode.authenticationFailed]: (error) =>
+    // A token provider's failure (OAuthBearerRefresh) names OAUTHBEARER; user names and passwords play no part.
+    error.message.includes("OAUTHBEARER")
+      ? "check the token provider (oauthBearerProvider): its logs (kafka.oauthbearer_failed) and the " +
+        "tokens it returns, and KAFKA_CLIENT_SECURITY_PROTOCOL"
+      : "check KAFKA_CLIENT_SASL_USERNAME, KAFKA_CLIENT_SASL_PASSWORD, KAFKA_CLIENT_SASL_MECHANISM and " +
+        "KAFKA_CLIENT_SECURITY_PROTOCOL",
   [KafkaErrorCode.topicMissing]: (error) => {
     const topic = (error as { topic?: unknown }).topic;
     const name = typeof topic === "string" ? topic : "<topic>";

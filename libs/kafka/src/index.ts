@@ -1,12 +1,19 @@
 export { kafkaFailureHints } from "./failure-hints.ts";
 export { FleetAdmin } from "./admin.ts";
-export { clientId, clientPropertyProblems, type ClientIdentity } from "./client-config.ts";
+export { clientId, clientPropertyProblems, withTokenProvider, type ClientIdentity } from "./client-config.ts";
 export {
   CLIENT_PROPERTY_PREFIX,
   isClientPropertyVariable,
   readClientProperties,
 } from "./client-properties.ts";
 export { connectClient } from "./connect.ts";
+export {
+  OAuthBearerTokenError,
+  oauthBearerPropertyProblems,
+  type OAuthBearerToken,
+  type OAuthBearerTokenProvider,
+} from "./oauthbearer-token.ts";
+export { OAuthBearerRefresh, type OAuthBearerOptions } from "./oauthbearer.ts";
 export {
   KafkaSettingsError,
   clientIdentityOf,

@@ -6,3 +6,4 @@ export {
   clientPropertyName,
   clientPropertyVariable,
 } from "./client-properties.ts";
+export { expiryOf, toLibrdkafkaToken } from "./oauthbearer-token.ts";

@@ -1,6 +1,6 @@
 import type { ClientIdentity } from "./client-config.ts";
 import { reliableProducerConfig } from "./client-config.ts";
-import { connectClient, throttledClientErrorLog } from "./connect.ts";
+import { connectClient, throttledClientErrorLog, tokenRefreshOf } from "./connect.ts";
 import type { KafkaLogger } from "./instruments.ts";
 import {
   ErrorCodes,
@@ -52,7 +52,12 @@ export async function connectProducer(options: ProducerOptions, settings: Settin
     ...options.config,
   });
   client.on("event.error", throttledClientErrorLog(options.logger, "producer"));
-  await connectClient(client, options.identity.bootstrapServers, options.connectTimeoutMs);
+  await connectClient(
+    client,
+    options.identity.bootstrapServers,
+    options.connectTimeoutMs,
+    tokenRefreshOf(options.identity, options.purpose),
+  );
   client.setPollInBackground(true);
   return client;
 }

@@ -1,7 +1,11 @@
 import { ConfigError, type ServiceContext, type ServiceDefinition } from "@kafka-fleet/service";
 
 import type { Handle, WorkerContext } from "./handler.ts";
-import { kafkaFailureHints } from "@kafka-fleet/kafka";
+import {
+  kafkaFailureHints,
+  oauthBearerPropertyProblems,
+  type OAuthBearerTokenProvider,
+} from "@kafka-fleet/kafka";
 import { ORDERED_OUTPUT_LINGER_MS, SHARED_OUTPUT_LINGER_MS } from "@kafka-fleet/kafka/tunables";
 import { BatchLoop } from "./loops/batch-loop.ts";
 import { RevocationRelay } from "./loops/revocation-relay.ts";
@@ -38,6 +42,12 @@ interface WorkerSpecOf<Mode extends string, T> {
    * error (exit 2 naming it) rather than records failing one by one. Unset: RESULTS_TOPIC is optional.
    */
   readonly requiresResultsTopic?: boolean;
+  /**
+   * SASL/OAUTHBEARER with the token from this function (a cloud's IAM, a secrets service) for every Kafka client
+   * of the worker: asked when each starts and before its token expires. Needs KAFKA_CLIENT_SECURITY_PROTOCOL
+   * SASL_SSL or SASL_PLAINTEXT (exit 2 without it).
+   */
+  readonly oauthBearerProvider?: OAuthBearerTokenProvider;
   readonly handle: Handle<T>;
 }
 
@@ -58,7 +68,7 @@ export function defineWorker<T>(
 
 /** A worker's service definition: its name, its configuration, the hints for Kafka's failures, its work. */
 function workerService<Config extends BatchWorkerConfig | SingleWorkerConfig>(
-  spec: Pick<WorkerSpecOf<string, unknown>, "name" | "requiresResultsTopic">,
+  spec: Pick<WorkerSpecOf<string, unknown>, "name" | "requiresResultsTopic" | "oauthBearerProvider">,
   load: (env: NodeJS.ProcessEnv, name: string) => Readonly<Config>,
   run: (context: ServiceContext<Config>) => Promise<void>,
 ): ServiceDefinition<Config> {
@@ -67,6 +77,9 @@ function workerService<Config extends BatchWorkerConfig | SingleWorkerConfig>(
     if (spec.requiresResultsTopic === true && config.resultsTopic === undefined) {
       throw new ConfigError([`RESULTS_TOPIC is required: ${spec.name} writes its results there`]);
     }
+    const tokenProblems =
+      spec.oauthBearerProvider === undefined ? [] : oauthBearerPropertyProblems(config.clientProperties);
+    if (tokenProblems.length > 0) throw new ConfigError(tokenProblems);
     return config;
   };
   return { name: spec.name, loadConfig, failureHints: kafkaFailureHints, run };
@@ -87,6 +100,7 @@ function batchWorker<T>(spec: BatchWorkerSpec<T>): ServiceDefinition<BatchWorker
     const clients = await startKafkaClients(context, {
       service: spec.name,
       metrics,
+      oauthBearerProvider: spec.oauthBearerProvider,
       autoCommitStoredOffsets: false,
       transactional: config.exactlyOnce,
       ...(config.exactlyOnce ? {} : { outputLingerMs: SHARED_OUTPUT_LINGER_MS }),
@@ -131,6 +145,7 @@ function singleWorker<T>(spec: SingleWorkerSpec<T>): ServiceDefinition<SingleWor
     const clients = await startKafkaClients(context, {
       service: spec.name,
       metrics,
+      oauthBearerProvider: spec.oauthBearerProvider,
       autoCommitStoredOffsets: true,
       outputLingerMs: config.ordering === "partition" ? ORDERED_OUTPUT_LINGER_MS : SHARED_OUTPUT_LINGER_MS,
       onRevoke: revocations.onRevoke,

@@ -1,6 +1,8 @@
 // The worker API: what a worker of one's own and the fleet's services use. The loops and the other parts the
 // unit tests drive directly are in ./internal.ts (@kafka-fleet/worker/internal), which is not part of this API.
 export { defineWorker, type BatchWorkerSpec, type SingleWorkerSpec } from "./define-worker.ts";
+// A worker's `oauthBearerProvider` and what it returns (libs/kafka's, re-exported so a worker needs only this API).
+export type { OAuthBearerToken, OAuthBearerTokenProvider } from "@kafka-fleet/kafka";
 export {
   UnrecoverableError,
   type Handle,

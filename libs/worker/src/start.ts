@@ -7,13 +7,15 @@ import {
   FleetConsumer,
   requireTopic,
   clientIdentityOf,
+  withTokenProvider,
+  type OAuthBearerTokenProvider,
   type TopicPartition,
 } from "@kafka-fleet/kafka";
 import type { ServiceContext } from "@kafka-fleet/service";
 
 import type { ConsumerConfig } from "./consumer-config.ts";
 import { DeadLetters } from "./dead-letter.ts";
-import type { ConsumerMetrics } from "./metrics.ts";
+import { createTokenRefreshMetric, type ConsumerMetrics } from "./metrics.ts";
 
 export interface KafkaClients {
   readonly consumer: FleetConsumer;
@@ -41,10 +43,17 @@ export async function startKafkaClients(
      */
     outputLingerMs?: number;
     onRevoke: (partitions: readonly TopicPartition[], lost: boolean) => Promise<void>;
+    /** Where every client takes its OAUTHBEARER token from (defineWorker's `oauthBearerProvider`). */
+    oauthBearerProvider?: OAuthBearerTokenProvider | undefined;
   },
 ): Promise<KafkaClients> {
   const { config, logger, health } = context;
-  const identity = clientIdentityOf(config, options.service);
+  const identity = withTokenProvider(clientIdentityOf(config, options.service), options.oauthBearerProvider, {
+    logger,
+    ...(options.oauthBearerProvider === undefined
+      ? {}
+      : { refreshes: createTokenRefreshMetric(context.registry) }),
+  });
 
   const admin = new FleetAdmin(identity, config.connectTimeoutMs);
   try {

@@ -4,25 +4,46 @@ import {
   kafkaFailureHints,
   requireTopic,
   clientIdentityOf,
+  oauthBearerPropertyProblems,
+  withTokenProvider,
+  type OAuthBearerTokenProvider,
 } from "@kafka-fleet/kafka";
 import { PACED_LINGER_MS, PRODUCER_RUN_LENGTH } from "@kafka-fleet/kafka/tunables";
-import { ExitCode, type ServiceDefinition } from "@kafka-fleet/service";
+import { ConfigError, ExitCode, type ServiceDefinition } from "@kafka-fleet/service";
 
 import { SERVICE, loadProducerConfig, type ProducerConfig } from "./config.ts";
 import { PartitionRuns, runLengthFor } from "./partition-runs.ts";
 import { createProgressDisplay } from "./progress-display.ts";
 import { produceRange } from "./range-producer.ts";
-import { createProducerMetrics } from "./metrics.ts";
+import { createProducerMetrics, createTokenRefreshMetric } from "./metrics.ts";
+
+export interface ProducerServiceOptions {
+  /**
+   * SASL/OAUTHBEARER with the token from this function for the producer's clients (see defineWorker's). Needs
+   * KAFKA_CLIENT_SECURITY_PROTOCOL SASL_SSL or SASL_PLAINTEXT (exit 2 without it).
+   */
+  readonly oauthBearerProvider?: OAuthBearerTokenProvider;
+}
 
 /** The producer as a service definition; `main.ts` runs it, tests and forks can wrap its handler. */
-export function producerService(): ServiceDefinition<ProducerConfig> {
+export function producerService(options: ProducerServiceOptions = {}): ServiceDefinition<ProducerConfig> {
+  const { oauthBearerProvider } = options;
   return {
     name: SERVICE,
-    loadConfig: loadProducerConfig,
+    loadConfig: (env) => {
+      const config = loadProducerConfig(env);
+      const problems =
+        oauthBearerProvider === undefined ? [] : oauthBearerPropertyProblems(config.clientProperties);
+      if (problems.length > 0) throw new ConfigError(problems);
+      return config;
+    },
     failureHints: kafkaFailureHints,
     async run({ config, logger, registry, health, signal, onStop }) {
       const metrics = createProducerMetrics(registry);
-      const identity = clientIdentityOf(config, SERVICE);
+      const identity = withTokenProvider(clientIdentityOf(config, SERVICE), oauthBearerProvider, {
+        logger,
+        ...(oauthBearerProvider === undefined ? {} : { refreshes: createTokenRefreshMetric(registry) }),
+      });
 
       const admin = new FleetAdmin(identity, config.connectTimeoutMs);
       let partitions: number;
