@@ -93,7 +93,7 @@ describe("Grafana provisioning", () => {
     }
   });
 
-  it("shows throughput, lag per partition, batch size and time, e2e latency percentiles, rebalances, dead letters, delivery failures", () => {
+  it("shows throughput, lag per partition, batch size and time, e2e latency percentiles, records in flight and waiting, stalls, rebalances, dead letters by code, delivery failures", () => {
     const used = new Set(dashboardQueries().flatMap(({ expr }) => metricNamesIn(expr)));
     for (const metric of [
       "kafka_fleet_messages_produced_total",
@@ -102,6 +102,9 @@ describe("Grafana provisioning", () => {
       "kafka_fleet_batch_size_bucket",
       "kafka_fleet_batch_processing_seconds_bucket",
       "kafka_fleet_end_to_end_latency_seconds_bucket",
+      "kafka_fleet_records_in_flight",
+      "kafka_fleet_records_waiting",
+      "kafka_fleet_poll_loop_stalled",
       "kafka_fleet_rebalances_total",
       "kafka_fleet_dead_letters_total",
       "kafka_fleet_delivery_failures_total",
@@ -116,6 +119,10 @@ describe("Grafana provisioning", () => {
     assert.ok(
       exprs.some((e) => /histogram_quantile\(0\.99, .*end_to_end_latency/.test(e)),
       "e2e p99",
+    );
+    assert.ok(
+      exprs.some((e) => /by \([^)]*reason[^)]*\) \(rate\(kafka_fleet_dead_letters_total/.test(e)),
+      "dead letters by code",
     );
   });
 });
