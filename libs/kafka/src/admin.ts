@@ -16,8 +16,8 @@ import {
 } from "./rdkafka.ts";
 
 /**
- * The admin operation the services need, over librdkafka's AdminClient and bounded by `timeoutMs`: a look at a
- * topic (requireTopic). Creating and deleting topics and groups is the test harness's, which extends this class
+ * The admin operations the services need, over librdkafka's AdminClient and bounded by `timeoutMs`: a look at a
+ * topic (requireTopic), the topics' names (what a worker's pattern matches at start). Creating and deleting topics and groups is the test harness's, which extends this class
  * through its protected members (harness/admin.ts).
  */
 export class FleetAdmin {
@@ -48,6 +48,11 @@ export class FleetAdmin {
       partitions: description.partitions.length,
       replicationFactor: Math.min(...description.partitions.map((partition) => partition.replicas.length)),
     };
+  }
+
+  /** Every topic's name on the cluster, Kafka's internal ones (`__consumer_offsets`, ...) included. */
+  async listTopics(): Promise<string[]> {
+    return this.call<string[]>((done) => this.client.listTopics({ timeout: this.timeoutMs }, done));
   }
 
   close(): void {
