@@ -74,6 +74,8 @@ export class FleetConsumer {
   /** What /readyz says: a member of the group (partitions or not), from the rebalance events. */
   #membership: Membership;
   #closing: Promise<void> | undefined;
+  /** Subscribed to a `^` pattern, not to topic names. */
+  readonly #byPattern: boolean;
   /** Topics `admit` accepted. */
   readonly #admitted = new Set<string>();
   /** Why `admit` refused an assignment: every consume() from then on rejects with it. */
@@ -81,6 +83,7 @@ export class FleetConsumer {
 
   private constructor(options: FleetConsumerOptions) {
     this.#options = options;
+    this.#byPattern = options.topics.some((topic) => topic.startsWith("^"));
     this.#membership = joining(options.groupId);
     this.#client = new KafkaConsumer({
       ...baseClientConfig(options.identity, options.groupId),
@@ -139,7 +142,12 @@ export class FleetConsumer {
     if (this.#refusal !== undefined) return Promise.reject(this.#refusal);
     this.#client.setDefaultConsumeTimeout(timeoutMs);
     return new Promise((resolve, reject) => {
-      this.#client.consume(max, (error, messages) => (error ? reject(toError(error)) : resolve(messages)));
+      this.#client.consume(max, (error, messages) => {
+        if (!error) return resolve(messages);
+        // librdkafka says "unknown topic" once for a pattern that matches nothing yet: the member waits for one.
+        if (error.code === ErrorCodes.ERR_UNKNOWN_TOPIC_OR_PART && this.#byPattern) return resolve([]);
+        reject(toError(error));
+      });
     });
   }
 
