@@ -37,7 +37,8 @@ export function parseTopicList(value: string): Parsed<readonly string[]> {
   const names = value.split(",").map((name) => name.trim());
   for (const name of names) {
     const problem = topicNameProblem(name);
-    if (problem !== undefined) return refused(`expected topic names separated by commas: ${problem}`);
+    if (problem !== undefined)
+      return refused(`expected a Kafka topic name, or several separated by commas: ${problem}`);
   }
   const twice = names.find((name, index) => names.indexOf(name) !== index);
   if (twice !== undefined) return refused(`${twice} is listed twice`);
@@ -79,12 +80,12 @@ export function parseTopicRoute(value: string): Parsed<string> {
     const problem = topicNameProblem(value);
     return problem === undefined
       ? ok(value)
-      : refused(`expected a topic name or a rule with {topic}: ${problem}`);
+      : refused(`expected a Kafka topic name or a rule with {topic} (e.g. {topic}.dlq): ${problem}`);
   }
   if (parts.length > 2) return refused("{topic} may appear once");
   if (!parts.every((part) => TOPIC_CHARACTERS.test(part))) {
     return refused(
-      `expected a topic name or a rule with {topic} (e.g. {topic}.dlq): only a-z A-Z 0-9 . _ - beside {topic}`,
+      `expected a Kafka topic name or a rule with {topic} (e.g. {topic}.dlq): only a-z A-Z 0-9 . _ - beside {topic}`,
     );
   }
   return ok(value);
