@@ -148,40 +148,44 @@ describe("a worker with several topics", () => {
 });
 
 describe("a worker with a pattern", () => {
-  it("waits while nothing matches, then reads a topic created after it started", async (t) => {
-    const prefix = uniqueName("pattern");
-    const group = uniqueName("pattern-group");
-    deleteGroupAfter(t, group);
-    const worker = startService(t, "batch-consumer", {
-      KAFKA_TOPIC_PATTERN: `^${prefix}-[^.]+$`,
-      RESULTS_TOPIC: "{topic}.results",
-      CONSUMER_GROUP: group,
-      // librdkafka looks for new matches at each metadata refresh (5 min by default).
-      KAFKA_CLIENT_TOPIC_METADATA_REFRESH_INTERVAL_MS: "1000",
+  for (const protocol of ["classic", "consumer"] as const) {
+    it(`waits while nothing matches, then reads a topic created after it started (GROUP_PROTOCOL=${protocol})`, async (t) => {
+      const prefix = uniqueName("pattern");
+      const group = uniqueName("pattern-group");
+      deleteGroupAfter(t, group);
+      const worker = startService(t, "batch-consumer", {
+        KAFKA_TOPIC_PATTERN: `^${prefix}-[^.]+$`,
+        RESULTS_TOPIC: "{topic}.results",
+        CONSUMER_GROUP: group,
+        // Under the consumer protocol (KIP-848) the broker matches the pattern; under classic, librdkafka.
+        GROUP_PROTOCOL: protocol,
+        // librdkafka looks for new matches at each metadata refresh (5 min by default).
+        KAFKA_CLIENT_TOPIC_METADATA_REFRESH_INTERVAL_MS: "1000",
+      });
+      const unmatched = await worker.waitForEvent("consumer.pattern_unmatched");
+      assert.equal(unmatched.pattern, `^${prefix}-[^.]+$`);
+      const subscribed = await worker.waitForEvent("consumer.subscribed");
+      assert.equal(subscribed.topic, `^${prefix}-[^.]+$`);
+
+      const late = `${prefix}-late`;
+      await createWorkerTopics(t, late);
+      const producer = await testProducer(t);
+      await produceValues(producer, late, 0n, BigInt(VALUES));
+      await waitForAssignment(worker);
+      await waitForRecords(`${late}.results`, VALUES);
+      assert.equal(await stopGracefully(worker), 0, worker.stderr());
+
+      await assertAllInOrder(`${late}.results`, VALUES);
+      const assigned = worker.logs.filter(
+        (line) => line.event === "rebalance.assigned" && Number(line.owned) > 0,
+      );
+      assert.match(
+        String(assigned[0]?.partitions),
+        new RegExp(`^${late}\\[0\\]$`),
+        "the .dlq and .results are not read",
+      );
     });
-    const unmatched = await worker.waitForEvent("consumer.pattern_unmatched");
-    assert.equal(unmatched.pattern, `^${prefix}-[^.]+$`);
-    const subscribed = await worker.waitForEvent("consumer.subscribed");
-    assert.equal(subscribed.topic, `^${prefix}-[^.]+$`);
-
-    const late = `${prefix}-late`;
-    await createWorkerTopics(t, late);
-    const producer = await testProducer(t);
-    await produceValues(producer, late, 0n, BigInt(VALUES));
-    await waitForAssignment(worker);
-    await waitForRecords(`${late}.results`, VALUES);
-    assert.equal(await stopGracefully(worker), 0, worker.stderr());
-
-    await assertAllInOrder(`${late}.results`, VALUES);
-    const assigned = worker.logs.filter(
-      (line) => line.event === "rebalance.assigned" && Number(line.owned) > 0,
-    );
-    assert.match(
-      String(assigned[0]?.partitions),
-      new RegExp(`^${late}\\[0\\]$`),
-      "the .dlq and .results are not read",
-    );
-  });
+  }
 
   it("stops (exit 1, one line naming it) rather than read its own dead-letter topic that the pattern matches", async (t) => {
     const input = await createInputTopic(t, "pattern-loop", 1);
