@@ -118,7 +118,7 @@ ensure_grafana_password() {
 
 # Variables of the services' environment that docker-compose.yml fixes: a value in the caller's environment is not
 # used, and make up says so rather than drop it without a word.
-FIXED_VARIABLES=(KAFKA_BOOTSTRAP_SERVERS KAFKA_TOPIC METRICS_HOST METRICS_PORT SHUTDOWN_GRACE_MS CONSUMER_GROUP RESULTS_TOPIC DLQ_TOPIC)
+FIXED_VARIABLES=(KAFKA_BOOTSTRAP_SERVERS KAFKA_TOPIC KAFKA_TOPIC_PATTERN METRICS_HOST METRICS_PORT SHUTDOWN_GRACE_MS CONSUMER_GROUP RESULTS_TOPIC DLQ_TOPIC)
 SERVICES_ENV=deploy/compose/services.env
 
 # A KAFKA_CLIENT_* that services.env does not name would not reach the services: refuse to start without it.

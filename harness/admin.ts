@@ -119,11 +119,6 @@ export class ClusterAdmin extends FleetAdmin {
     return false;
   }
 
-  /** Every topic's name on the cluster, Kafka's internal ones (`__consumer_offsets`, ...) included. */
-  async listTopics(): Promise<string[]> {
-    return this.call<string[]>((done) => this.client.listTopics({ timeout: this.timeoutMs }, done));
-  }
-
   async deleteTopic(topic: string): Promise<void> {
     try {
       await this.call<void>((done) => this.client.deleteTopic(topic, this.timeoutMs, done));

@@ -5,7 +5,7 @@
 //   make topic TOPIC=orders      # orders, orders.dlq (DLQ_TOPIC's default) and orders.results
 //   KAFKA_TOPIC=orders RESULTS_TOPIC=orders.results bin/run examples/json-worker/main.ts
 import { runService } from "@kafka-fleet/service";
-import { UnrecoverableError, defineWorker, type RecordFailure } from "@kafka-fleet/worker";
+import { UnrecoverableError, defineWorker, resultsTopicOf, type RecordFailure } from "@kafka-fleet/worker";
 
 type Order = { id: string; quantity: number; unitPrice: number };
 
@@ -28,7 +28,8 @@ await runService(
           continue;
         }
         const total = Buffer.from(JSON.stringify({ id, total: quantity * unitPrice }));
-        totals.push({ topic: config.resultsTopic!, key: record.key, value: total });
+        // RESULTS_TOPIC, or its rule for this record's topic ({topic}.results with several input topics)
+        totals.push({ topic: resultsTopicOf(config, record.topic)!, key: record.key, value: total });
       }
       await producer.sendAll(totals); // resolves once acknowledged (in the transaction under exactly_once)
       return invalid; // the others succeeded and are never run again

@@ -73,6 +73,8 @@ export function deadLetterOf(message: Message): DeadLetter {
 /** Which dead letters a command takes; every field left out takes all. Ranges are inclusive. */
 export interface Selection {
   readonly codes?: readonly string[];
+  /** One origin topic's: a shared DLQ_TOPIC holds the dead letters of every topic a worker reads. */
+  readonly originTopic?: string;
   readonly originPartition?: number;
   readonly fromOffset?: number;
   readonly toOffset?: number;
@@ -83,6 +85,7 @@ export interface Selection {
 
 export function isSelected(letter: DeadLetter, selection: Selection): boolean {
   if (selection.codes !== undefined && !selection.codes.includes(letter.code)) return false;
+  if (selection.originTopic !== undefined && letter.originTopic !== selection.originTopic) return false;
   if (selection.originPartition !== undefined && letter.originPartition !== selection.originPartition)
     return false;
   if (selection.fromOffset !== undefined && letter.originOffset < selection.fromOffset) return false;
@@ -115,6 +118,7 @@ function timeFlag(name: string, text: string | undefined): number | undefined {
 /** The selection flags as typed, checked: a refused one throws SelectionError naming it. */
 export function selectionOf(flags: {
   code?: string | undefined;
+  "origin-topic"?: string | undefined;
   "origin-partition"?: string | undefined;
   "from-offset"?: string | undefined;
   "to-offset"?: string | undefined;
@@ -123,8 +127,11 @@ export function selectionOf(flags: {
 }): Selection {
   const codes = flags.code?.split(",").filter((code) => code !== "");
   if (codes?.length === 0) throw new SelectionError("--code must name at least one error code");
+  const originTopic = flags["origin-topic"];
+  if (originTopic === "") throw new SelectionError("--origin-topic must name a topic");
   const selection: Selection = {
     ...(codes === undefined ? {} : { codes }),
+    ...(originTopic === undefined ? {} : { originTopic }),
     ...optional("originPartition", offsetFlag("--origin-partition", flags["origin-partition"])),
     ...optional("fromOffset", offsetFlag("--from-offset", flags["from-offset"])),
     ...optional("toOffset", offsetFlag("--to-offset", flags["to-offset"])),

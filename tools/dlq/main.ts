@@ -29,7 +29,7 @@ import {
 
 const USAGE =
   "usage: dlq list|show|replay --topic <dead-letter topic> [--each] [--partition P --offset O] [--code C,...] " +
-  "[--origin-partition P] [--from-offset A] [--to-offset B] [--since T] [--until T] [--to <topic>] [--dry-run] " +
+  "[--origin-topic T] [--origin-partition P] [--from-offset A] [--to-offset B] [--since T] [--until T] [--to <topic>] [--dry-run] " +
   "[--retry-failed] " +
   "[--bootstrap host:port,...]";
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -55,6 +55,7 @@ try {
       partition: { type: "string" },
       offset: { type: "string" },
       code: { type: "string" },
+      "origin-topic": { type: "string" },
       "origin-partition": { type: "string" },
       "from-offset": { type: "string" },
       "to-offset": { type: "string" },
@@ -85,9 +86,15 @@ onlyFor("--offset", ["show"], flags.offset !== undefined);
 onlyFor("--to", ["replay"], flags.to !== undefined);
 onlyFor("--dry-run", ["replay"], flags["dry-run"]);
 onlyFor("--retry-failed", ["replay"], flags["retry-failed"]);
-const selectionGiven = ["code", "origin-partition", "from-offset", "to-offset", "since", "until"].some(
-  (name) => flags[name as keyof typeof flags] !== undefined,
-);
+const selectionGiven = [
+  "code",
+  "origin-topic",
+  "origin-partition",
+  "from-offset",
+  "to-offset",
+  "since",
+  "until",
+].some((name) => flags[name as keyof typeof flags] !== undefined);
 onlyFor("a selection flag", ["list", "replay"], selectionGiven);
 let selection: Selection;
 let position: { partition: number; offset: number } | undefined;

@@ -224,4 +224,21 @@ describe("the Helm chart", () => {
       { action: "replace", replacement: "kafka-fleet", targetLabel: "job" },
     ]);
   });
+
+  it("gives a consumer with KAFKA_TOPIC_PATTERN no KAFKA_TOPIC (both set exits 2), and scales it on every topic's lag", () => {
+    const manifests = renders.get("pattern-values.yaml")!;
+    const workloads = fleetWorkloads(manifests);
+    const single = workloads.get("single-consumer")!;
+    assert.equal(valueOf(single, "KAFKA_TOPIC_PATTERN")?.value, "^topic_app$");
+    assert.equal(valueOf(single, "KAFKA_TOPIC"), undefined);
+    assert.equal(valueOf(workloads.get("batch-consumer")!, "KAFKA_TOPIC")?.value, "topic_app");
+    assert.equal(valueOf(workloads.get("batch-consumer")!, "KAFKA_TOPIC_PATTERN"), undefined);
+    const scaled = manifests.find((m) => m.kind === "ScaledObject")!;
+    const trigger = (scaled.spec?.triggers as Array<{ metadata: Record<string, string> }>)[0]!;
+    assert.equal(trigger.metadata.consumerGroup, "kafka-fleet-single-consumer");
+    assert.equal(trigger.metadata.topic, undefined, "no one topic: KEDA sums the group's topics");
+    const keda = renders.get("static-keda-values.yaml")!.find((m) => m.kind === "ScaledObject")!;
+    const oneTopic = (keda.spec?.triggers as Array<{ metadata: Record<string, string> }>)[0]!;
+    assert.equal(oneTopic.metadata.topic, "topic_app");
+  });
 });

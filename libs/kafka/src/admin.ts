@@ -18,8 +18,8 @@ import {
 } from "./rdkafka.ts";
 
 /**
- * The admin operation the services need, over librdkafka's AdminClient and bounded by `timeoutMs`: a look at a
- * topic (requireTopic). Creating and deleting topics and groups is the test harness's, which extends this class
+ * The admin operations the services need, over librdkafka's AdminClient and bounded by `timeoutMs`: a look at a
+ * topic (requireTopic), the topics' names (what a worker's pattern matches at start). Creating and deleting topics and groups is the test harness's, which extends this class
  * through its protected members (harness/admin.ts).
  */
 export class FleetAdmin {
@@ -89,6 +89,11 @@ export class FleetAdmin {
     }
     // The binding hands the token to librdkafka in a microtask after the refresh callback settles: after this.
     await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** Every topic's name on the cluster, Kafka's internal ones (`__consumer_offsets`, ...) included. */
+  async listTopics(): Promise<string[]> {
+    return this.call<string[]>((done) => this.client.listTopics({ timeout: this.timeoutMs }, done));
   }
 
   close(): void {

@@ -28,7 +28,17 @@ export interface FleetConsumerOptions {
   readonly metrics: ConsumerInstruments;
   readonly health: ConsumerHealth;
   readonly groupId: string;
-  readonly topic: string;
+  /**
+   * What to subscribe to, as librdkafka takes it: topic names, or a regular expression starting with `^`, whose
+   * matches librdkafka looks for again every topic.metadata.refresh.interval.ms.
+   */
+  readonly topics: readonly string[];
+  /**
+   * Called with the topics of an assignment not seen before, before any of their records is taken. A throw
+   * (a topic the member must not read, or one whose outputs are missing) fails the member: its records are never
+   * handed out, and every later `consume()` rejects with that error, so that the service stops.
+   */
+  readonly admit?: (topics: readonly string[]) => Promise<void>;
   readonly connectTimeoutMs: number;
   /**
    * true: librdkafka commits the offsets we store, every few seconds (single-consumer).
@@ -64,9 +74,16 @@ export class FleetConsumer {
   /** What /readyz says: a member of the group (partitions or not), from the rebalance events. */
   #membership: Membership;
   #closing: Promise<void> | undefined;
+  /** Subscribed to a `^` pattern, not to topic names. */
+  readonly #byPattern: boolean;
+  /** Topics `admit` accepted. */
+  readonly #admitted = new Set<string>();
+  /** Why `admit` refused an assignment: every consume() from then on rejects with it. */
+  #refusal: Error | undefined;
 
   private constructor(options: FleetConsumerOptions) {
     this.#options = options;
+    this.#byPattern = options.topics.some((topic) => topic.startsWith("^"));
     this.#membership = joining(options.groupId);
     this.#client = new KafkaConsumer({
       ...baseClientConfig(options.identity, options.groupId),
@@ -120,16 +137,22 @@ export class FleetConsumer {
     );
     // Wait for the first record only: a call returns what is already fetched instead of waiting to fill up.
     client.setDefaultIsTimeoutOnlyForFirstMessage(true);
-    client.subscribe([options.topic]);
-    logger.info({ event: "consumer.subscribed", topic: options.topic, groupId: options.groupId });
+    client.subscribe([...options.topics]);
+    logger.info({ event: "consumer.subscribed", topic: options.topics.join(","), groupId: options.groupId });
     return self;
   }
 
   /** Up to `max` records, waiting at most `timeoutMs` for the first one. */
   consume(max: number, timeoutMs: number): Promise<Message[]> {
+    if (this.#refusal !== undefined) return Promise.reject(this.#refusal);
     this.#client.setDefaultConsumeTimeout(timeoutMs);
     return new Promise((resolve, reject) => {
-      this.#client.consume(max, (error, messages) => (error ? reject(toError(error)) : resolve(messages)));
+      this.#client.consume(max, (error, messages) => {
+        if (!error) return resolve(messages);
+        // librdkafka says "unknown topic" once for a pattern that matches nothing yet: the member waits for one.
+        if (error.code === ErrorCodes.ERR_UNKNOWN_TOPIC_OR_PART && this.#byPattern) return resolve([]);
+        reject(toError(error));
+      });
     });
   }
 
@@ -305,9 +328,12 @@ export class FleetConsumer {
     let outcome: RebalanceOutcome = "error";
     try {
       if (error.code === ErrorCodes.ERR__ASSIGN_PARTITIONS) {
-        this.#own(partitions);
+        const admitted = await this.#admit(partitions);
+        if (admitted) this.#own(partitions);
         this.#client.incrementalAssign(partitions);
-        this.#resumeIfPausedBefore(partitions);
+        if (admitted) this.#resumeIfPausedBefore(partitions);
+        // Assigned (the protocol wants it) but never owned: none of their records reaches the loops.
+        else this.#pauseOrResume(partitions, true);
         outcome = "assigned";
         metrics.rebalances.inc({ kind: "assigned" });
         logger.info({
@@ -349,6 +375,24 @@ export class FleetConsumer {
     });
     health.setReady(this.#membership.member, this.#membership.reason);
     health.expectBeats(owned > 0);
+  }
+
+  /** Whether the topics of `partitions` may be read (FleetConsumerOptions.admit); a refusal is kept. */
+  async #admit(partitions: readonly TopicPartition[]): Promise<boolean> {
+    if (this.#refusal !== undefined) return false;
+    const { admit } = this.#options;
+    const fresh = [...new Set(partitions.map(({ topic }) => topic))].filter(
+      (topic) => !this.#admitted.has(topic),
+    );
+    if (admit === undefined || fresh.length === 0) return true;
+    try {
+      await admit(fresh);
+    } catch (error) {
+      this.#refusal = error instanceof Error ? error : new Error(String(error));
+      return false;
+    }
+    for (const topic of fresh) this.#admitted.add(topic);
+    return true;
   }
 
   #onStats(json: string): void {

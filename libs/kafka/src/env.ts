@@ -119,6 +119,9 @@ export function toKafkaSettings(vars: KafkaVars, isSecret: (name: string) => boo
 }
 
 /** The identity every client of a service shares, from its settings. */
-export function clientIdentityOf(settings: KafkaSettings, service: string): ClientIdentity {
+export function clientIdentityOf(
+  settings: Pick<KafkaSettings, "bootstrapServers" | "clientProperties">,
+  service: string,
+): ClientIdentity {
   return { bootstrapServers: settings.bootstrapServers, service, properties: settings.clientProperties };
 }

@@ -8,6 +8,7 @@ import { FleetError, messageOf, type Logger } from "@kafka-fleet/service";
 
 import type { ConsumedMessage } from "./record.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
+import { routeOf } from "./topic-routes.ts";
 
 /** Header names of a dead letter: where the record came from and why it was set aside. */
 export const DeadLetterHeader = {
@@ -113,7 +114,8 @@ export interface DeadLetterSink {
  */
 export class DeadLetters implements DeadLetterSink {
   readonly #producer: Pick<ReportingProducer, "send">;
-  readonly #topic: string;
+  /** DLQ_TOPIC: a topic, or a rule with `{topic}` naming each input topic's own. */
+  readonly #route: string;
   readonly #groupId: string;
   readonly #logger: Logger;
   readonly #metrics: ConsumerMetrics;
@@ -123,6 +125,7 @@ export class DeadLetters implements DeadLetterSink {
 
   constructor(options: {
     producer: Pick<ReportingProducer, "send">;
+    /** DLQ_TOPIC: a topic, or a rule with `{topic}` (`{topic}.dlq`: each input topic's dead letters beside it). */
     topic: string;
     groupId: string;
     logger: Logger;
@@ -131,7 +134,7 @@ export class DeadLetters implements DeadLetterSink {
     transactional?: boolean;
   }) {
     this.#producer = options.producer;
-    this.#topic = options.topic;
+    this.#route = options.topic;
     this.#groupId = options.groupId;
     this.#logger = options.logger;
     this.#metrics = options.metrics;
@@ -139,8 +142,9 @@ export class DeadLetters implements DeadLetterSink {
   }
 
   async send(message: ConsumedMessage, cause: DeadLetterCause): Promise<void> {
+    const dlq = routeOf(this.#route, message.topic);
     const letter: OutgoingMessage = {
-      topic: this.#topic,
+      topic: dlq,
       key: message.key === undefined || message.key === null ? null : Buffer.from(message.key),
       value: message.value ?? null,
       headers: deadLetterHeaders(message, cause, { groupId: this.#groupId, failedAt: Date.now() }),
@@ -179,10 +183,10 @@ export class DeadLetters implements DeadLetterSink {
           partition: message.partition,
           offset: message.offset,
           valueBytes: letter.value?.length ?? 0,
-          dlq: this.#topic,
+          dlq,
           reason: refusal,
         },
-        `the dead-letter topic refused the record as too large; its dead letter went without the value (raise ${this.#topic}'s max.message.bytes above the input topic's)`,
+        `the dead-letter topic refused the record as too large; its dead letter went without the value (raise ${dlq}'s max.message.bytes above the input topic's)`,
       );
     }
     this.#metrics.deadLetters.inc({ reason: cause.code });
@@ -193,7 +197,7 @@ export class DeadLetters implements DeadLetterSink {
         partition: message.partition,
         offset: message.offset,
         code: cause.code,
-        dlq: this.#topic,
+        dlq,
       },
       cause.message,
     );

@@ -11,6 +11,7 @@ export {
   type WorkerContext,
 } from "./handler.ts";
 export { publishValues } from "./publish-values.ts";
+export { resultsTopicOf } from "./topic-routes.ts";
 export { DESERIALIZATION_FAILED, int64Values, type Deserializer, type WorkerRecord } from "./record.ts";
 // deadLetterHeaders and withoutValue: what a dead letter holds, for the tools that read them (tools/dlq).
 export { DeadLetterHeader, deadLetterHeaders, withoutValue } from "./dead-letter.ts";

@@ -2,6 +2,7 @@ import { serializeInt } from "@kafka-fleet/serde";
 
 import type { WorkerContext } from "./handler.ts";
 import type { WorkerRecord } from "./record.ts";
+import { resultsTopicOf } from "./topic-routes.ts";
 
 /**
  * The fleet's own handler, for int64 values. With a results topic it publishes one record per value (key and
@@ -12,12 +13,11 @@ export async function publishValues(
   records: readonly WorkerRecord<bigint>[],
   { producer, config }: WorkerContext,
 ): Promise<void> {
-  const topic = config.resultsTopic;
-  if (topic === undefined) return;
+  if (config.resultsTopic === undefined) return;
   await producer.sendAll(
     records.map((record) => {
       const bytes = serializeInt(record.value);
-      return { topic, key: bytes, value: bytes };
+      return { topic: resultsTopicOf(config, record.topic)!, key: bytes, value: bytes };
     }),
   );
 }

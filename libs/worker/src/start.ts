@@ -11,11 +11,19 @@ import {
   type OAuthBearerTokenProvider,
   type TopicPartition,
 } from "@kafka-fleet/kafka";
-import type { ServiceContext } from "@kafka-fleet/service";
+import { ConfigError, type Logger, type ServiceContext } from "@kafka-fleet/service";
 
 import type { ConsumerConfig } from "./consumer-config.ts";
 import { DeadLetters } from "./dead-letter.ts";
 import { createTokenRefreshMetric, type ConsumerMetrics } from "./metrics.ts";
+import {
+  isPerTopic,
+  outputsOf,
+  refusedInput,
+  subscriptionList,
+  topicsMatching,
+  type OutputRoutes,
+} from "./topic-routes.ts";
 
 export interface KafkaClients {
   readonly consumer: FleetConsumer;
@@ -55,11 +63,11 @@ export async function startKafkaClients(
       : { refreshes: createTokenRefreshMetric(context.registry) }),
   });
 
+  const routes: OutputRoutes = { dlq: config.dlqTopic, results: config.resultsTopic };
   const admin = new FleetAdmin(identity, config.connectTimeoutMs);
   try {
-    await requireTopic(admin, config.topic, "KAFKA_TOPIC");
-    await requireTopic(admin, config.dlqTopic, "DLQ_TOPIC");
-    if (config.resultsTopic !== undefined) await requireTopic(admin, config.resultsTopic, "RESULTS_TOPIC");
+    await requireTopics(admin, config.topics, routes);
+    if (config.pattern !== undefined) await requirePatternOutputs(admin, config.pattern, routes, logger);
   } finally {
     admin.close();
   }
@@ -99,7 +107,22 @@ export async function startKafkaClients(
     metrics: options.metrics,
     groupId: config.groupId,
     groupProtocol: config.groupProtocol,
-    topic: config.topic,
+    topics: subscriptionList(config),
+    // Listed topics and their outputs were checked above; a pattern's are checked as they come.
+    admit: async (topics) => {
+      const fresh = topics.filter((topic) => !config.topics.includes(topic));
+      if (fresh.length === 0) return;
+      const refusal = fresh
+        .map((topic) => refusedInput(routes, topic))
+        .find((reason) => reason !== undefined);
+      if (refusal !== undefined) throw new ConfigError([refusal]);
+      const checking = new FleetAdmin(identity, config.connectTimeoutMs);
+      try {
+        await requireTopics(checking, fresh, routes, "matched by KAFKA_TOPIC_PATTERN");
+      } finally {
+        checking.close();
+      }
+    },
     connectTimeoutMs: config.connectTimeoutMs,
     autoCommitStoredOffsets: options.autoCommitStoredOffsets,
     onRevoke: options.onRevoke,
@@ -109,4 +132,56 @@ export async function startKafkaClients(
   });
   context.onStop("consumer", () => consumer.close());
   return { consumer, deadLetters, output };
+}
+
+/**
+ * Every input topic must exist, and so must each one's dead-letter topic and results topic (a routed name per
+ * topic, or the one named), before its first record is taken: a typo must not look like an idle consumer, nor a
+ * missing dead-letter topic like a poison record.
+ */
+async function requireTopics(
+  admin: FleetAdmin,
+  topics: readonly string[],
+  routes: OutputRoutes,
+  how = "KAFKA_TOPIC",
+): Promise<void> {
+  const checked = new Set<string>();
+  for (const topic of topics) {
+    await requireTopic(admin, topic, how);
+    const [dlq, results] = outputsOf(routes, topic);
+    for (const [name, label] of [
+      [dlq, `DLQ_TOPIC of ${topic}`],
+      [results, `RESULTS_TOPIC of ${topic}`],
+    ] as const) {
+      if (name === undefined || checked.has(name)) continue;
+      await requireTopic(admin, name, label);
+      checked.add(name);
+    }
+  }
+}
+
+/**
+ * With a pattern, the topics it will match are not known yet: a named (not per-topic) dead-letter or results
+ * topic must exist now, and a pattern that matches nothing yet is waited on, said once, not an error. The
+ * topics it matches are checked one by one as they are assigned (FleetConsumer's admit).
+ */
+async function requirePatternOutputs(
+  admin: FleetAdmin,
+  pattern: string,
+  routes: OutputRoutes,
+  logger: Logger,
+): Promise<void> {
+  for (const [route, label] of [
+    [routes.dlq, "DLQ_TOPIC"],
+    [routes.results, "RESULTS_TOPIC"],
+  ] as const) {
+    if (route !== undefined && !isPerTopic(route)) await requireTopic(admin, route, label);
+  }
+  const matched = topicsMatching(pattern, await admin.listTopics());
+  if (matched.length > 0) return;
+  logger.warn(
+    { event: "consumer.pattern_unmatched", pattern },
+    `no topic matches ${pattern} yet: waiting for one (librdkafka looks again every topic.metadata.refresh.interval.ms, ` +
+      "300000 ms unless KAFKA_CLIENT_TOPIC_METADATA_REFRESH_INTERVAL_MS says otherwise)",
+  );
 }

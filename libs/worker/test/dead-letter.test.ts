@@ -164,6 +164,33 @@ describe("DeadLetters", () => {
     assert.equal(events.filter((event) => event.event === "record.dead_lettered").length, 1);
   });
 
+  it("sends each record's dead letter to its own topic's under a {topic} rule, or all to one named topic", async () => {
+    const { metrics } = workerParts({ handle: () => Promise.resolve() });
+    for (const [rule, expected] of [
+      ["{topic}.dlq", ["orders.dlq", "payments.dlq"]],
+      ["dead", ["dead", "dead"]],
+    ] as const) {
+      const producer = new LimitedProducer(2000);
+      const { logger, events } = recordingLogger();
+      const sink = new DeadLetters({ producer, topic: rule, groupId: "g", logger, metrics });
+      for (const topic of ["orders", "payments"]) {
+        await sink.send({ ...message(0, 1, 1n), topic }, { code: "X", message: "x" });
+      }
+      assert.deepEqual(
+        producer.sent.map((letter) => letter.topic),
+        expected,
+      );
+      assert.deepEqual(
+        producer.sent.map((letter) => headersOf(letter)[DeadLetterHeader.originalTopic]),
+        ["orders", "payments"],
+      );
+      assert.deepEqual(
+        events.filter((event) => event.event === "record.dead_lettered").map((event) => event.dlq),
+        expected,
+      );
+    }
+  });
+
   it("sends a dead letter whole when it fits, and lets other delivery failures through", async () => {
     const producer = new LimitedProducer(2000);
     const { sink, metrics } = deadLetters(producer);

@@ -11,7 +11,7 @@ describe("batch-consumer configuration", () => {
     assert.deepEqual(config.batch, { maxSize: 10, maxWaitMs: 1000 });
     assert.equal(config.groupId, "kafka-fleet-batch-consumer");
     assert.equal(config.resultsTopic, undefined);
-    assert.equal(config.topic, "topic_app");
+    assert.deepEqual(config.topics, ["topic_app"]);
     assert.equal(config.maxUncommittedBatches, DEFAULT_MAX_UNCOMMITTED);
   });
 

@@ -114,6 +114,8 @@ describe("selection", () => {
     assert.deepEqual(offsets(selectionOf({ "origin-partition": "1", "to-offset": "6" })), [1]);
     assert.deepEqual(offsets(selectionOf({ since: "2000", until: "2000" })), [1]);
     assert.deepEqual(offsets(selectionOf({ until: new Date(2000).toISOString() })), [0, 1]);
+    assert.deepEqual(offsets(selectionOf({ "origin-topic": "orders" })), [0, 1, 2]);
+    assert.deepEqual(offsets(selectionOf({ "origin-topic": "payments" })), []);
   });
 
   it("refuses bad values with a message naming the flag", () => {
@@ -125,6 +127,7 @@ describe("selection", () => {
       [{ since: "yesterday" }, /^--since must be a time, ISO 8601/],
       [{ since: "3000", until: "2000" }, /^--since is after --until/],
       [{ code: "," }, /^--code must name at least one error code/],
+      [{ "origin-topic": "" }, /^--origin-topic must name a topic/],
     ];
     for (const [flags, expected] of refusals)
       assert.throws(
