@@ -7,6 +7,9 @@
 #   cluster.sh status              one line per node; exit 0 only when all 3 run and serve (no JVM started: ~30 ms)
 #   cluster.sh topics NAME [PARTS] a worker's topics: NAME, NAME.dlq and NAME.results (`make topic TOPIC=NAME`)
 #   cluster.sh topic NAME [PARTS]  one topic; both create idempotently (RF 3, min.insync.replicas=2) and verify
+#   cluster.sh group-config GROUP KEY=VALUE[,KEY=VALUE]
+#                                  set a group's dynamic configs, e.g. a share group's share.auto.offset.reset=earliest,
+#                                  share.record.lock.duration.ms, share.delivery.count.limit (docs/design.md)
 #   cluster.sh reset               down, then wipe the cluster data (the jar cache is kept)
 #   cluster.sh logs N              print the tail of node N's log
 # For fault tests:
@@ -608,6 +611,14 @@ cmd_topic() {
   say "ready on $BOOTSTRAP: ${names[*]}"
 }
 
+cmd_group_config() {
+  [[ $# -eq 2 && -n "$1" && "$2" == *=* ]] ||
+    die "usage: cluster.sh group-config GROUP KEY=VALUE[,KEY=VALUE] (e.g. share.auto.offset.reset=earliest)"
+  port_open "$(broker_port 1)" || die "no broker on 127.0.0.1:$(broker_port 1): start the cluster first (make cluster-up)"
+  prepare
+  admin group-config "$1" "$2" | sed 's/^/[cluster] /' || die "group $1 not configured"
+}
+
 cmd_reset() {
   cmd_down
   rm -rf "$DATA"
@@ -657,6 +668,7 @@ case "$verb" in
   start) cmd_start "$@" ;;
   wait-isr) cmd_wait_isr "$@" ;;
   topic|topics) cmd_topic "$verb" "$@" ;;
+  group-config) cmd_group_config "$@" ;;
   reset) cmd_reset ;;
   logs) cmd_logs "$@" ;;
   -h|--help|help) usage ;;
