@@ -244,6 +244,11 @@ transaction.state.log.replication.factor=3
 transaction.state.log.min.isr=2
 share.coordinator.state.topic.replication.factor=3
 share.coordinator.state.topic.min.isr=2
+# Share groups (KIP-932) are on by default since Kafka 4.2 (feature share.version=1 on a new cluster). Broker-wide
+# defaults of a share group's record lock and delivery limit, as Kafka's own; a group overrides them with
+# share.record.lock.duration.ms and share.delivery.count.limit (cluster.sh group-config; docs/design.md).
+group.share.record.lock.duration.ms=30000
+group.share.delivery.count.limit=5
 
 # a killed broker is fenced (its partitions get new leaders) after 6 s instead of 9 s: shorter write stalls
 # in fault tests, and a shorter wait when a SIGKILLed node is started again
@@ -257,6 +262,7 @@ num.recovery.threads.per.data.dir=1
 background.threads=4
 offsets.topic.num.partitions=12
 transaction.state.log.num.partitions=12
+share.coordinator.state.topic.num.partitions=12
 EOF
   mv "$dir/server.properties.tmp" "$dir/server.properties"
 }
