@@ -97,6 +97,32 @@ describe("share worker (defineWorker mode share)", () => {
     t.diagnostic(`records processed per member: ${processed.join(", ")}; duplicates ${report.duplicates}`);
   });
 
+  it("the batch-consumer with GROUP_TYPE=share: 3 replicas on 2 partitions publish a range, 0 missing", async (t) => {
+    const { input, results, env } = await setUp(t, "share-service", 2);
+    const replicas = Array.from({ length: 3 }, () =>
+      startService(t, "batch-consumer", { ...env, GROUP_TYPE: "share" }),
+    );
+    const running = await Promise.all(replicas.map((r) => r.waitForEvent("share_consumer.running", 60_000)));
+    for (const line of running) assert.equal(line.service, "share-consumer");
+    const COUNT = 2000n;
+    await produceValues(await testProducer(t, { "batch.num.messages": 50 }), input, 0n, COUNT);
+    await waitForRecords(results, Number(COUNT));
+    const { values, unreadable } = await readTopicValues({ bootstrapServers: BOOTSTRAP, topic: results });
+    const report = auditValues({ from: 0n, to: COUNT }, values, unreadable);
+    assert.equal(report.missing, 0, `missing: ${report.missingSample.join(", ")}`);
+    const accepted = await Promise.all(
+      replicas.map(async (r) =>
+        metricValue(await metricsOf(r), "kafka_fleet_share_acknowledgements_total", { type: "ACCEPT" }),
+      ),
+    );
+    assert.equal(
+      accepted.reduce((a, b) => a + b, 0),
+      Number(COUNT) + report.duplicates,
+    );
+    for (const r of replicas) assert.equal(await stopGracefully(r), 0);
+    t.diagnostic(`accepted per replica: ${accepted.join(", ")}; duplicates ${report.duplicates}`);
+  });
+
   it("a record failing twice is seen with delivery counts 1, 2, 3; unrecoverable and exhausted ones are dead-lettered, then rejected", async (t) => {
     const { input, results, env } = await setUp(t, "share-outcomes", 2);
     const member = startService(t, shareWorker, {
