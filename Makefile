@@ -39,7 +39,7 @@ ps: ## list the Compose fleet's containers
 	@bash deploy/compose.sh ps
 
 # ---- without Docker: real local processes ----------------------------------------------------------
-up-local: setup ## local 3-broker cluster + the fleet as processes (BATCH_CONSUMERS=3 to scale)
+up-local: setup ## local 3-broker cluster + the fleet as processes (BATCH_CONSUMERS=3, SHARE_CONSUMERS=4 to scale)
 	@$(FLEET) up
 down-local: ## stop the local fleet gracefully, then the cluster
 	@$(FLEET) down

@@ -1,7 +1,8 @@
 // Whether the installed @confluentinc/kafka-javascript addon was built from the patched sources
 // (deploy/binding/*.patch): the patches add NodeKafka::PropertyNames, Message::TopicNameCache,
-// Producer::ProduceWithoutHeaders and Workers::PackedBatch, whose names are in the addon's symbol table,
-// unpackMessages to lib/kafka-consumer.js, and a debug message to librdkafka (build/deps/librdkafka.so.1 when
+// Producer::ProduceWithoutHeaders, Workers::PackedBatch and NodeKafka::ShareConsumer, whose names are in the
+// addon's symbol table, unpackMessages to lib/kafka-consumer.js, lib/share-consumer.js and its export from
+// lib/index.js, and a debug message to librdkafka (build/deps/librdkafka.so.1 when
 // linked dynamically, the addon itself when linked statically). deploy/setup.sh and the Dockerfile run it after the build; a unit test
 // too.
 //
@@ -19,11 +20,19 @@ const MARKERS = [
   "14TopicNameCache",
   "8Producer21ProduceWithoutHeaders",
   "7Workers11PackedBatch",
+  "9NodeKafka13ShareConsumer",
 ];
 /** A string the librdkafka-coord-timeout patch adds to librdkafka (a debug message). */
 const LIBRDKAFKA_MARKER = "timed out before it could be sent";
-/** What the record-packing patch adds to the JavaScript layer, which unpacks what the addon packs. */
-const JS_MARKER = { file: "lib/kafka-consumer.js", text: "function unpackMessages(" };
+/**
+ * What the patches add to the JavaScript layer: record-packing unpacks what the addon packs, share-consumer
+ * wraps the native share consumer and exports it.
+ */
+const JS_MARKERS = [
+  { file: "lib/kafka-consumer.js", text: "function unpackMessages(" },
+  { file: "lib/share-consumer.js", text: "function ShareConsumer(config)" },
+  { file: "lib/index.js", text: "ShareConsumer: require('./share-consumer')" },
+];
 
 /** The installed package's folder, as the workspace resolves it. */
 export function bindingPackageDir() {
@@ -41,8 +50,11 @@ export function checkBinding(packageDir = bindingPackageDir()) {
   const librdkafka = join(packageDir, "build/deps/librdkafka.so.1");
   const librdkafkaBytes = existsSync(librdkafka) ? readFileSync(librdkafka) : bytes;
   if (!librdkafkaBytes.includes(LIBRDKAFKA_MARKER)) missing.push(`librdkafka: "${LIBRDKAFKA_MARKER}"`);
-  if (!readFileSync(join(packageDir, JS_MARKER.file), "utf8").includes(JS_MARKER.text)) {
-    missing.push(`${JS_MARKER.file}: ${JS_MARKER.text}`);
+  for (const marker of JS_MARKERS) {
+    const file = join(packageDir, marker.file);
+    if (!existsSync(file) || !readFileSync(file, "utf8").includes(marker.text)) {
+      missing.push(`${marker.file}: ${marker.text}`);
+    }
   }
   return { addon, patched: missing.length === 0, missing };
 }

@@ -6,7 +6,8 @@
 # The dead-letter topic is then made to take a record at the input topic's size limit plus the dlq.* headers.
 #
 # Environment: KAFKA_BOOTSTRAP_SERVERS, KAFKA_TOPIC, RESULTS_TOPIC, DLQ_TOPIC, TOPIC_PARTITIONS (6),
-#   EXPECTED_BROKERS (3, also the replication factor), INIT_TIMEOUT_S (180), KAFKA_BIN (/opt/kafka/bin).
+#   EXPECTED_BROKERS (3, also the replication factor), INIT_TIMEOUT_S (180), KAFKA_BIN (/opt/kafka/bin),
+#   SHARE_GROUP (kafka-fleet-share-consumer: the share consumers' group, set to start at the topic's beginning).
 # test/deploy/create-topics.test.ts runs this very script against the local cluster.
 set -euo pipefail
 
@@ -64,3 +65,11 @@ if ((dlq_max < want)); then
 else
   say "topic $dlq: max.message.bytes $dlq_max, room for $input's $input_max plus $dlq_headroom_bytes"
 fi
+
+# A share group starts at the topic's end unless told otherwise (share.auto.offset.reset is a group config, not a
+# client's): the share consumers' group reads what the topic holds, as the consumer groups do (earliest).
+share_group=${SHARE_GROUP:-kafka-fleet-share-consumer}
+"$bin/kafka-configs.sh" --bootstrap-server "$bootstrap" --alter --entity-type groups --entity-name "$share_group" \
+  --add-config share.auto.offset.reset=earliest >/dev/null ||
+  die "cannot set share.auto.offset.reset=earliest on share group $share_group"
+say "share group $share_group: share.auto.offset.reset=earliest"

@@ -8,6 +8,8 @@
 //     ensure-room DLQ INPUT EXTRA                 raise DLQ's max.message.bytes to at least INPUT's plus EXTRA bytes
 //     wait-isr TIMEOUT_MS                         until no partition of any topic is under-replicated or leaderless
 //     ensure-scram-user USER PASSWORD             upsert the user's SCRAM-SHA-256 and SCRAM-SHA-512 credentials
+//     group-config GROUP KEY=VALUE[,KEY=VALUE]    set a group's dynamic configs (e.g. a share group's
+//                                                 share.auto.offset.reset=earliest), then print them
 //
 // Every step prints one line to stdout; errors print one line to stderr and exit 1.
 
@@ -65,6 +67,10 @@ public final class ClusterAdmin {
                         ensureScramUser(admin, args[i], args[i + 1]);
                         i += 2;
                         break;
+                    case "group-config":
+                        groupConfig(admin, args[i], args[i + 1]);
+                        i += 2;
+                        break;
                     default:
                         throw new Failure("unknown step '" + step + "'");
                 }
@@ -81,6 +87,25 @@ public final class ClusterAdmin {
 
     // Credentials live in the cluster metadata (KRaft), so this is an upsert that survives restarts; the broker
     // turns the password into salted SCRAM keys and never stores it.
+    static void groupConfig(Admin admin, String group, String settings) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
+        List<AlterConfigOp> ops = new ArrayList<>();
+        for (String setting : settings.split(",")) {
+            int eq = setting.indexOf('=');
+            if (eq <= 0) throw new Failure("group-config: expected KEY=VALUE, got '" + setting + "'");
+            ops.add(new AlterConfigOp(new ConfigEntry(setting.substring(0, eq), setting.substring(eq + 1)),
+                    AlterConfigOp.OpType.SET));
+        }
+        try {
+            admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new Failure("group " + group + ": " + e.getCause().getMessage());
+        } catch (Exception e) {
+            throw new Failure("group " + group + ": " + e);
+        }
+        System.out.println("group " + group + ": " + settings.replace(",", ", "));
+    }
+
     static void ensureScramUser(Admin admin, String user, String password) {
         // One request per mechanism: a request may alter a user's credentials only once.
         for (ScramMechanism mechanism : List.of(ScramMechanism.SCRAM_SHA_256, ScramMechanism.SCRAM_SHA_512)) {

@@ -7,6 +7,9 @@
 #   cluster.sh status              one line per node; exit 0 only when all 3 run and serve (no JVM started: ~30 ms)
 #   cluster.sh topics NAME [PARTS] a worker's topics: NAME, NAME.dlq and NAME.results (`make topic TOPIC=NAME`)
 #   cluster.sh topic NAME [PARTS]  one topic; both create idempotently (RF 3, min.insync.replicas=2) and verify
+#   cluster.sh group-config GROUP KEY=VALUE[,KEY=VALUE]
+#                                  set a group's dynamic configs, e.g. a share group's share.auto.offset.reset=earliest,
+#                                  share.record.lock.duration.ms, share.delivery.count.limit (docs/design.md)
 #   cluster.sh reset               down, then wipe the cluster data (the jar cache is kept)
 #   cluster.sh logs N              print the tail of node N's log
 # For fault tests:
@@ -248,6 +251,11 @@ transaction.state.log.replication.factor=3
 transaction.state.log.min.isr=2
 share.coordinator.state.topic.replication.factor=3
 share.coordinator.state.topic.min.isr=2
+# Share groups (KIP-932) are on by default since Kafka 4.2 (feature share.version=1 on a new cluster). Broker-wide
+# defaults of a share group's record lock and delivery limit, as Kafka's own; a group overrides them with
+# share.record.lock.duration.ms and share.delivery.count.limit (cluster.sh group-config; docs/design.md).
+group.share.record.lock.duration.ms=30000
+group.share.delivery.count.limit=5
 
 # a killed broker is fenced (its partitions get new leaders) after 6 s instead of 9 s: shorter write stalls
 # in fault tests, and a shorter wait when a SIGKILLed node is started again
@@ -261,6 +269,7 @@ num.recovery.threads.per.data.dir=1
 background.threads=4
 offsets.topic.num.partitions=12
 transaction.state.log.num.partitions=12
+share.coordinator.state.topic.num.partitions=12
 EOF
   mv "$dir/server.properties.tmp" "$dir/server.properties"
 }
@@ -615,6 +624,14 @@ cmd_topic() {
   say "ready on $BOOTSTRAP: ${names[*]}"
 }
 
+cmd_group_config() {
+  [[ $# -eq 2 && -n "$1" && "$2" == *=* ]] ||
+    die "usage: cluster.sh group-config GROUP KEY=VALUE[,KEY=VALUE] (e.g. share.auto.offset.reset=earliest)"
+  port_open "$(broker_port 1)" || die "no broker on 127.0.0.1:$(broker_port 1): start the cluster first (make cluster-up)"
+  prepare
+  admin group-config "$1" "$2" | sed 's/^/[cluster] /' || die "group $1 not configured"
+}
+
 cmd_reset() {
   cmd_down
   rm -rf "$DATA"
@@ -664,6 +681,7 @@ case "$verb" in
   start) cmd_start "$@" ;;
   wait-isr) cmd_wait_isr "$@" ;;
   topic|topics) cmd_topic "$verb" "$@" ;;
+  group-config) cmd_group_config "$@" ;;
   reset) cmd_reset ;;
   logs) cmd_logs "$@" ;;
   -h|--help|help) usage ;;

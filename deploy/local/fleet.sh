@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole fleet as local processes, next to the local 3-broker cluster: what `make up-local` runs.
 #
-#   fleet.sh up       cluster up, then producer + single-consumer + BATCH_CONSUMERS batch consumers
+#   fleet.sh up       cluster up, then producer + single-consumer + BATCH_CONSUMERS batch consumers + SHARE_CONSUMERS
+#                     share consumers (the batch-consumer with GROUP_TYPE=share, in share group
+#                     kafka-fleet-share-consumer, set to start at the topic's beginning)
 #   fleet.sh down     SIGTERM every service (graceful: finish, commit, leave the group), the local Prometheus if it
 #                     runs, then the cluster down
 #   fleet.sh status   each service's pid, state and metrics URL
@@ -9,11 +11,12 @@
 #
 # Each service runs its start command itself (node --import tsx src/main.ts, never through npm, which would not
 # pass SIGTERM on), logs JSON to .run/fleet/<name>.log and serves /metrics on its own port:
-# producer 9464, single-consumer 9465, batch-consumer-N 9465+N.
+# producer 9464, single-consumer 9465, batch-consumer-N 9465+N, share-consumer-N 9565+N.
 #
 # Environment: KAFKA_PORT_BASE (9092: the local cluster's first port, deploy/local/ports.sh; the services get
-# KAFKA_BOOTSTRAP_SERVERS from it unless that is set), BATCH_CONSUMERS (1), PRODUCE_RATE (1000 here, so a demo
-# does not fill the disk), and any variable of docs/design.md (KAFKA_TOPIC, BATCH_SIZE, RESULTS_TOPIC, ...), passed on to the services.
+# KAFKA_BOOTSTRAP_SERVERS from it unless that is set), BATCH_CONSUMERS (1), SHARE_CONSUMERS (0), PRODUCE_RATE (1000
+# here, so a demo does not fill the disk), and any variable of docs/design.md (KAFKA_TOPIC, BATCH_SIZE,
+# RESULTS_TOPIC, ...), passed on to the services.
 # PROMETHEUS=1 also starts a Prometheus (the Debian package's binary) on 127.0.0.1:PROMETHEUS_PORT (9090) that
 # scrapes every instance: deploy/prometheus/prometheus.local.yml, the Compose scrape job with file-based discovery;
 # config, targets and data under .run/prometheus.
@@ -30,6 +33,8 @@ SCRAPE_URL_HOST="$SCRAPE_HOST"
 [[ "$SCRAPE_HOST" == *:* ]] && SCRAPE_URL_HOST="[$SCRAPE_HOST]"
 CLUSTER="$HERE/cluster.sh"
 BATCH_CONSUMERS="${BATCH_CONSUMERS:-1}"
+SHARE_CONSUMERS="${SHARE_CONSUMERS:-0}"
+SHARE_GROUP=kafka-fleet-share-consumer
 GRACE_MS="${SHUTDOWN_GRACE_MS:-10000}"
 PROMETHEUS="${PROMETHEUS:-0}"
 PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
@@ -50,6 +55,7 @@ die() { printf '[fleet] error: %s\n' "$*" >&2; exit 1; }
 STOP_TIMEOUT_S=$((10#$GRACE_MS / 1000 + 5))
 
 [[ "$BATCH_CONSUMERS" =~ ^[1-9][0-9]?$ ]] || die "BATCH_CONSUMERS must be a number from 1 to 99 (got '$BATCH_CONSUMERS')"
+[[ "$SHARE_CONSUMERS" =~ ^(0|[1-9][0-9]?)$ ]] || die "SHARE_CONSUMERS must be a number from 0 to 99 (got '$SHARE_CONSUMERS')"
 [[ "$PROMETHEUS" =~ ^[01]$ ]] || die "PROMETHEUS must be 0 or 1 (got '$PROMETHEUS')"
 
 # name role port, one line per service instance
@@ -58,6 +64,7 @@ instances() {
   echo "single-consumer single-consumer 9465"
   local i
   for ((i = 1; i <= BATCH_CONSUMERS; i++)); do echo "batch-consumer-$i batch-consumer $((9465 + i))"; done
+  for ((i = 1; i <= SHARE_CONSUMERS; i++)); do echo "share-consumer-$i batch-consumer $((9565 + i))"; done
 }
 # every instance that has a pid file, whatever BATCH_CONSUMERS is now
 known_instances() {
@@ -91,6 +98,8 @@ start_instance() {
   fi
   local -a role_env=()
   [[ "$role" == producer ]] && role_env+=("PRODUCE_RATE=${PRODUCE_RATE:-1000}")
+  # The batch-consumer's code in a share group; without a results topic: the batch consumers write the demo's.
+  [[ "$name" == share-consumer-* ]] && role_env+=(GROUP_TYPE=share "CONSUMER_GROUP=$SHARE_GROUP" RESULTS_TOPIC=)
   (
     cd "$REPO/services/$role"
     # setsid: the service gets its own process group, so a terminal's Ctrl-C does not reach it by accident.
@@ -114,6 +123,8 @@ up() {
   command -v curl >/dev/null || die "curl is needed to check the services (apt-get install -y curl)"
   mkdir -p "$RUN"
   bash "$CLUSTER" up
+  # A share group starts at the topic's end unless its share.auto.offset.reset says otherwise (a group config).
+  ((SHARE_CONSUMERS)) && bash "$CLUSTER" group-config "$SHARE_GROUP" share.auto.offset.reset=earliest
   local name role port
   while read -r name role port; do start_instance "$name" "$role" "$port"; done < <(instances)
   while read -r name role port; do wait_ready "$name" "$port"; done < <(instances)

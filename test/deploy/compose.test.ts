@@ -368,7 +368,8 @@ describe("the tools", () => {
       scrape_configs: Array<{ dns_sd_configs?: SdConfig[]; static_configs?: unknown }>;
     }>("deploy/prometheus/prometheus.yml");
     const dns = config.scrape_configs.flatMap((job) => job.dns_sd_configs ?? []);
-    assert.deepEqual(dns.flatMap((sd) => sd.names ?? []).sort(), [...APP_SERVICES].sort());
+    // share-consumer: the batch-consumer's image in a share group (GROUP_TYPE=share), scaled from 0.
+    assert.deepEqual(dns.flatMap((sd) => sd.names ?? []).sort(), [...APP_SERVICES, "share-consumer"].sort());
     for (const sd of dns) {
       assert.equal(sd.type, "A");
       assert.equal(String(sd.port), "9464");

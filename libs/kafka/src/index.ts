@@ -61,3 +61,14 @@ export {
   type TopicPartition,
   type TopicPartitionOffset,
 } from "./rdkafka.ts";
+export {
+  createShareConsumer,
+  type AcknowledgeTypeName,
+  type AcknowledgementResult,
+  type ShareBatch,
+  type ShareCommitResult,
+  type ShareConsumerClient,
+  type ShareConsumerError,
+  type ShareRecord,
+  type ShareRecordError,
+} from "./share-consumer.ts";

@@ -11,13 +11,22 @@ import { BatchLoop } from "./loops/batch-loop.ts";
 import { RevocationRelay } from "./loops/revocation-relay.ts";
 import { TransactionalBatchLoop } from "./loops/transactional-batch-loop.ts";
 import { SingleLoop } from "./loops/single-loop.ts";
-import { createBatchMetrics, createConsumerMetrics, createOrderingMetrics } from "./metrics.ts";
+import { ShareLoop } from "./loops/share-loop.ts";
+import {
+  createBatchMetrics,
+  createConsumerMetrics,
+  createOrderingMetrics,
+  createShareMetrics,
+} from "./metrics.ts";
 import {
   loadBatchWorkerConfig,
+  loadShareWorkerConfig,
   loadSingleWorkerConfig,
   type BatchWorkerConfig,
+  type ShareWorkerConfig,
   type SingleWorkerConfig,
 } from "./worker-config.ts";
+import { startShareClients } from "./share/start.ts";
 import { RecordProcessor } from "./processor.ts";
 import { decodeFailureCodes, int64Values, type Deserializer } from "./record.ts";
 import { startKafkaClients, type KafkaClients } from "./start.ts";
@@ -33,6 +42,9 @@ interface WorkerSpecOf<Mode extends string, T> {
    * batch: records in batches of up to BATCH_SIZE (or what came within BATCH_MAX_WAIT_MS), each partition's in
    * offset order; offsets committed per batch, pipelined (BATCH_MAX_UNCOMMITTED), or exactly once
    * (PROCESSING_GUARANTEE). single: one record per call, up to MAX_IN_FLIGHT at once, in ORDERING order.
+   * share: a share group (KIP-932): any number of members on the same partitions, batches of up to BATCH_SIZE in
+   * no particular order, each record acknowledged on its own (success ACCEPT, failure RELEASE for another
+   * delivery, REJECT after a dead letter on the last of SHARE_MAX_DELIVERIES or when unrecoverable).
    */
   readonly mode: Mode;
   /** Decodes each record's value; int64 big-endian when omitted. A throw makes the record a dead letter. */
@@ -53,6 +65,7 @@ interface WorkerSpecOf<Mode extends string, T> {
 
 export type BatchWorkerSpec<T> = WorkerSpecOf<"batch", T>;
 export type SingleWorkerSpec<T> = WorkerSpecOf<"single", T>;
+export type ShareWorkerSpec<T> = WorkerSpecOf<"share", T>;
 
 /**
  * A worker as a service: `runService(defineWorker({...}))` reads its configuration from the environment
@@ -60,14 +73,19 @@ export type SingleWorkerSpec<T> = WorkerSpecOf<"single", T>;
  */
 export function defineWorker<T = bigint>(spec: BatchWorkerSpec<T>): ServiceDefinition<BatchWorkerConfig>;
 export function defineWorker<T = bigint>(spec: SingleWorkerSpec<T>): ServiceDefinition<SingleWorkerConfig>;
+export function defineWorker<T = bigint>(spec: ShareWorkerSpec<T>): ServiceDefinition<ShareWorkerConfig>;
 export function defineWorker<T>(
-  spec: BatchWorkerSpec<T> | SingleWorkerSpec<T>,
-): ServiceDefinition<BatchWorkerConfig> | ServiceDefinition<SingleWorkerConfig> {
+  spec: BatchWorkerSpec<T> | SingleWorkerSpec<T> | ShareWorkerSpec<T>,
+):
+  | ServiceDefinition<BatchWorkerConfig>
+  | ServiceDefinition<SingleWorkerConfig>
+  | ServiceDefinition<ShareWorkerConfig> {
+  if (spec.mode === "share") return shareWorker(spec);
   return spec.mode === "batch" ? batchWorker(spec) : singleWorker(spec);
 }
 
 /** A worker's service definition: its name, its configuration, the hints for Kafka's failures, its work. */
-function workerService<Config extends BatchWorkerConfig | SingleWorkerConfig>(
+function workerService<Config extends BatchWorkerConfig | SingleWorkerConfig | ShareWorkerConfig>(
   spec: Pick<WorkerSpecOf<string, unknown>, "name" | "requiresResultsTopic" | "oauthBearerProvider">,
   load: (env: NodeJS.ProcessEnv, name: string) => Readonly<Config>,
   run: (context: ServiceContext<Config>) => Promise<void>,
@@ -171,6 +189,36 @@ function singleWorker<T>(spec: SingleWorkerSpec<T>): ServiceDefinition<SingleWor
     running.loop = loop;
     revocations.bind(loop);
     await loop.run();
+  });
+}
+
+function shareWorker<T>(spec: ShareWorkerSpec<T>): ServiceDefinition<ShareWorkerConfig> {
+  return workerService(spec, loadShareWorkerConfig, async (context) => {
+    const { config, logger, registry, health, signal } = context;
+    const metrics = {
+      ...createConsumerMetrics(registry, decodeFailureCodes(deserializerOf(spec))),
+      ...createShareMetrics(registry),
+    };
+    const clients = await startShareClients(context, { service: spec.name, metrics });
+    logger.info({
+      event: "share_consumer.running",
+      groupId: config.groupId,
+      maxRecords: config.maxRecords,
+      maxDeliveries: config.maxDeliveries,
+      dlq: config.dlqTopic,
+    });
+    await new ShareLoop({
+      consumer: clients.consumer,
+      handle: spec.handle,
+      deserialize: deserializerOf(spec),
+      context: { signal, logger, producer: clients.output, config },
+      deadLetters: clients.deadLetters,
+      maxDeliveries: config.maxDeliveries,
+      signal,
+      logger,
+      metrics,
+      health,
+    }).run();
   });
 }
 

@@ -82,6 +82,32 @@ export function createBatchMetrics(registry: Registry) {
 }
 export type BatchMetrics = ReturnType<typeof createBatchMetrics>;
 
+/** A share-group worker's acknowledgements (KIP-932): by type, the failed ones, and which delivery each record was. */
+export function createShareMetrics(registry: Registry) {
+  const metrics = {
+    acknowledgements: new Counter({
+      name: `${METRIC_PREFIX}share_acknowledgements_total`,
+      help: "Records acknowledged to the share group: ACCEPT, RELEASE (delivered again) or REJECT (archived).",
+      labelNames: ["type"] as const,
+      registers: [registry],
+    }),
+    acknowledgementFailures: new Counter({
+      name: `${METRIC_PREFIX}share_acknowledgement_failures_total`,
+      help: "Partitions whose acknowledgements the broker refused (their records come back when their lock ends).",
+      registers: [registry],
+    }),
+    deliveryCount: new Histogram({
+      name: `${METRIC_PREFIX}share_delivery_count`,
+      help: "Which delivery of its record each acquired record was (1 the first).",
+      buckets: [1, 2, 3, 4, 5, 6, 8, 10],
+      registers: [registry],
+    }),
+  };
+  for (const type of ["ACCEPT", "RELEASE", "REJECT"]) metrics.acknowledgements.inc({ type }, 0);
+  return metrics;
+}
+export type ShareMetrics = ReturnType<typeof createShareMetrics>;
+
 /**
  * What an ordering consumer holds, read at scrape time: records running, and records waiting for their key's turn
  * (a hot key shows up here long before memory does).

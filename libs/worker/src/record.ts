@@ -24,6 +24,11 @@ export interface WorkerRecord<T> {
   readonly offset: number;
   /** ms since the epoch (the producer's create time, or the log append time if the topic says so). */
   readonly timestamp: number;
+  /**
+   * Share mode only: which delivery of the record this is, counted by the broker (1 the first; a record released
+   * after a failure comes back with the next count, possibly to another member).
+   */
+  readonly deliveryCount?: number;
 }
 
 /**

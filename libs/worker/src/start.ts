@@ -139,7 +139,7 @@ export async function startKafkaClients(
  * topic, or the one named), before its first record is taken: a typo must not look like an idle consumer, nor a
  * missing dead-letter topic like a poison record.
  */
-async function requireTopics(
+export async function requireTopics(
   admin: FleetAdmin,
   topics: readonly string[],
   routes: OutputRoutes,

@@ -74,3 +74,39 @@ export function loadSingleWorkerConfig(
     isClientPropertyVariable,
   );
 }
+
+const shareSchema = consumerEnvSchema.extend({
+  // Records one poll acquires at most (librdkafka's max.poll.records, a soft bound in its preview): one handler call.
+  BATCH_SIZE: env.integer({ min: 1, max: 100_000 }).default(10),
+  // Deliveries of a record before it is rejected (and dead-lettered): at most the group's share.delivery.count.limit,
+  // past which the broker archives the record without telling the worker.
+  SHARE_MAX_DELIVERIES: env.integer({ min: 1, max: 10 }).default(5),
+});
+
+export interface ShareWorkerConfig extends ConsumerConfig {
+  readonly maxRecords: number;
+  readonly maxDeliveries: number;
+}
+
+/** A share-group worker's configuration; its share group defaults to `kafka-fleet-<name>`. */
+export function loadShareWorkerConfig(source: NodeJS.ProcessEnv, name: string): Readonly<ShareWorkerConfig> {
+  return loadConfig(
+    shareSchema,
+    source,
+    (vars) => ({
+      ...shareSubscription(toConsumerConfig(vars, `kafka-fleet-${name}`)),
+      maxRecords: vars.BATCH_SIZE,
+      maxDeliveries: vars.SHARE_MAX_DELIVERIES,
+    }),
+    isClientPropertyVariable,
+  );
+}
+
+/** librdkafka's share consumer subscribes to topic names only: a pattern is refused at start, with what to do. */
+function shareSubscription(config: ConsumerConfig): ConsumerConfig {
+  if (config.pattern === undefined) return config;
+  throw new ConfigError([
+    `KAFKA_TOPIC_PATTERN=${JSON.stringify(config.pattern)}: a share worker subscribes to topic names only ` +
+      "(librdkafka's share consumer takes no pattern); list its topics in KAFKA_TOPIC instead",
+  ]);
+}
