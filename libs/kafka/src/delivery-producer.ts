@@ -1,5 +1,7 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 
+import { endSpan, headersFor, startSendSpan, tracingEnabled } from "@kafka-fleet/tracing";
+
 import { DeliveryLedger } from "./delivery-ledger.ts";
 import { DeliveryError } from "./errors.ts";
 import type { KafkaLogger } from "./instruments.ts";
@@ -120,8 +122,25 @@ export class DeliveryProducer {
    * `waitForRoom()` and try again. The message's bytes are copied before it returns: its buffers may be reused.
    */
   tryProduce(message: OutgoingMessage): boolean {
+    if (tracingEnabled()) return this.#tryProduceTraced(message);
     if (!queueMessage(this.#client, message)) return false;
     this.#ledger.queue();
+    return true;
+  }
+
+  /**
+   * With tracing on: a "send" span for the message, its context in the message's headers. The span ends once the
+   * message is queued (this producer learns of deliveries in bulk, not one by one). A span whose message the
+   * full queue refused is never ended, so never exported: the retry has its own.
+   */
+  #tryProduceTraced(message: OutgoingMessage): boolean {
+    const span = startSendSpan(
+      message.topic,
+      message.partition === undefined ? {} : { partition: message.partition },
+    );
+    if (!queueMessage(this.#client, { ...message, headers: headersFor(span, message.headers) })) return false;
+    this.#ledger.queue();
+    endSpan(span);
     return true;
   }
 

@@ -1,4 +1,5 @@
 import { ConfigError, type ServiceContext, type ServiceDefinition } from "@kafka-fleet/service";
+import { activeTraceContext } from "@kafka-fleet/tracing";
 
 import type { Handle, WorkerContext } from "./handler.ts";
 import { kafkaFailureHints } from "@kafka-fleet/kafka";
@@ -164,7 +165,16 @@ function processorOf<T>(
   { config, logger, signal }: ServiceContext<BatchWorkerConfig | SingleWorkerConfig>,
   { output, deadLetters }: KafkaClients,
 ): RecordProcessor<T> {
-  const context: WorkerContext = { signal, logger, producer: output, config };
+  const context: WorkerContext = {
+    signal,
+    logger,
+    producer: output,
+    config,
+    // Read at each access: the context active in the handler's call.
+    get traceContext() {
+      return activeTraceContext();
+    },
+  };
   return new RecordProcessor({
     handle: spec.handle,
     deserialize: deserializerOf(spec),
