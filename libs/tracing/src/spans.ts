@@ -73,13 +73,18 @@ export function headersFor(
 /** Ends a span, marked failed when `error` is given. */
 export function endSpan(span: Span, error?: unknown): void {
   if (error !== undefined) {
-    span.recordException(error instanceof Error ? error : String(error));
+    // A handler may throw anything; an Error is the usual case.
+    span.recordException(error instanceof Error ? error : describeThrown(error));
     span.setStatus({
       code: SpanStatusCode.ERROR,
-      message: error instanceof Error ? error.message : String(error),
+      message: error instanceof Error ? error.message : describeThrown(error),
     });
   }
   span.end();
+}
+
+function describeThrown(thrown: unknown): string {
+  return typeof thrown === "string" ? thrown : (JSON.stringify(thrown) ?? typeof thrown);
 }
 
 /** What the process span needs of a consumed record. */

@@ -58,9 +58,9 @@ describe("the fleet's spans", () => {
   it("process (one record): a child of the record's producer span, active while the work runs", async () => {
     const headers = producedIn("a", "b");
     let inside: string | undefined;
-    const result = await inProcessSpan([record(7, headers)], "group-1", async () => {
+    const result = await inProcessSpan([record(7, headers)], "group-1", () => {
       inside = trace.getSpanContext(activeTraceContext())?.spanId;
-      return 42;
+      return Promise.resolve(42);
     });
     assert.equal(result, 42);
     const span = named("process orders");
@@ -101,7 +101,7 @@ describe("the fleet's spans", () => {
   });
 
   it("process: a batch of records without context starts a new trace", async () => {
-    await inProcessSpan([record(1), record(2)], "g", async () => {});
+    await inProcessSpan([record(1), record(2)], "g", () => Promise.resolve());
     const span = named("process orders");
     assert.equal(span.parentSpanContext, undefined);
     assert.equal(span.links.length, 0);
@@ -109,9 +109,7 @@ describe("the fleet's spans", () => {
 
   it("process: a failure marks the span and goes on to the caller", async () => {
     await assert.rejects(
-      inProcessSpan([record(1)], "g", async () => {
-        throw new Error("boom");
-      }),
+      inProcessSpan([record(1)], "g", () => Promise.reject(new Error("boom"))),
       /boom/,
     );
     const span = named("process orders");
@@ -120,12 +118,13 @@ describe("the fleet's spans", () => {
   });
 
   it("send: a producer span in the active context, whose context goes in the headers", async () => {
-    await inProcessSpan([record(1, producedIn("5", "6"))], "g", async () => {
+    await inProcessSpan([record(1, producedIn("5", "6"))], "g", () => {
       const send = startSendSpan("orders.results", { count: 3 });
       const headers = headersFor(send, [{ keep: "me" }]);
       endSpan(send);
       assert.equal(spanContextOf(headers)?.spanId, send.spanContext().spanId);
       assert.deepEqual(headers[0], { keep: "me" });
+      return Promise.resolve();
     });
     const send = named("send orders.results");
     const process = named("process orders");
@@ -139,8 +138,10 @@ describe("the fleet's spans", () => {
     const first = producedIn("7", "8");
     const other = producedIn("9", "a");
     await inProcessSpan([record(1, first), record(2, other)], "g", async () => {
-      await asDeadLetterOf(record(2, other), async () => endSpan(startSendSpan("orders.dlq")));
-      await asDeadLetterOf(record(1, first), async () => endSpan(startSendSpan("orders.dlq.first")));
+      await asDeadLetterOf(record(2, other), () => Promise.resolve(endSpan(startSendSpan("orders.dlq"))));
+      await asDeadLetterOf(record(1, first), () =>
+        Promise.resolve(endSpan(startSendSpan("orders.dlq.first"))),
+      );
     });
     const process = named("process orders");
     const letter = named("send orders.dlq");
