@@ -158,5 +158,41 @@ describe("tracing, read back from Jaeger", () => {
       [serviceOf(letterTrace, letterSend), letterSend.operationName],
       ["batch-consumer", `send ${input}.dlq`],
     );
+
+    // The single consumer continues each record's trace too: a process span per record, a child of its send.
+    const singleResults = await createTestTopic(t, "traced-single-results", 2);
+    const singleGroup = uniqueName("traced-single");
+    deleteGroupAfter(t, singleGroup);
+    const single = startService(t, "single-consumer", {
+      ...tracing,
+      KAFKA_TOPIC: input,
+      RESULTS_TOPIC: singleResults,
+      CONSUMER_GROUP: singleGroup,
+    });
+    await waitForRecords(singleResults, 20, 120_000);
+    assert.equal(await stopGracefully(single), 0, single.stderr());
+    const [singleResult] = await recordsOf(singleResults);
+    const singleContext = spanContextOf(singleResult!.headers);
+    assert.ok(singleContext !== undefined, "the single consumer's results carry a traceparent");
+    const singleTrace = await traceWhen(jaeger, singleContext.traceId, (trace) =>
+      trace.spans.some((span) => span.spanID === singleContext.spanId),
+    );
+    const singleParentOf = (span: (typeof singleTrace.spans)[number]) =>
+      singleTrace.spans.find((other) =>
+        span.references.some((ref) => ref.refType === "CHILD_OF" && ref.spanID === other.spanID),
+      );
+    const chain: string[] = [];
+    for (
+      let span = singleTrace.spans.find((one) => one.spanID === singleContext.spanId);
+      span !== undefined;
+      span = singleParentOf(span)
+    ) {
+      chain.push(`${serviceOf(singleTrace, span)}: ${span.operationName}`);
+    }
+    assert.deepEqual(chain, [
+      `single-consumer: send ${singleResults}`,
+      `single-consumer: process ${input}`,
+      `producer: send ${input}`,
+    ]);
   });
 });

@@ -26,6 +26,12 @@ export type FailureCallback = (error: DeliveryError) => void;
 export interface DeliveryProducerOptions extends ProducerOptions {
   /** librdkafka statistics every so many ms: progress (`acknowledged`) between drains. */
   readonly statisticsIntervalMs?: number;
+  /**
+   * With tracing on, a "send" span for each message and its context in the message's headers (the default).
+   * false: the caller puts trace context in the headers itself (the producer service: one span per run of records,
+   * as a span per record costs more than the send).
+   */
+  readonly spanPerMessage?: boolean;
 }
 
 /** Someone waiting for messages [0, to) to be decided; `from` is where the ones they care about begin. */
@@ -61,10 +67,13 @@ export class DeliveryProducer {
   readonly #acknowledgedIds = new Map<string, number[]>();
   #closing: Promise<void> | undefined;
 
-  private constructor(client: ProducerClient, logger: KafkaLogger) {
+  readonly #spanPerMessage: boolean;
+
+  private constructor(client: ProducerClient, logger: KafkaLogger, spanPerMessage: boolean) {
     this.#client = client;
     this.#logger = logger;
     this.#room = new RoomWait(client);
+    this.#spanPerMessage = spanPerMessage;
   }
 
   static async connect(options: DeliveryProducerOptions): Promise<DeliveryProducer> {
@@ -73,7 +82,7 @@ export class DeliveryProducer {
       options,
       stats === undefined ? {} : { "statistics.interval.ms": stats },
     );
-    const producer = new DeliveryProducer(client, options.logger);
+    const producer = new DeliveryProducer(client, options.logger, options.spanPerMessage ?? true);
     client.on("delivery-report", (error, report) => producer.#onReport(error, report.topic));
     if (stats !== undefined)
       client.on("event.stats", (event: { message: string }) => producer.#onStats(event.message));
@@ -122,7 +131,7 @@ export class DeliveryProducer {
    * `waitForRoom()` and try again. The message's bytes are copied before it returns: its buffers may be reused.
    */
   tryProduce(message: OutgoingMessage): boolean {
-    if (tracingEnabled()) return this.#tryProduceTraced(message);
+    if (this.#spanPerMessage && tracingEnabled()) return this.#tryProduceTraced(message);
     if (!queueMessage(this.#client, message)) return false;
     this.#ledger.queue();
     return true;

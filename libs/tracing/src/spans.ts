@@ -87,6 +87,21 @@ function describeThrown(thrown: unknown): string {
   return typeof thrown === "string" ? thrown : (JSON.stringify(thrown) ?? typeof thrown);
 }
 
+/** The raw traceparent header of a record (the last one), without parsing it. */
+function traceparentOf(headers: TracedRecord["headers"]): string | Buffer | undefined {
+  if (headers === undefined) return undefined;
+  for (let i = headers.length - 1; i >= 0; i -= 1) {
+    const value = (headers[i] as { [name: string]: string | Buffer }).traceparent;
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+function sameBytes(a: string | Buffer, b: string | Buffer): boolean {
+  if (typeof a === "string" || typeof b === "string") return String(a) === String(b);
+  return a.equals(b);
+}
+
 /** What the process span needs of a consumed record. */
 export interface TracedRecord {
   readonly topic: string;
@@ -130,7 +145,14 @@ export async function inProcessSpan<R>(
     links = [];
     const seen = new Set<string>();
     let parentSpan: SpanContext | undefined;
+    // Records sent together share a context (the producer service's runs): parse each distinct header once.
+    let previous: string | Buffer | undefined;
     for (const record of records) {
+      const raw = traceparentOf(record.headers);
+      if (raw !== undefined && previous !== undefined && sameBytes(raw, previous)) continue;
+      // Without a traceparent the record may still carry another propagator's headers (OTEL_PROPAGATORS=b3).
+      if (raw === undefined && (record.headers === undefined || record.headers.length === 0)) continue;
+      previous = raw;
       const linked = spanContextOf(record.headers);
       if (linked === undefined || seen.has(linked.spanId)) continue;
       seen.add(linked.spanId);
