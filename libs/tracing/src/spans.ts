@@ -115,10 +115,10 @@ export interface TracedRecord {
  * handler's own spans, its results' send span and the dead letters' nest in it.
  *
  * One record (the single consumer): the span is a child of the record's producer span, so the record's trace goes
- * on through it. Several (a batch): the conventions' batch shape, a link to each record's context (as many as
- * OTEL_SPAN_LINK_COUNT_LIMIT lets, 128 by default); its parent is the first record's context that has one, so
- * that one trace still runs from a producer through the batch to its results (the other records' traces reach
- * the batch through their links).
+ * on through it. Several (a batch): the conventions' batch shape, its records' contexts linked (each distinct one,
+ * as many as OTEL_SPAN_LINK_COUNT_LIMIT lets, 128 by default), except that the first record's context that has one
+ * is its parent instead, so that one trace still runs from a producer through the batch to its results (the
+ * other records' traces reach the batch through their links).
  */
 export async function inProcessSpan<R>(
   records: readonly TracedRecord[],
@@ -156,8 +156,9 @@ export async function inProcessSpan<R>(
       const linked = spanContextOf(record.headers);
       if (linked === undefined || seen.has(linked.spanId)) continue;
       seen.add(linked.spanId);
-      parentSpan ??= linked;
-      links.push({ context: linked });
+      // The parent is related already; a link to it too would be shown in its place (Jaeger keeps one of the two).
+      if (parentSpan === undefined) parentSpan = linked;
+      else links.push({ context: linked });
     }
     parent = parentSpan === undefined ? context.active() : trace.setSpanContext(context.active(), parentSpan);
   }
