@@ -30,6 +30,7 @@ COPY libs/kafka/package.json libs/kafka/
 COPY libs/processing/package.json libs/processing/
 COPY libs/serde/package.json libs/serde/
 COPY libs/service/package.json libs/service/
+COPY libs/tracing/package.json libs/tracing/
 COPY libs/worker/package.json libs/worker/
 COPY services/producer/package.json services/producer/
 COPY services/single-consumer/package.json services/single-consumer/

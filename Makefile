@@ -20,7 +20,7 @@ quote-words = $(foreach word,$(value $(1)),'$(subst ','\'',$(word))')
 unexport NAME ONLY LAB_ARGS WATCH_ARGS BENCH_ARGS BENCH_SMOKE DLQ_ARGS
 
 .PHONY: help setup up down logs ps up-local down-local status-local logs-local cluster-up cluster-down \
-        test test-unit test-integration test-compose test-k8s lint format chaos bench watch lab
+        test test-unit test-integration test-compose test-k8s test-tracing lint format chaos bench watch lab
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -39,7 +39,7 @@ ps: ## list the Compose fleet's containers
 	@bash deploy/compose.sh ps
 
 # ---- without Docker: real local processes ----------------------------------------------------------
-up-local: setup ## local 3-broker cluster + the fleet as processes (BATCH_CONSUMERS=3, SHARE_CONSUMERS=4 to scale)
+up-local: setup ## local 3-broker cluster + the fleet as processes (BATCH_CONSUMERS=3, SHARE_CONSUMERS=4 to scale; TRACING=1: Jaeger)
 	@$(FLEET) up
 down-local: ## stop the local fleet gracefully, then the cluster
 	@$(FLEET) down
@@ -84,6 +84,9 @@ test-compose: setup ## make up and the scale command for real (Docker, or podman
 	npm run --silent test:compose
 test-k8s: setup ## the Helm chart on a single-node Kubernetes built here (deploy/k8s): scale, rolling update, pod loss audited
 	bash deploy/k8s/with-cluster.sh npm run --silent test:k8s
+test-tracing: setup ## tracing for real: one trace producer -> batch consumer -> results, and a dead letter's, read back from Jaeger
+	bash deploy/tracing/jaeger.sh path >/dev/null
+	bash test/with-cluster.sh npm run --silent test:tracing
 lint: setup ## typecheck, eslint, prettier, circular imports; the Helm chart linted, rendered and validated
 	npm run --silent lint
 	bash deploy/helm/check.sh

@@ -56,7 +56,8 @@ export default tseslint.config(
   },
   {
     // libs/kafka stands on its own: it takes a logger and instruments as small interfaces (src/instruments.ts)
-    // and leaves hints (variables, make targets) to the services. Of the project it may use libs/serde only.
+    // and leaves hints (variables, make targets) to the services. Of the project it may use libs/serde and
+    // libs/tracing (its producers and consumer carry trace context) only: neither depends on anything of the project.
     files: ["libs/kafka/src/**/*.ts"],
     rules: {
       "no-restricted-imports": [
@@ -64,8 +65,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: "^@kafka-fleet/(?!serde$)",
-              message: "libs/kafka depends on no other kafka-fleet package but @kafka-fleet/serde.",
+              regex: "^@kafka-fleet/(?!(serde|tracing)$)",
+              message:
+                "libs/kafka depends on no other kafka-fleet package but @kafka-fleet/serde and @kafka-fleet/tracing.",
             },
             {
               regex: "^\\.\\./\\.\\./",

@@ -20,6 +20,9 @@
 # PROMETHEUS=1 also starts a Prometheus (the Debian package's binary) on 127.0.0.1:PROMETHEUS_PORT (9090) that
 # scrapes every instance: deploy/prometheus/prometheus.local.yml, the Compose scrape job with file-based discovery;
 # config, targets and data under .run/prometheus.
+# TRACING=1 also starts Jaeger (deploy/tracing/jaeger.sh, built from the Go module proxy on first use) on
+# 127.0.0.1: OTLP over HTTP on JAEGER_OTLP_PORT (4318), its query API and UI on JAEGER_UI_PORT (16686); and
+# points the services at it (OTEL_EXPORTER_OTLP_ENDPOINT, unless set). Its log and pid under .run/jaeger.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,6 +42,10 @@ GRACE_MS="${SHUTDOWN_GRACE_MS:-10000}"
 PROMETHEUS="${PROMETHEUS:-0}"
 PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
 PROM_DIR="$REPO/.run/prometheus"
+TRACING="${TRACING:-0}"
+JAEGER_OTLP_PORT="${JAEGER_OTLP_PORT:-4318}"
+JAEGER_UI_PORT="${JAEGER_UI_PORT:-16686}"
+JAEGER_DIR="$REPO/.run/jaeger"
 
 # shellcheck source=deploy/local/ports.sh
 source "$HERE/ports.sh"
@@ -57,6 +64,7 @@ STOP_TIMEOUT_S=$((10#$GRACE_MS / 1000 + 5))
 [[ "$BATCH_CONSUMERS" =~ ^[1-9][0-9]?$ ]] || die "BATCH_CONSUMERS must be a number from 1 to 99 (got '$BATCH_CONSUMERS')"
 [[ "$SHARE_CONSUMERS" =~ ^(0|[1-9][0-9]?)$ ]] || die "SHARE_CONSUMERS must be a number from 0 to 99 (got '$SHARE_CONSUMERS')"
 [[ "$PROMETHEUS" =~ ^[01]$ ]] || die "PROMETHEUS must be 0 or 1 (got '$PROMETHEUS')"
+[[ "$TRACING" =~ ^[01]$ ]] || die "TRACING must be 0 or 1 (got '$TRACING')"
 
 # name role port, one line per service instance
 instances() {
@@ -97,6 +105,7 @@ start_instance() {
     die "port $port (metrics of $name) is already taken by another process"
   fi
   local -a role_env=()
+  ((TRACING)) && role_env+=("OTEL_EXPORTER_OTLP_ENDPOINT=${OTEL_EXPORTER_OTLP_ENDPOINT:-http://127.0.0.1:$JAEGER_OTLP_PORT}")
   [[ "$role" == producer ]] && role_env+=("PRODUCE_RATE=${PRODUCE_RATE:-1000}")
   # The batch-consumer's code in a share group; without a results topic: the batch consumers write the demo's.
   [[ "$name" == share-consumer-* ]] && role_env+=(GROUP_TYPE=share "CONSUMER_GROUP=$SHARE_GROUP" RESULTS_TOPIC=)
@@ -125,6 +134,7 @@ up() {
   bash "$CLUSTER" up
   # A share group starts at the topic's end unless its share.auto.offset.reset says otherwise (a group config).
   ((SHARE_CONSUMERS)) && bash "$CLUSTER" group-config "$SHARE_GROUP" share.auto.offset.reset=earliest
+  ((TRACING)) && start_jaeger
   local name role port
   while read -r name role port; do start_instance "$name" "$role" "$port"; done < <(instances)
   while read -r name role port; do wait_ready "$name" "$port"; done < <(instances)
@@ -132,6 +142,7 @@ up() {
   while read -r name role port; do printf '  %-20s http://%s:%s/metrics\n' "$name" "$SCRAPE_URL_HOST" "$port"; done < <(instances)
   say "logs: $RUN/*.log ('make logs-local' follows them); stop with 'make down-local'"
   ((PROMETHEUS)) && start_prometheus
+  ((TRACING)) && say "traces: http://127.0.0.1:$JAEGER_UI_PORT/api/traces?service=batch-consumer (Jaeger's query API)"
   echo
   recent_events
 }
@@ -195,6 +206,52 @@ stop_prometheus() {
   say "prometheus stopped"
 }
 
+# ---- optional local Jaeger ---------------------------------------------------------------------------------------
+jaeger_pid() {
+  local pid
+  pid=$(cat "$JAEGER_DIR/jaeger.pid" 2>/dev/null) || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  echo "$pid"
+}
+
+start_jaeger() {
+  if jaeger_pid >/dev/null; then
+    say "jaeger already running (pid $(jaeger_pid)), http://127.0.0.1:$(cat "$JAEGER_DIR/jaeger.port")"
+    return
+  fi
+  local port
+  for port in "$JAEGER_OTLP_PORT" "$JAEGER_UI_PORT"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      die "port $port (Jaeger) is already taken; choose others with JAEGER_OTLP_PORT and JAEGER_UI_PORT"
+    fi
+  done
+  mkdir -p "$JAEGER_DIR"
+  # Built first, in the foreground (once, minutes): the services must not start exporting to nothing.
+  bash "$REPO/deploy/tracing/jaeger.sh" path >/dev/null
+  JAEGER_OTLP_PORT="$JAEGER_OTLP_PORT" JAEGER_UI_PORT="$JAEGER_UI_PORT" setsid nohup bash "$REPO/deploy/tracing/jaeger.sh" run \
+    >>"$JAEGER_DIR/jaeger.log" 2>&1 &
+  echo $! >"$JAEGER_DIR/jaeger.pid"
+  echo "$JAEGER_UI_PORT" >"$JAEGER_DIR/jaeger.port"
+  local deadline=$((SECONDS + 60))
+  until curl -fsS -o /dev/null "http://127.0.0.1:$JAEGER_UI_PORT/api/services" 2>/dev/null; do
+    jaeger_pid >/dev/null || { tail -n 5 "$JAEGER_DIR/jaeger.log" >&2; die "jaeger exited during start"; }
+    ((SECONDS < deadline)) || { say "warning: jaeger is not ready after 60 s (see $JAEGER_DIR/jaeger.log)"; return; }
+    sleep 0.5
+  done
+  say "jaeger on http://127.0.0.1:$JAEGER_UI_PORT (OTLP over HTTP on 127.0.0.1:$JAEGER_OTLP_PORT)"
+}
+
+stop_jaeger() {
+  local pid
+  pid=$(jaeger_pid) || { rm -f "$JAEGER_DIR/jaeger.pid"; return 0; }
+  kill -TERM "$pid"
+  local deadline=$((SECONDS + 15))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  rm -f "$JAEGER_DIR/jaeger.pid"
+  say "jaeger stopped"
+}
+
 # The last few events of each service, one readable line each.
 recent_events() {
   local name
@@ -228,6 +285,8 @@ down() {
   for name in $(known_instances); do stop_instance "$name" & done
   wait
   stop_prometheus
+  # After the services: their last spans are exported as they stop.
+  stop_jaeger
   bash "$CLUSTER" down
 }
 
@@ -240,6 +299,9 @@ status() {
   done
   if pid=$(prometheus_pid); then
     printf '%-20s pid %-8s %-8s http://127.0.0.1:%s\n' prometheus "$pid" running "$(cat "$PROM_DIR/prometheus.port")"
+  fi
+  if pid=$(jaeger_pid); then
+    printf '%-20s pid %-8s %-8s http://127.0.0.1:%s\n' jaeger "$pid" running "$(cat "$JAEGER_DIR/jaeger.port")"
   fi
   bash "$CLUSTER" status || true
 }

@@ -1,3 +1,5 @@
+import { inCommitSpan, tracingEnabled } from "@kafka-fleet/tracing";
+
 import type { ClientIdentity } from "./client-config.ts";
 import { baseClientConfig } from "./client-config.ts";
 import { connectClient, throttledClientErrorLog, tokenRefreshOf } from "./connect.ts";
@@ -244,6 +246,13 @@ export class FleetConsumer {
    * was queued.
    */
   commitStored(): Promise<void> {
+    if (!tracingEnabled()) return this.#commitStored();
+    return inCommitSpan({ topic: this.#options.topics.join(","), groupId: this.#options.groupId }, () =>
+      this.#commitStored(),
+    );
+  }
+
+  #commitStored(): Promise<void> {
     // Once closing, the client is gone and a commit can only fail; with auto-commit on, librdkafka's own close
     // has committed the stored offsets already (a revoke handled during close asks for exactly that).
     if (this.#closing !== undefined && this.#options.autoCommitStoredOffsets) return Promise.resolve();
@@ -271,7 +280,15 @@ export class FleetConsumer {
    * which Kafka serves in order: the read-back sees the commit, or the commit failed (e.g. a rebalance under
    * way) and the offsets read are older. Either way the event loop never waits for the broker.
    */
-  async commitInBackground(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+  commitInBackground(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const first = offsets[0];
+    if (first === undefined || !tracingEnabled()) return this.#commitInBackground(offsets);
+    return inCommitSpan({ topic: first.topic, groupId: this.#options.groupId, offsets }, () =>
+      this.#commitInBackground(offsets),
+    );
+  }
+
+  async #commitInBackground(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     if (offsets.length === 0) return;
     const plain = offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
     let held: TopicPartitionOffset[];

@@ -1,5 +1,7 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 
+import { endSpan, headersFor, startSendSpan, tracingEnabled } from "@kafka-fleet/tracing";
+
 import { DeliveryLedger } from "./delivery-ledger.ts";
 import { DeliveryError } from "./errors.ts";
 import type { KafkaLogger } from "./instruments.ts";
@@ -24,6 +26,12 @@ export type FailureCallback = (error: DeliveryError) => void;
 export interface DeliveryProducerOptions extends ProducerOptions {
   /** librdkafka statistics every so many ms: progress (`acknowledged`) between drains. */
   readonly statisticsIntervalMs?: number;
+  /**
+   * With tracing on, a "send" span for each message and its context in the message's headers (the default).
+   * false: the caller puts trace context in the headers itself (the producer service: one span per run of records,
+   * as a span per record costs more than the send).
+   */
+  readonly spanPerMessage?: boolean;
 }
 
 /** Someone waiting for messages [0, to) to be decided; `from` is where the ones they care about begin. */
@@ -59,10 +67,13 @@ export class DeliveryProducer {
   readonly #acknowledgedIds = new Map<string, number[]>();
   #closing: Promise<void> | undefined;
 
-  private constructor(client: ProducerClient, logger: KafkaLogger) {
+  readonly #spanPerMessage: boolean;
+
+  private constructor(client: ProducerClient, logger: KafkaLogger, spanPerMessage: boolean) {
     this.#client = client;
     this.#logger = logger;
     this.#room = new RoomWait(client);
+    this.#spanPerMessage = spanPerMessage;
   }
 
   static async connect(options: DeliveryProducerOptions): Promise<DeliveryProducer> {
@@ -71,7 +82,7 @@ export class DeliveryProducer {
       options,
       stats === undefined ? {} : { "statistics.interval.ms": stats },
     );
-    const producer = new DeliveryProducer(client, options.logger);
+    const producer = new DeliveryProducer(client, options.logger, options.spanPerMessage ?? true);
     client.on("delivery-report", (error, report) => producer.#onReport(error, report.topic));
     if (stats !== undefined)
       client.on("event.stats", (event: { message: string }) => producer.#onStats(event.message));
@@ -120,8 +131,25 @@ export class DeliveryProducer {
    * `waitForRoom()` and try again. The message's bytes are copied before it returns: its buffers may be reused.
    */
   tryProduce(message: OutgoingMessage): boolean {
+    if (this.#spanPerMessage && tracingEnabled()) return this.#tryProduceTraced(message);
     if (!queueMessage(this.#client, message)) return false;
     this.#ledger.queue();
+    return true;
+  }
+
+  /**
+   * With tracing on: a "send" span for the message, its context in the message's headers. The span ends once the
+   * message is queued (this producer learns of deliveries in bulk, not one by one). A span whose message the
+   * full queue refused is never ended, so never exported: the retry has its own.
+   */
+  #tryProduceTraced(message: OutgoingMessage): boolean {
+    const span = startSendSpan(
+      message.topic,
+      message.partition === undefined ? {} : { partition: message.partition },
+    );
+    if (!queueMessage(this.#client, { ...message, headers: headersFor(span, message.headers) })) return false;
+    this.#ledger.queue();
+    endSpan(span);
     return true;
   }
 

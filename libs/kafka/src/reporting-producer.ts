@@ -1,3 +1,5 @@
+import { endSpan, headersFor, startSendSpan, tracingEnabled } from "@kafka-fleet/tracing";
+
 import { DeliveryError } from "./errors.ts";
 import type { KafkaLogger } from "./instruments.ts";
 import {
@@ -91,8 +93,25 @@ export class ReportingProducer {
    * the first DeliveryError among them once all are reported.
    */
   sendAll(messages: Iterable<OutgoingMessage>): Promise<void> {
-    const all = [...messages];
+    let all = [...messages];
     if (all.length === 0) return Promise.resolve();
+    if (tracingEnabled()) {
+      // One "send" span for the group, a child of the caller's context (the handler's process span, or the
+      // dead letter's, see asDeadLetterOf), ended on the group's last report; its context in every message.
+      const span = startSendSpan((all[0] as OutgoingMessage).topic, { count: all.length });
+      all = all.map((message) => ({ ...message, headers: headersFor(span, message.headers) }));
+      return this.#sendGroup(all).then(
+        () => endSpan(span),
+        (error: unknown) => {
+          endSpan(span, error);
+          throw error;
+        },
+      );
+    }
+    return this.#sendGroup(all);
+  }
+
+  #sendGroup(all: readonly OutgoingMessage[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const group: ReportGroup = {
         remaining: all.length,

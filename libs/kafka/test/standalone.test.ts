@@ -1,4 +1,4 @@
-// libs/kafka stands on its own: of the project it may use libs/serde only, and its errors state facts, never
+// libs/kafka stands on its own: of the project it may use libs/serde and libs/tracing (leaves both) only, and its errors state facts, never
 // what to run or which variable to set (the services add that). eslint's no-restricted-imports guards the
 // imports while editing; this test guards them (and package.json, which eslint does not read) in every test run.
 import assert from "node:assert/strict";
@@ -20,7 +20,7 @@ const root = new URL("../", import.meta.url);
 const manifest = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as {
   dependencies?: Record<string, string>;
 };
-const ALLOWED_PROJECT_PACKAGES = new Set(["@kafka-fleet/serde"]);
+const ALLOWED_PROJECT_PACKAGES = new Set(["@kafka-fleet/serde", "@kafka-fleet/tracing"]);
 
 /** Every module specifier a source file imports or re-exports, `import type` included. */
 function importsOf(file: URL): string[] {
@@ -45,7 +45,7 @@ function importProblem(
 }
 
 describe("libs/kafka on its own", () => {
-  it("declares no kafka-fleet package but @kafka-fleet/serde in package.json", () => {
+  it("declares no kafka-fleet package but @kafka-fleet/serde and @kafka-fleet/tracing in package.json", () => {
     const own = Object.keys(manifest.dependencies ?? {}).filter((name) => name.startsWith("@kafka-fleet/"));
     assert.deepEqual(
       own.filter((name) => !ALLOWED_PROJECT_PACKAGES.has(name)),

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 
+import { tracingSettings } from "@kafka-fleet/tracing";
 import { z } from "zod";
 
 import { ConfigError, messageOf } from "./errors.ts";
@@ -73,6 +74,12 @@ export const serviceEnvSchema = z.looseObject({
   METRICS_PORT: env.integer({ min: 0, max: 65535 }).default(9464),
   LOG_LEVEL: env.oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_GRACE_MS: env.integer({ min: 100, max: 600_000 }).default(10_000),
+  // Tracing (libs/tracing): checked here, so that a bad value is refused with the others; the OpenTelemetry SDK
+  // reads these and the other OTEL_* variables from the environment itself.
+  OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalString(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: env.optionalString(),
+  OTEL_TRACES_EXPORTER: env.optionalString(),
+  OTEL_SDK_DISABLED: env.optionalString(),
 });
 
 export interface ServiceConfig {
@@ -80,6 +87,8 @@ export interface ServiceConfig {
   readonly metricsPort: number;
   readonly logLevel: string;
   readonly shutdownGraceMs: number;
+  /** Whether the OTEL_* variables turn tracing on (the endpoint it exports to, if one is named). */
+  readonly tracing: { readonly enabled: boolean; readonly endpoint?: string };
 }
 
 export function toServiceConfig(vars: z.output<typeof serviceEnvSchema>): ServiceConfig {
@@ -88,6 +97,12 @@ export function toServiceConfig(vars: z.output<typeof serviceEnvSchema>): Servic
     metricsPort: vars.METRICS_PORT,
     logLevel: vars.LOG_LEVEL,
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
+    tracing: tracingSettings({
+      OTEL_EXPORTER_OTLP_ENDPOINT: vars.OTEL_EXPORTER_OTLP_ENDPOINT,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: vars.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+      OTEL_TRACES_EXPORTER: vars.OTEL_TRACES_EXPORTER,
+      OTEL_SDK_DISABLED: vars.OTEL_SDK_DISABLED,
+    }),
   };
 }
 

@@ -1,3 +1,4 @@
+import { startTracing } from "@kafka-fleet/tracing";
 import type { Registry } from "prom-client";
 
 import type { ServiceConfig } from "./config.ts";
@@ -57,12 +58,17 @@ export async function runService<Config extends ServiceConfig>(
     process.exitCode = ExitCode.badConfig;
     return;
   }
+  // Off unless the OTEL_* variables configure it (checked with the configuration): the SDK is not even loaded then.
+  const tracing = await startTracing({ serviceName: definition.name, enabled: config.tracing.enabled });
 
   const logger = createLogger({ service: definition.name, level: config.logLevel });
   const registry = createRegistry(definition.name);
   const health = new Health({ stallAfterMs: options.stallAfterMs ?? 30_000 });
   createHealthMetrics(registry, health);
-  const stopSteps: Array<{ name: string; step: () => Promise<void> | void }> = [];
+  // The last stop step: the spans of the other steps (the last commits) are exported too.
+  const stopSteps: Array<{ name: string; step: () => Promise<void> | void }> = [
+    { name: "tracing", step: () => tracing.shutdown() },
+  ];
   const controller = new AbortController();
   let graceTimer: NodeJS.Timeout | undefined;
 
@@ -111,7 +117,12 @@ export async function runService<Config extends ServiceConfig>(
     });
     stopSteps.push({ name: "http server", step: () => server.close() });
     logger.info(
-      { event: "service.started", metricsHost: server.host, metricsPort: server.port },
+      {
+        event: "service.started",
+        metricsHost: server.host,
+        metricsPort: server.port,
+        tracing: config.tracing.enabled ? (config.tracing.endpoint ?? true) : false,
+      },
       `metrics on ${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}/metrics`,
     );
 

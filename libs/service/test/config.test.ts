@@ -34,7 +34,25 @@ describe("loadConfig with the variables of every service", () => {
       metricsPort: 9464,
       logLevel: "info",
       shutdownGraceMs: 10_000,
+      tracing: { enabled: false },
     });
+  });
+
+  it("turns tracing on from the OTEL_* variables, and refuses one the SDK could not use", () => {
+    assert.deepEqual(load({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318" }).tracing, {
+      enabled: true,
+      endpoint: "http://127.0.0.1:4318",
+    });
+    assert.deepEqual(
+      load({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318", OTEL_SDK_DISABLED: "true" }).tracing,
+      { enabled: false },
+    );
+    assert.deepEqual(
+      problemsOf(() => load({ OTEL_EXPORTER_OTLP_ENDPOINT: "localhost:4318" })),
+      [
+        'OTEL_EXPORTER_OTLP_ENDPOINT="localhost:4318": expected the http(s) URL of an OTLP receiver, e.g. http://127.0.0.1:4318',
+      ],
+    );
   });
 
   it("reads set values and treats empty ones as unset", () => {

@@ -5,6 +5,7 @@ import {
   type ReportingProducer,
 } from "@kafka-fleet/kafka";
 import { FleetError, messageOf, type Logger } from "@kafka-fleet/service";
+import { asDeadLetterOf, tracingEnabled } from "@kafka-fleet/tracing";
 
 import type { ConsumedMessage } from "./record.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
@@ -141,7 +142,14 @@ export class DeadLetters implements DeadLetterSink {
     this.#transactional = options.transactional === true;
   }
 
-  async send(message: ConsumedMessage, cause: DeadLetterCause): Promise<void> {
+  send(message: ConsumedMessage, cause: DeadLetterCause): Promise<void> {
+    // With tracing on, the dead letter's trace leads back to the record's producer (asDeadLetterOf); its
+    // traceparent replaces the record's.
+    if (tracingEnabled()) return asDeadLetterOf(message, () => this.#send(message, cause));
+    return this.#send(message, cause);
+  }
+
+  async #send(message: ConsumedMessage, cause: DeadLetterCause): Promise<void> {
     const dlq = routeOf(this.#route, message.topic);
     const letter: OutgoingMessage = {
       topic: dlq,

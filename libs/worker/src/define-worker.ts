@@ -1,4 +1,5 @@
 import { ConfigError, type ServiceContext, type ServiceDefinition } from "@kafka-fleet/service";
+import { activeTraceContext } from "@kafka-fleet/tracing";
 
 import type { Handle, WorkerContext } from "./handler.ts";
 import {
@@ -211,7 +212,16 @@ function shareWorker<T>(spec: ShareWorkerSpec<T>): ServiceDefinition<ShareWorker
       consumer: clients.consumer,
       handle: spec.handle,
       deserialize: deserializerOf(spec),
-      context: { signal, logger, producer: clients.output, config },
+      // The share loop starts no spans of its own (yet): a handler's spans nest under whatever is active.
+      context: {
+        signal,
+        logger,
+        producer: clients.output,
+        config,
+        get traceContext() {
+          return activeTraceContext();
+        },
+      },
       deadLetters: clients.deadLetters,
       maxDeliveries: config.maxDeliveries,
       signal,
@@ -227,7 +237,16 @@ function processorOf<T>(
   { config, logger, signal }: ServiceContext<BatchWorkerConfig | SingleWorkerConfig>,
   { output, deadLetters }: KafkaClients,
 ): RecordProcessor<T> {
-  const context: WorkerContext = { signal, logger, producer: output, config };
+  const context: WorkerContext = {
+    signal,
+    logger,
+    producer: output,
+    config,
+    // Read at each access: the context active in the handler's call.
+    get traceContext() {
+      return activeTraceContext();
+    },
+  };
   return new RecordProcessor({
     handle: spec.handle,
     deserialize: deserializerOf(spec),

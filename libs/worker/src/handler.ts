@@ -1,4 +1,5 @@
 import type { OutgoingMessage } from "@kafka-fleet/kafka";
+import type { Context } from "@opentelemetry/api";
 import type { Logger } from "@kafka-fleet/service";
 
 import type { ConsumerConfig } from "./consumer-config.ts";
@@ -47,6 +48,12 @@ export interface WorkerContext {
    */
   readonly producer: OutputProducer;
   readonly config: Readonly<ConsumerConfig>;
+  /**
+   * The OpenTelemetry context of the call in progress: with tracing on, its "process" span's, so that a span the
+   * handler starts with it as parent (`tracer.startSpan(name, {}, ctx.traceContext)`) nests under the record's
+   * (or batch's) processing; `startActiveSpan` nests there anyway. The root context when tracing is off.
+   */
+  readonly traceContext: Context;
 }
 
 /**

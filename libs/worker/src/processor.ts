@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { backoffDelayMs, type HandlerTurns, type RetryRules } from "@kafka-fleet/processing";
 import { FleetError, describeError, errorFields, type Logger } from "@kafka-fleet/service";
+import { inProcessSpan, tracingEnabled } from "@kafka-fleet/tracing";
 
 import type { DeadLetterSink } from "./dead-letter.ts";
 import { UnrecoverableError, type Handle, type RecordFailure, type WorkerContext } from "./handler.ts";
@@ -52,7 +53,17 @@ export class RecordProcessor<T> implements Processor {
     this.#options = options;
   }
 
-  async process(messages: readonly ConsumedMessage[], options: ProcessOptions = {}): Promise<number> {
+  process(messages: readonly ConsumedMessage[], options: ProcessOptions = {}): Promise<number> {
+    // With tracing on, the whole of it (handler calls, retries, results, dead letters) in one "process" span.
+    if (tracingEnabled() && messages.length > 0) {
+      return inProcessSpan(messages, this.#options.context.config.groupId, () =>
+        this.#process(messages, options),
+      );
+    }
+    return this.#process(messages, options);
+  }
+
+  async #process(messages: readonly ConsumedMessage[], options: ProcessOptions): Promise<number> {
     const { deserialize, deadLetters } = this.#options;
     const records: WorkerRecord<T>[] = [];
     // The message each record came from (dead letters carry the original bytes). Left undefined while every

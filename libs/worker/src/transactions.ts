@@ -1,4 +1,5 @@
 import type { ReportingProducer, FleetConsumer } from "@kafka-fleet/kafka";
+import { inCommitSpan, tracingEnabled } from "@kafka-fleet/tracing";
 
 import type { TransactionPort } from "./loops/consumer-port.ts";
 
@@ -7,8 +8,13 @@ export function kafkaTransactions(producer: ReportingProducer, consumer: FleetCo
   return {
     begin: () => producer.beginTransaction(),
     async commit(offsets) {
-      await producer.sendOffsetsToTransaction(offsets, consumer.client);
-      await producer.commitTransaction();
+      const commit = async () => {
+        await producer.sendOffsetsToTransaction(offsets, consumer.client);
+        await producer.commitTransaction();
+      };
+      const first = offsets[0];
+      if (first === undefined || !tracingEnabled()) return commit();
+      return inCommitSpan({ topic: first.topic, offsets }, commit);
     },
     abort: () => producer.abortTransaction(),
   };

@@ -4,6 +4,7 @@ import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:time
 import type { DeliveryProducer, FailureCallback } from "@kafka-fleet/kafka";
 import { Int64Writer } from "@kafka-fleet/serde";
 import type { Logger } from "@kafka-fleet/service";
+import { endSpan, headersFor, startSendSpan, tracingEnabled, type HeaderList } from "@kafka-fleet/tracing";
 
 import { pacingDelayMs } from "./pacing.ts";
 import type { ProducerMetrics } from "./metrics.ts";
@@ -93,9 +94,19 @@ export async function produceRange(options: {
   let value = options.from;
   let sent = 0;
   const ticker = setInterval(() => options.onProgress(snapshot()), options.progressIntervalMs);
+  // With tracing on: one "send" span per run of YIELD_EVERY values, its context in each of their headers. A span
+  // per value would cost more than its send (docs/benchmarks/tracing.md); a consumer's batch links to every
+  // distinct context it holds, so a run in one context keeps that list short too.
+  const traced = tracingEnabled();
+  let run: { span: ReturnType<typeof startSendSpan>; headers: HeaderList } | undefined;
+  const endRun = () => {
+    if (run !== undefined) endSpan(run.span);
+    run = undefined;
+  };
   try {
     return await sendAndFlush();
   } finally {
+    endRun();
     clearInterval(ticker);
   }
 
@@ -106,8 +117,17 @@ export async function produceRange(options: {
         if (delayMs >= 1) await sleep(delayMs, undefined, { signal }).catch(() => undefined);
         if (signal.aborted) break;
       }
+      if (traced && run === undefined) {
+        const span = startSendSpan(topic, { count: YIELD_EVERY });
+        run = { span, headers: headersFor(span, undefined) };
+      }
       if (
-        !producer.tryProduce({ topic, value: bytes.write(value), partition: placement.partitionOf(sent) })
+        !producer.tryProduce({
+          topic,
+          value: bytes.write(value),
+          partition: placement.partitionOf(sent),
+          ...(run === undefined ? {} : { headers: run.headers }),
+        })
       ) {
         // Backpressure: librdkafka's queue is full; wait for delivery reports to make room.
         await producer.waitForRoom();
@@ -116,6 +136,7 @@ export async function produceRange(options: {
       value += 1n;
       sent += 1;
       if (sent % YIELD_EVERY === 0) {
+        endRun();
         await yieldToEventLoop();
         options.onProgress(snapshot());
       }

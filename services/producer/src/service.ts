@@ -65,6 +65,8 @@ export function producerService(options: ProducerServiceOptions = {}): ServiceDe
         connectTimeoutMs: config.connectTimeoutMs,
         // Progress and messages_produced_total between drains come from librdkafka's statistics.
         statisticsIntervalMs: 1000,
+        // With tracing on, produceRange carries one span per run of records (see there).
+        spanPerMessage: false,
         // Unpaced, requests fill up anyway and librdkafka's linger stays. Paced, fewer and fuller requests keep
         // the brokers' answers prompt (PACED_LINGER_MS, see its benchmark). KAFKA_CLIENT_LINGER_MS wins.
         ...(config.rate > 0 ? { lingerMs: PACED_LINGER_MS } : {}),

@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT } from "@opentelemetry/api";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import type { OutgoingMessage } from "@kafka-fleet/kafka";
@@ -111,6 +112,7 @@ export function workerParts<T = bigint>(options: {
     logger,
     producer,
     config: { resultsTopic: "results" } as ConsumerConfig,
+    traceContext: ROOT_CONTEXT,
   };
   const processor = new RecordProcessor<T>({
     handle: options.handle,
