@@ -8,14 +8,20 @@ import {
   requireTopic,
   clientIdentityOf,
   withTokenProvider,
+  type ClientIdentity,
   type OAuthBearerTokenProvider,
   type TopicPartition,
 } from "@kafka-fleet/kafka";
-import { ConfigError, type Logger, type ServiceContext } from "@kafka-fleet/service";
+import {
+  ConfigError,
+  createTokenRefreshMetric,
+  type Logger,
+  type ServiceContext,
+} from "@kafka-fleet/service";
 
 import type { ConsumerConfig } from "./consumer-config.ts";
 import { DeadLetters } from "./dead-letter.ts";
-import { createTokenRefreshMetric, type ConsumerMetrics } from "./metrics.ts";
+import type { ConsumerMetrics } from "./metrics.ts";
 import {
   isPerTopic,
   outputsOf,
@@ -72,32 +78,10 @@ export async function startKafkaClients(
     admin.close();
   }
 
-  const output = await ReportingProducer.connect({
-    identity,
-    logger,
-    connectTimeoutMs: config.connectTimeoutMs,
-    purpose: "output",
-    // A report per message: each batch's results are acknowledged on their own reports (ReportingProducer).
-    // Unique per live member: zombies are fenced by the group generation that travels with the offsets.
-    ...(options.transactional === true
-      ? {
-          transactionalId: `kafka-fleet-${config.groupId}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
-        }
-      : {}),
-    ...(options.outputLingerMs === undefined ? {} : { lingerMs: options.outputLingerMs }),
-    // A dead letter carries the original value whole, however large the input topic allowed it to be.
-    config: {
-      "message.max.bytes": 16 * 1024 * 1024,
-    },
-  });
-  context.onStop("output producer", () => output.close(config.shutdownGraceMs / 2));
-  const deadLetters = new DeadLetters({
-    producer: output,
-    topic: config.dlqTopic,
-    groupId: config.groupId,
-    logger,
+  const { output, deadLetters } = await connectOutputs(context, identity, {
     metrics: options.metrics,
     transactional: options.transactional === true,
+    ...(options.outputLingerMs === undefined ? {} : { outputLingerMs: options.outputLingerMs }),
   });
 
   const consumer = await FleetConsumer.connect({
@@ -132,6 +116,58 @@ export async function startKafkaClients(
   });
   context.onStop("consumer", () => consumer.close());
   return { consumer, deadLetters, output };
+}
+
+export interface Outputs {
+  /** Writes the results and, through `deadLetters`, the dead letters. */
+  readonly output: ReportingProducer;
+  readonly deadLetters: DeadLetters;
+}
+
+/**
+ * Connects the producer that writes results and dead letters, and registers its stop: it flushes after the
+ * consumer has left (the consumer's stop is registered after this one, and stops run in reverse).
+ */
+export async function connectOutputs(
+  context: ServiceContext<ConsumerConfig>,
+  identity: ClientIdentity,
+  options: {
+    metrics: ConsumerMetrics;
+    /** Makes the producer transactional (exactly-once batches). */
+    transactional: boolean;
+    /** librdkafka's linger.ms for it (DEFAULT_LINGER_MS when omitted). */
+    outputLingerMs?: number;
+  },
+): Promise<Outputs> {
+  const { config, logger } = context;
+  const output = await ReportingProducer.connect({
+    identity,
+    logger,
+    connectTimeoutMs: config.connectTimeoutMs,
+    purpose: "output",
+    // A report per message: each batch's results are acknowledged on their own reports (ReportingProducer).
+    // Unique per live member: zombies are fenced by the group generation that travels with the offsets.
+    ...(options.transactional
+      ? {
+          transactionalId: `kafka-fleet-${config.groupId}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+        }
+      : {}),
+    ...(options.outputLingerMs === undefined ? {} : { lingerMs: options.outputLingerMs }),
+    // A dead letter carries the original value whole, however large the input topic allowed it to be.
+    config: {
+      "message.max.bytes": 16 * 1024 * 1024,
+    },
+  });
+  context.onStop("output producer", () => output.close(config.shutdownGraceMs / 2));
+  const deadLetters = new DeadLetters({
+    producer: output,
+    topic: config.dlqTopic,
+    groupId: config.groupId,
+    logger,
+    metrics: options.metrics,
+    transactional: options.transactional,
+  });
+  return { output, deadLetters };
 }
 
 /**

@@ -1,7 +1,6 @@
 // A share-group worker's clients: the output producer (results and dead letters) and the share consumer.
 import {
   FleetAdmin,
-  ReportingProducer,
   clientId,
   clientIdentityOf,
   createShareConsumer,
@@ -9,15 +8,12 @@ import {
 } from "@kafka-fleet/kafka";
 import type { ServiceContext } from "@kafka-fleet/service";
 
-import { DeadLetters } from "../dead-letter.ts";
 import type { ConsumerMetrics } from "../metrics.ts";
-import { requireTopics } from "../start.ts";
+import { connectOutputs, requireTopics, type Outputs } from "../start.ts";
 import type { ShareWorkerConfig } from "../worker-config.ts";
 
-export interface ShareClients {
+export interface ShareClients extends Outputs {
   readonly consumer: ShareConsumerClient;
-  readonly deadLetters: DeadLetters;
-  readonly output: ReportingProducer;
 }
 
 /**
@@ -29,7 +25,7 @@ export async function startShareClients(
   context: ServiceContext<ShareWorkerConfig>,
   options: { service: string; metrics: ConsumerMetrics },
 ): Promise<ShareClients> {
-  const { config, logger } = context;
+  const { config } = context;
   const identity = clientIdentityOf(config, options.service);
   const admin = new FleetAdmin(identity, config.connectTimeoutMs);
   try {
@@ -37,19 +33,7 @@ export async function startShareClients(
   } finally {
     admin.close();
   }
-  const output = await ReportingProducer.connect({
-    identity,
-    logger,
-    connectTimeoutMs: config.connectTimeoutMs,
-    purpose: "output",
-    config: { "message.max.bytes": 16 * 1024 * 1024 },
-  });
-  context.onStop("output producer", () => output.close(config.shutdownGraceMs / 2));
-  const deadLetters = new DeadLetters({
-    producer: output,
-    topic: config.dlqTopic,
-    groupId: config.groupId,
-    logger,
+  const { output, deadLetters } = await connectOutputs(context, identity, {
     metrics: options.metrics,
     transactional: false,
   });
