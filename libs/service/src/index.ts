@@ -31,4 +31,10 @@ export {
   type ServiceDefinition,
 } from "./lifecycle.ts";
 export { createLogger, type Logger, type LoggerOptions } from "./logger.ts";
-export { LATENCY_BUCKETS, METRIC_PREFIX, createHealthMetrics, createRegistry } from "./metrics.ts";
+export {
+  LATENCY_BUCKETS,
+  METRIC_PREFIX,
+  createHealthMetrics,
+  createRegistry,
+  createTokenRefreshMetric,
+} from "./metrics.ts";

@@ -1,4 +1,4 @@
-import { Gauge, collectDefaultMetrics, Registry } from "prom-client";
+import { Counter, Gauge, collectDefaultMetrics, Registry } from "prom-client";
 
 import type { Health } from "./health.ts";
 
@@ -33,6 +33,21 @@ export function createHealthMetrics(registry: Registry, health: Health) {
       },
     }),
   };
+}
+
+/**
+ * OAUTHBEARER tokens asked of a token provider, by result; registered only by a service that has a provider (the
+ * producer service and the workers alike).
+ */
+export function createTokenRefreshMetric(registry: Registry) {
+  const refreshes = new Counter({
+    name: `${METRIC_PREFIX}oauthbearer_refreshes_total`,
+    help: "OAUTHBEARER tokens asked of the token provider, by result (failed: it threw or its token was unusable).",
+    labelNames: ["result"] as const,
+    registers: [registry],
+  });
+  for (const result of ["ok", "failed"]) refreshes.inc({ result }, 0);
+  return refreshes;
 }
 
 // Latency from a few hundred microseconds (a hot single consumer) to a minute (a backlog being drained).

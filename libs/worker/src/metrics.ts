@@ -135,18 +135,3 @@ export function createOrderingMetrics(
     }),
   };
 }
-
-/**
- * OAUTHBEARER tokens asked of a token provider, by result; registered only for a service that has one (the
- * producer service registers the same, services/producer/src/metrics.ts).
- */
-export function createTokenRefreshMetric(registry: Registry) {
-  const refreshes = new Counter({
-    name: `${METRIC_PREFIX}oauthbearer_refreshes_total`,
-    help: "OAUTHBEARER tokens asked of the token provider, by result (failed: it threw or its token was unusable).",
-    labelNames: ["result"] as const,
-    registers: [registry],
-  });
-  for (const result of ["ok", "failed"]) refreshes.inc({ result }, 0);
-  return refreshes;
-}

@@ -19,15 +19,3 @@ export function createProducerMetrics(registry: Registry) {
   };
 }
 export type ProducerMetrics = ReturnType<typeof createProducerMetrics>;
-
-/** OAUTHBEARER tokens asked of a token provider, by result, as a worker counts them (libs/worker metrics.ts). */
-export function createTokenRefreshMetric(registry: Registry) {
-  const refreshes = new Counter({
-    name: `${METRIC_PREFIX}oauthbearer_refreshes_total`,
-    help: "OAUTHBEARER tokens asked of the token provider, by result (failed: it threw or its token was unusable).",
-    labelNames: ["result"] as const,
-    registers: [registry],
-  });
-  for (const result of ["ok", "failed"]) refreshes.inc({ result }, 0);
-  return refreshes;
-}

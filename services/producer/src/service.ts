@@ -9,13 +9,18 @@ import {
   type OAuthBearerTokenProvider,
 } from "@kafka-fleet/kafka";
 import { PACED_LINGER_MS, PRODUCER_RUN_LENGTH } from "@kafka-fleet/kafka/tunables";
-import { ConfigError, ExitCode, type ServiceDefinition } from "@kafka-fleet/service";
+import {
+  ConfigError,
+  ExitCode,
+  createTokenRefreshMetric,
+  type ServiceDefinition,
+} from "@kafka-fleet/service";
 
 import { SERVICE, loadProducerConfig, type ProducerConfig } from "./config.ts";
 import { PartitionRuns, runLengthFor } from "./partition-runs.ts";
 import { createProgressDisplay } from "./progress-display.ts";
 import { produceRange } from "./range-producer.ts";
-import { createProducerMetrics, createTokenRefreshMetric } from "./metrics.ts";
+import { createProducerMetrics } from "./metrics.ts";
 
 export interface ProducerServiceOptions {
   /**
