@@ -2,6 +2,9 @@
 // at work, delivery counts seen by the handler, rejected records dead-lettered first, and a graceful stop that
 // gives back what it held at once.
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 
 import { auditValues, forEachRecord, readTopicValues } from "@kafka-fleet/audit";
@@ -75,14 +78,31 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
 describe("share worker (defineWorker mode share)", () => {
   it("4 members on 2 partitions with a slow handler: every member processes records, 0 missing", async (t) => {
     const { input, results, env } = await setUp(t, "share-members", 2);
+    // The handler holds every batch until this file exists: slower than any arrival rate, and for as long as the
+    // last member takes to join, so that the first ones cannot finish the range before it is in the group.
+    const gate = join(await mkdtemp(join(tmpdir(), "share-members-")), "open");
+    t.after(() => rm(dirname(gate), { recursive: true, force: true }));
     const members = Array.from({ length: 4 }, () =>
-      startService(t, shareWorker, { ...env, HANDLER_DELAY_MS: "20", BATCH_SIZE: "5" }),
+      startService(t, shareWorker, {
+        ...env,
+        HANDLER_DELAY_MS: "20",
+        BATCH_SIZE: "5",
+        HOLD_UNTIL_FILE: gate,
+      }),
     );
     await Promise.all(members.map((m) => m.waitForEvent("share_consumer.running", 60_000)));
     const COUNT = 1000n;
     // One record per producer batch: librdkafka's share consumer acquires whole batches (KIP-1206's strict
     // record limit is not in librdkafka 2.15), so a batch of 1,000 would go to one member under one lock.
     await produceValues(await testProducer(t, { "batch.num.messages": 1 }), input, 0n, COUNT);
+    // Each member holds what it acquired, so what the others have not acquired is there for the last to join.
+    const consumed = async (m: RunningChild) =>
+      metricValue(await metricsOf(m), "kafka_fleet_messages_consumed_total");
+    await until(
+      async () => (await Promise.all(members.map(consumed))).every((count) => count > 0),
+      "every member to acquire records",
+    );
+    await writeFile(gate, "");
     await waitForRecords(results, Number(COUNT));
 
     const processed = await Promise.all(
