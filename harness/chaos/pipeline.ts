@@ -51,7 +51,7 @@ export async function auditWhenComplete(
 }
 
 /**
- * BATCH_MAX_UNCOMMITTED of the scenarios that bound duplicates: set rather than the default (32), so that the bound
+ * BATCH_MAX_UNCOMMITTED of the scenarios that bound duplicates: set rather than the default (100), so that the bound
  * stays a small share of the stream and a broken promise shows.
  */
 export const CHAOS_MAX_UNCOMMITTED = 8;

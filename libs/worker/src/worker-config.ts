@@ -8,7 +8,7 @@ import { consumerEnvSchema, toConsumerConfig, type ConsumerConfig } from "./cons
 const batchSchema = consumerEnvSchema.extend({
   BATCH_SIZE: env.integer({ min: 1, max: 100_000 }).default(10),
   BATCH_MAX_WAIT_MS: env.integer({ min: 1, max: 3_600_000 }).default(1000),
-  BATCH_MAX_UNCOMMITTED: env.integer({ min: 1, max: 100 }).default(DEFAULT_MAX_UNCOMMITTED),
+  BATCH_MAX_UNCOMMITTED: env.integer({ min: 1, max: 1000 }).default(DEFAULT_MAX_UNCOMMITTED),
   PROCESSING_GUARANTEE: env.oneOf(["at_least_once", "exactly_once"]).default("at_least_once"),
 });
 

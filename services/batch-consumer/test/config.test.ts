@@ -15,9 +15,9 @@ describe("batch-consumer configuration", () => {
     assert.equal(config.maxUncommittedBatches, DEFAULT_MAX_UNCOMMITTED);
   });
 
-  it("reads BATCH_MAX_UNCOMMITTED and refuses values outside 1..100, naming it", () => {
+  it("reads BATCH_MAX_UNCOMMITTED and refuses values outside 1..1000, naming it", () => {
     assert.equal(loadBatchConsumerConfig({ BATCH_MAX_UNCOMMITTED: "1" }).maxUncommittedBatches, 1);
-    for (const bad of ["0", "101", "two", "1.5"]) {
+    for (const bad of ["0", "1001", "two", "1.5"]) {
       assert.throws(
         () => loadBatchConsumerConfig({ BATCH_MAX_UNCOMMITTED: bad }),
         (error: unknown) => error instanceof ConfigError && /BATCH_MAX_UNCOMMITTED/.test(error.message),
