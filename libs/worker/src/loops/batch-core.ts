@@ -1,5 +1,4 @@
 import { performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
 
 import type { TopicPartition } from "@kafka-fleet/kafka";
 import {
@@ -22,6 +21,7 @@ import {
   PREFETCH_RECORDS,
 } from "@kafka-fleet/kafka/tunables";
 import type { ConsumerPort } from "./consumer-port.ts";
+import { settledWithin } from "./settled-within.ts";
 import { Serial } from "./serial.ts";
 
 /** What both batch loops are made of: the group member, the work, and where they report. */
@@ -187,14 +187,7 @@ export abstract class BatchCore {
     );
     let fetched = await this.#fetch(fetchSize(this.parts.rules.maxSize), IDLE_POLL_MS);
     if (handedOver) return fetched;
-    const waited = new AbortController();
-    await Promise.race([
-      done,
-      sleep(this.parts.keepAliveAfterMs ?? KEEPALIVE_AFTER_MS, undefined, { signal: waited.signal }).catch(
-        () => undefined,
-      ),
-    ]);
-    waited.abort();
+    await settledWithin(done, this.parts.keepAliveAfterMs ?? KEEPALIVE_AFTER_MS);
     if (handedOver) return fetched;
     const { consumer, health } = this.parts;
     try {

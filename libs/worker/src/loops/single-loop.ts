@@ -1,5 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
-
 import type { TopicPartition } from "@kafka-fleet/kafka";
 import {
   KEEPALIVE_AFTER_MS,
@@ -15,6 +13,7 @@ import type { ConsumerMetrics } from "../metrics.ts";
 import type { Processor } from "../processor.ts";
 import type { ConsumedMessage } from "../record.ts";
 import type { ConsumerPort } from "./consumer-port.ts";
+import { settledWithin } from "./settled-within.ts";
 
 export interface SingleLoopOptions {
   readonly consumer: ConsumerPort;
@@ -142,14 +141,7 @@ export class SingleLoop {
   async #nextCompletionPolling(): Promise<void> {
     let completed = false;
     const completion = this.#nextCompletion().then(() => (completed = true));
-    const waited = new AbortController();
-    await Promise.race([
-      completion,
-      sleep(this.#options.keepAliveAfterMs ?? KEEPALIVE_AFTER_MS, undefined, { signal: waited.signal }).catch(
-        () => undefined,
-      ),
-    ]);
-    waited.abort();
+    await settledWithin(completion, this.#options.keepAliveAfterMs ?? KEEPALIVE_AFTER_MS);
     if (completed) return;
     const consumer = this.#consumer;
     try {
