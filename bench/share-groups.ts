@@ -9,7 +9,6 @@
 // kafka-fleet members are processes (harness/fixtures/slow-worker.ts: the batch consumer with the slow handler,
 // GROUP_TYPE=share for a share group); Java's are threads of one JVM (bench/clients/JavaShareWorkers.java), each
 // with its own share consumer and producer. Writes docs/benchmarks/share-groups.md.
-import { writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 
@@ -20,6 +19,7 @@ import { REPO_ROOT } from "./lib/clients.ts";
 import { BOOTSTRAP, PARTITIONS, Scratch, TopicCounter, readTimestamps } from "./lib/kafka.ts";
 import { jsonLine, killAll, runningClients, startMeasured, type Measured } from "./lib/process.ts";
 import { Reporter } from "./lib/reporter.ts";
+import { writeFormatted } from "./report/formatted.ts";
 import { percentiles, type Percentiles } from "./lib/stats.ts";
 
 const OPTIONS = {
@@ -396,7 +396,7 @@ async function main(): Promise<void> {
   ].join("\n");
   process.stdout.write(`${text}\n`);
   if (config.write) {
-    await writeFile(`${REPO_ROOT}docs/benchmarks/share-groups.md`, page(text));
+    await writeFormatted(`${REPO_ROOT}docs/benchmarks/share-groups.md`, page(text), "markdown");
     reporter.step("wrote docs/benchmarks/share-groups.md");
   }
   process.exitCode = rows.some((row) => row.error !== undefined) ? 1 : 0;
@@ -411,11 +411,13 @@ this machine (2 shared cores), to be read as ratios against the peers measured m
 ${figures}
 
 **How.** One fresh 6-partition topic per row. The members start and settle first (a consumer group until every
-partition is owned and nothing has moved for 3 s; a share group until every member has subscribed), then the
-producer service sends the values at the offered rate; a row ends when every value has a result (or a grace period
-has passed). msg/s: values processed ÷ (last result's time − first value's time); e2e: a result's CreateTime (set
-when the member publishes it, after the handler) − its value's CreateTime, per value. *busy*: members that
-processed at least one record. The consumer group is measured at 6 members only: a 7th would get no partition.
+partition is owned and nothing has moved for 3 s; a share group until every member has subscribed), then a warm-up
+stream (${WARMUP_VALUES} values at ${WARMUP_RATE} msg/s, left out of every figure: a share member gets its partitions over its
+heartbeats, every 5 s), then the producer service sends the measured values at the offered rate; a row ends when
+every value has a result (or a grace period has passed). msg/s: values processed ÷ (last result's time − first
+measured value's time); e2e: a result's CreateTime (set when the member publishes it, after the handler) − its
+value's CreateTime, per value. *busy*: members that processed records of the measured stream. The consumer group
+is measured at 6 members only: a 7th would get no partition. RSS: summed over the members' processes at the end.
 
 - kafka-fleet: each member a process (\`harness/fixtures/slow-worker.ts\`: the batch consumer's handler after a
   sleep of the delay per record; \`GROUP_TYPE=share\` for the share group), one batch at a time
