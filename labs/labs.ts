@@ -5,6 +5,7 @@ import type { AfterHook } from "../harness/kafka.ts";
 import { scenarioById, type Scenario, type ScenarioResult, type Size } from "../harness/chaos/scenarios.ts";
 import { byKey, byPartition, groupsOutOfOrder, runMode } from "../harness/ordering.ts";
 import { measureBatchSizes } from "./batch-size.ts";
+import { runGroup, type GroupRun, type ShareGroupsPlan } from "./share-groups.ts";
 
 export interface LabOutcome {
   /** Lines of figures: the audit's verdict, a table. */
@@ -33,6 +34,14 @@ const poisonValues = scenarioById("poison-values");
 
 /** The batch-size lab's slow stream: slower than any batch size can process, so latency is the batch's own wait. */
 const STREAM_RATE = 40;
+
+/** The share-groups lab: twice the partitions' worth of members, a stream 1.5× what one member per partition handles. */
+const shareGroupsPlan = (size: Size): ShareGroupsPlan =>
+  size === "full"
+    ? { partitions: 6, members: 12, delayMs: 20, rate: 450, count: 5_400 }
+    : { partitions: 2, members: 4, delayMs: 20, rate: 150, count: 1_200 };
+
+const busy = (run: GroupRun) => run.processed.filter((count) => count > 0).length;
 
 const verdict = (result: ScenarioResult) =>
   `verdict: ${result.values.toLocaleString("en-US")} values, ${result.missing} missing, ${result.duplicates} duplicates (${result.detail})`;
@@ -211,6 +220,46 @@ export const labs: readonly Lab[] = [
           "A record the consumer can never process must not block its partition or crash the consumer: it goes to",
           "DLQ_TOPIC with headers naming its topic, partition, offset and the error, and its offset is committed",
           "like any other. Read them, headers included, with make read TOPIC=<topic>.dlq. Code: libs/worker/src/dead-letter.ts.",
+        ],
+      };
+    },
+  },
+  {
+    name: "share-groups",
+    title: "Share groups: more members than partitions, all at work",
+    intro: [
+      "The same slow handler (20 ms a record) runs in twice as many members as the topic has partitions, first in a",
+      "consumer group, then in a share group, under a stream faster than one member per partition can handle.",
+      "Watch the watch view: in the consumer group half the members process nothing; in the share group all do.",
+    ],
+    scenarios: [],
+    async run(t, size) {
+      const plan = shareGroupsPlan(size);
+      const consumer = await runGroup(t, "consumer", plan);
+      const share = await runGroup(t, "share", plan);
+      const row = (label: string, run: GroupRun) =>
+        `${label.padEnd(14)} ${`${busy(run)} of ${run.processed.length}`.padStart(7)}   ${`${run.seconds.toFixed(1)} s`.padStart(7)}` +
+        `   ${run.processed.join(", ").padEnd(30)}   ${run.missing} missing, ${run.duplicates} duplicates`;
+      return {
+        figures: [
+          `${plan.count.toLocaleString("en-US")} values at ${plan.rate} msg/s on ${plan.partitions} partitions, ${plan.members} members, ${plan.delayMs} ms a record`,
+          `group          at work   took      records per member               verdict (audit of the results)`,
+          row("consumer", consumer),
+          row("share", share),
+        ],
+        ok:
+          consumer.missing === 0 &&
+          share.missing === 0 &&
+          busy(consumer) <= plan.partitions &&
+          busy(share) === plan.members,
+        explanation: [
+          "A consumer group gives each partition to one member: with more members than partitions the rest wait,",
+          "idle, for a partition to free up, and the group handles at most one partition's worth of members at once.",
+          "A share group (KIP-932) lets every member read every partition: the broker hands each record to one",
+          "member under a lock and counts its deliveries, so members past the partition count share the work and",
+          "the stream is done sooner. The price: no order within a partition, no transactions, no offsets to rewind.",
+          "Code: libs/worker/src/loops/share-loop.ts, GROUP_TYPE=share on the batch consumer; figures with Java's",
+          "share consumer beside it: docs/benchmarks/share-groups.md.",
         ],
       };
     },

@@ -190,7 +190,17 @@ describe(`${DESIGN}: metrics, log events and make targets`, () => {
 
 // ---- command-line tools -----------------------------------------------------------------------------------
 
-const TOOLS = ["audit", "records", "dlq", "watch", "labs", "chaos", "bench", "rebalance pause"];
+const TOOLS = [
+  "audit",
+  "records",
+  "dlq",
+  "watch",
+  "labs",
+  "chaos",
+  "bench",
+  "rebalance pause",
+  "share groups bench",
+];
 
 /** The flags a tool's parseArgs accepts: the keys of its options, each `name: { type: ... }`. */
 function flagsParsedBy(source: string): string[] {

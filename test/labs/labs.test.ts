@@ -36,9 +36,12 @@ describe("the labs (short form)", () => {
       assert.match(stdout, /What happened, and why/);
       // Something was shown while it ran: at least one live line from a service process.
       const live = stdout.slice(stdout.indexOf("Live"), verdictAt);
-      assert.match(live, /(producer|batch-consumer|single-consumer)#\d+ /);
+      assert.match(live, /(producer|batch-consumer|single-consumer|share-consumer)#\d+ /);
       // And the make-watch view of the running processes, drawn every few seconds.
-      assert.match(live, /── watch ──\n(producer|batch-consumer|single-consumer) +127\.0\.0\.1:\d+ /);
+      assert.match(
+        live,
+        /── watch ──\n(producer|batch-consumer|single-consumer|share-consumer) +127\.0\.0\.1:\d+ /,
+      );
     });
   }
 });
