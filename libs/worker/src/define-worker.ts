@@ -193,8 +193,19 @@ function singleWorker<T>(spec: SingleWorkerSpec<T>): ServiceDefinition<SingleWor
   });
 }
 
+/** Why a share worker refuses an oauthBearerProvider. */
+const SHARE_WITHOUT_TOKEN_PROVIDER =
+  "oauthBearerProvider is not available in mode share yet: the binding's share consumer has no token refresh " +
+  "callback; give the token through librdkafka's own OAUTHBEARER settings (KAFKA_CLIENT_SASL_OAUTHBEARER_*), or " +
+  "use mode batch";
+
 function shareWorker<T>(spec: ShareWorkerSpec<T>): ServiceDefinition<ShareWorkerConfig> {
-  return workerService(spec, loadShareWorkerConfig, async (context) => {
+  // Refused rather than ignored: the share consumer would connect without the provider's token.
+  const load = (env: NodeJS.ProcessEnv, name: string) => {
+    if (spec.oauthBearerProvider !== undefined) throw new ConfigError([SHARE_WITHOUT_TOKEN_PROVIDER]);
+    return loadShareWorkerConfig(env, name);
+  };
+  return workerService(spec, load, async (context) => {
     const { config, logger, registry, health, signal } = context;
     const metrics = {
       ...createConsumerMetrics(registry, decodeFailureCodes(deserializerOf(spec))),

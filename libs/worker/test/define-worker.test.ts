@@ -53,6 +53,18 @@ describe("defineWorker", () => {
     assert.equal(optional.loadConfig({}).resultsTopic, undefined);
   });
 
+  it("refuses a token provider in mode share, which its share consumer could not use, rather than ignore it", () => {
+    const provider = () => Promise.resolve({ token: "t", expiresAt: Date.now() + 60_000 });
+    const spec = { name: "queue", mode: "share", handle: publishValues } as const;
+    assert.equal(defineWorker(spec).loadConfig({}).groupId, "kafka-fleet-queue");
+    assert.throws(
+      () => defineWorker({ ...spec, oauthBearerProvider: provider }).loadConfig({}),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /oauthBearerProvider is not available in mode share/.test(error.problems[0]!),
+    );
+  });
+
   it("refuses retries that could wait past max.poll.interval.ms, which would put the member out of its group", () => {
     const batch = defineWorker({ name: "batches", mode: "batch", handle: publishValues });
     // 100 retries from 100 ms: 942.7 s of waits at most, past the default 300 s.
