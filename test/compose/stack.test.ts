@@ -485,11 +485,12 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
       },
       { timeoutMs: 180_000 },
     );
-    // The group starts at the topic's beginning: the replicas that join first share the backlog of the two ranges
-    // before; the last ones may find none left (a share fetch acquires what is there, first come first served).
+    // The group starts at the topic's beginning, on the backlog of the two ranges before. Recorded, not asserted:
+    // a share fetch acquires what is there, first come first served, so with the demo's fast handler the replicas
+    // that fetch first may take a backlog before the last ones have joined.
     const fromBacklog = await acceptedPerInstance();
     t.diagnostic(
-      `with the backlog of ${FAULT_RANGE.to} records only: ${[...fromBacklog.values()].filter((n) => n > 0).length} of ${SHARE_CONSUMERS} replicas accepted records (${targets.map((i) => fromBacklog.get(i) ?? 0).join(", ")})`,
+      `when all ${SHARE_CONSUMERS} answered scrapes, ${[...fromBacklog.values()].filter((n) => n > 0).length} had accepted records of the ${FAULT_RANGE.to} before (${targets.map((i) => fromBacklog.get(i) ?? 0).join(", ")})`,
     );
 
     // New records while all of them are members: each share fetch finds some, so each replica gets its part.
