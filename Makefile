@@ -29,7 +29,7 @@ setup: ## install system packages, Node.js and npm dependencies (idempotent)
 	@bash deploy/setup.sh
 
 # ---- with Docker --------------------------------------------------------------------------------
-up: ## build and start the fleet with Docker Compose (podman behind the Docker API where there is no Docker)
+up: ## build and start the fleet with Docker Compose (podman behind the Docker API where there is no Docker; TRACING=1: Jaeger)
 	@bash deploy/compose.sh up
 down: ## stop the Compose fleet (and the podman API service that make up started)
 	@bash deploy/compose.sh down

@@ -15,6 +15,9 @@
 # the optional services (kafka-ui, grafana) whose image this machine can have. An exported COMPOSE_PROFILES wins.
 # It also writes GRAFANA_ADMIN_PASSWORD there, generated, when neither the environment nor .env has one: Grafana
 # gets no admin/admin default, and nobody has to invent a password to see a dashboard.
+# TRACING=1 make up adds Jaeger (the `jaeger` profile; on podman its stand-in image is built from the binary of
+# deploy/tracing/jaeger.sh, long the first time) and writes OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger:4318 into .env
+# for the services; a later make up without it takes both out again.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,8 +55,12 @@ pick_engine() {
 
 ENGINE=$(pick_engine)
 
-# The optional services: each behind a profile of its own name in docker-compose.yml (kafka-ui, grafana).
-optional_services() { compose config --profiles; }
+# The optional services: each behind a profile of its own name in docker-compose.yml (kafka-ui, grafana), but
+# jaeger, which only TRACING=1 turns on.
+optional_services() { compose config --profiles | grep -vx jaeger || true; }
+TRACING_PROFILE=jaeger
+# Where the services send their spans with TRACING=1: Jaeger's OTLP/HTTP receiver on the stack's network.
+TRACING_ENDPOINT=http://jaeger:4318
 
 # Whether a service's image can be had: Docker pulls as usual; podman reaches no registry here, so the image must
 # already be local (the stand-ins engine.sh builds, or one loaded by hand).
@@ -91,17 +98,44 @@ HEADER
   fi
 }
 
-# The profiles to turn on: an exported COMPOSE_PROFILES as it is, else every optional service whose image can be
-# had, written to .env so that the user's own `docker compose ...` starts the same services.
+unset_dotenv() {
+  local file=$REPO/.env rest
+  [[ -f $file ]] && grep -q "^$1=" "$file" || return 0
+  rest=$(grep -v "^$1=" "$file" || true)
+  printf '%s\n' "$rest" >"$file"
+}
+
+# The profiles to turn on: an exported COMPOSE_PROFILES as it is (with jaeger added for TRACING=1), else every
+# optional service whose image can be had, and jaeger with TRACING=1, written to .env so that the user's own
+# `docker compose ...` starts the same services.
 choose_profiles() {
-  if [[ -n ${COMPOSE_PROFILES+set} ]]; then return 0; fi
+  if [[ -n ${COMPOSE_PROFILES+set} ]]; then
+    if ((TRACING)) && [[ ,$COMPOSE_PROFILES, != *,$TRACING_PROFILE,* ]]; then
+      export COMPOSE_PROFILES="${COMPOSE_PROFILES:+$COMPOSE_PROFILES,}$TRACING_PROFILE"
+    fi
+    return 0
+  fi
   local service enabled=()
   while read -r service; do
     if image_available "$service"; then enabled+=("$service"); else LEFT_OUT+=("$service"); fi
   done < <(optional_services)
+  if ((TRACING)); then
+    image_available "$TRACING_PROFILE" || die "TRACING=1: no image for jaeger (podman: deploy/podman/engine.sh images with TRACING=1 builds it)"
+    enabled+=("$TRACING_PROFILE")
+  fi
   local IFS=,
   export COMPOSE_PROFILES="${enabled[*]}"
   set_dotenv COMPOSE_PROFILES "$COMPOSE_PROFILES"
+}
+
+# The services' trace endpoint in .env with TRACING=1 (an exported OTEL_EXPORTER_OTLP_ENDPOINT still wins, as the
+# environment does over .env); without it, the line make up wrote is taken out, and one the user wrote stays.
+choose_tracing_endpoint() {
+  if ((TRACING)); then
+    set_dotenv OTEL_EXPORTER_OTLP_ENDPOINT "$TRACING_ENDPOINT"
+  elif [[ $(dotenv_value OTEL_EXPORTER_OTLP_ENDPOINT) == "$TRACING_ENDPOINT" ]]; then
+    unset_dotenv OTEL_EXPORTER_OTLP_ENDPOINT
+  fi
 }
 
 # Grafana's admin password: the caller's, else the one in .env, else a new random one written to .env (mode 600:
@@ -157,9 +191,18 @@ check_kafka_ui_readonly() {
     { printf '[compose] error: KAFKA_UI_READONLY=%s: expected true (the default: kafka-ui can only look) or false (it can produce, delete and change configs)\n' "$value" >&2; exit 2; }
 }
 
+# TRACING=1 make up: with Jaeger (and the services' spans sent to it); 0 or unset: without.
+check_tracing() {
+  [[ ${TRACING:-0} =~ ^[01]$ ]] ||
+    { printf '[compose] error: TRACING=%s: expected 1 (with Jaeger: README, Traces) or 0 (the default: without)\n' "$TRACING" >&2; exit 2; }
+  TRACING=${TRACING:-0}
+  export TRACING
+}
+
 up() {
   check_client_properties
   check_kafka_ui_readonly
+  check_tracing
   use_engine start
   note_fixed_variables
   # The user's own `docker compose ...` needs the plugin; without one, make up still runs on v1 docker-compose.
@@ -173,6 +216,7 @@ up() {
   done
   LEFT_OUT=()
   choose_profiles
+  choose_tracing_endpoint
   ensure_grafana_password
   local scale=()
   [[ -n ${BATCH_CONSUMERS:-} ]] && scale=(--scale "batch-consumer=$BATCH_CONSUMERS")
@@ -186,6 +230,8 @@ up() {
   [[ ,$COMPOSE_PROFILES, == *,grafana,* ]] &&
     say "  Grafana     http://localhost:${GRAFANA_HOST_PORT:-3000}  (dashboard 'kafka-fleet'; anonymous view; to edit, admin with GRAFANA_ADMIN_PASSWORD from .env)"
   say "  Prometheus  http://localhost:${PROMETHEUS_HOST_PORT:-9090}  (targets: http://localhost:${PROMETHEUS_HOST_PORT:-9090}/targets)"
+  [[ ,$COMPOSE_PROFILES, == *,$TRACING_PROFILE,* ]] &&
+    say "  Jaeger      http://localhost:${JAEGER_HOST_PORT:-16686}  (query API: /api/traces?service=batch-consumer; README, Traces)"
   say "  Kafka       127.0.0.1:${KAFKA_1_HOST_PORT:-9092},127.0.0.1:${KAFKA_2_HOST_PORT:-9094},127.0.0.1:${KAFKA_3_HOST_PORT:-9096}"
   say "scale: $(compose_cmd) up -d --scale batch-consumer=3   logs: make logs   stop: make down"
 }

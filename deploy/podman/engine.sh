@@ -17,7 +17,8 @@
 #   so containers stay "starting" and `depends_on: condition: service_healthy` would wait forever.
 # - stand-in base images: no image registry is reachable, so node:24-bookworm-slim, apache/kafka:4.3.1 and
 #   prom/prometheus:v3.5.0 are built here from Debian packages, npm and Maven Central (deploy/podman/stand-ins/)
-#   and tagged with the exact names docker-compose.yml and the Dockerfile use. kafka-ui and Grafana have no
+#   and tagged with the exact names docker-compose.yml and the Dockerfile use; with TRACING=1 also
+#   jaegertracing/jaeger:2.13.0, from the Jaeger binary deploy/tracing/jaeger.sh builds from the Go module proxy. kafka-ui and Grafana have no
 #   source reachable here: they sit behind Compose profiles, which compose.sh leaves off (in .env) and says so.
 set -euo pipefail
 
@@ -201,6 +202,21 @@ build_prometheus() {
   rm -rf "$ctx"
 }
 
+# Only for `make up TRACING=1` (compose.sh passes TRACING on): the binary takes 54 minutes to build cold here, once,
+# into the cache jaeger.sh keeps; the image is rebuilt when the recipe or the binary's version changes.
+build_jaeger() {
+  local image=docker.io/jaegertracing/jaeger:2.13.0 binary hash
+  binary=$(bash "$REPO/deploy/tracing/jaeger.sh" path) || die "the Jaeger binary could not be built (deploy/tracing/jaeger.sh)"
+  hash=$(recipe_hash "$HERE/stand-ins/jaeger.Containerfile" <(echo "$binary"))
+  [[ "$(image_recipe "$image")" == "$hash" ]] && return 0
+  say "building the stand-in $image (the Jaeger binary of deploy/tracing/jaeger.sh)"
+  local ctx
+  ctx=$(mktemp -d /var/tmp/kafka-fleet-jaeger.XXXXXX)
+  cp "$binary" "$ctx/jaeger"
+  build_stand_in "$image" "$hash" "$ctx" "$HERE/stand-ins/jaeger.Containerfile"
+  rm -rf "$ctx"
+}
+
 build_images() {
   mkdir -p "$STATE"
   local started=$SECONDS
@@ -208,6 +224,7 @@ build_images() {
   build_node
   build_kafka
   build_prometheus
+  if [[ ${TRACING:-0} == 1 ]]; then build_jaeger; fi
   ((SECONDS - started > 2)) && say "stand-in base images ready in $((SECONDS - started)) s"
   return 0
 }

@@ -1,6 +1,8 @@
 // The Compose stack for real, with the user's own commands: `make up` (deploy/compose.sh), then
 // `docker compose up -d --scale batch-consumer=3` exactly as the README and make up say it, a range through three
-// batch-consumer replicas, Prometheus's view of them, a broker killed mid-stream, a graceful stop, and `down -v`.
+// batch-consumer replicas, Prometheus's view of them, a broker killed mid-stream, 12 share consumers on the 6
+// partitions each seen acknowledging records in Prometheus, every Grafana panel query and alert rule run against the
+// stack's Prometheus (test/deploy/prometheus-checks.ts, as for the local fleet), a graceful stop, and `down -v`.
 // Where no Docker engine runs (as on CI here), the same files run on podman, through the Compose plugin make up
 // installs where the docker CLI has none.
 //
@@ -16,6 +18,12 @@ import { ConsumerGroupStates } from "@kafka-fleet/kafka";
 
 import { ClusterAdmin, withAdmin } from "../../harness/admin.ts";
 import { REPO_ROOT, eventually, run, type RunResult } from "../../harness/process.ts";
+import {
+  assertAlertRulesEvaluate,
+  assertDashboardQueriesHaveData,
+  assertDashboardQueriesValid,
+  prometheusApi,
+} from "../deploy/prometheus-checks.ts";
 
 const PROJECT = "kafka-fleet-compose-test";
 const PORTS = {
@@ -34,9 +42,15 @@ const RANGE = 100_000;
 // The second range goes through a broker kill; it starts where the first ended.
 const FAULT_RANGE = { from: RANGE, to: RANGE + 50_000 };
 const BATCH_GROUP = "kafka-fleet-batch-consumer";
+// The third range, written while 12 share consumers read the topic and while the dashboard's queries are run: long
+// enough (60 s at PRODUCE_RATE) that the producer is a live target throughout.
+const SHARE_RANGE = { from: FAULT_RANGE.to, to: FAULT_RANGE.to + 240_000 };
+const SHARE_CONSUMERS = 12;
 
 /** The user's own scale command, as the README and make up give it. */
 const SCALE_COMMAND = "docker compose up -d --scale batch-consumer=3";
+/** The share consumers' (docker-compose.yml), for that service alone: the others keep their state. */
+const SHARE_SCALE_COMMAND = `docker compose up -d --no-deps --scale share-consumer=${SHARE_CONSUMERS} share-consumer`;
 
 // Variables make up passes on through deploy/compose/services.env, set where a user would set them (the shell);
 // each must reach the containers. KAFKA_CLIENT_SECURITY_PROTOCOL is the TLS/SASL route, with the one value the
@@ -125,6 +139,87 @@ async function promQuery(expr: string): Promise<number | undefined> {
   return first === undefined ? undefined : Number(first.value[1]);
 }
 
+/** Per instance (host:port) of the share consumers: the records each acknowledged ACCEPT, as Prometheus has it. */
+async function acceptedPerInstance(): Promise<Map<string, number>> {
+  const response = await fetch(
+    `${PROMETHEUS}/api/v1/query?query=${encodeURIComponent('kafka_fleet_share_acknowledgements_total{type="ACCEPT"}')}`,
+  );
+  const body = (await response.json()) as {
+    data?: { result?: Array<{ metric: Record<string, string>; value: [number, string] }> };
+  };
+  return new Map((body.data?.result ?? []).map(({ metric, value }) => [metric.instance!, Number(value[1])]));
+}
+
+/** The instances of one service (its DNS name) that Prometheus scrapes successfully. */
+async function upTargets(service: string): Promise<string[]> {
+  const response = await fetch(`${PROMETHEUS}/api/v1/targets?state=active`);
+  const body = (await response.json()) as {
+    data: {
+      activeTargets: Array<{
+        health: string;
+        discoveredLabels: Record<string, string>;
+        labels: Record<string, string>;
+      }>;
+    };
+  };
+  return body.data.activeTargets
+    .filter(({ health, discoveredLabels }) => health === "up" && discoveredLabels.__meta_dns_name === service)
+    .map(({ labels }) => labels.instance!);
+}
+
+/**
+ * A one-off producer container writing [from, to); `extra` goes to `compose run` (--use-aliases: found by
+ * Prometheus as a producer replica). Resolves with its exit code and output.
+ */
+function runProducer(range: { from: number; to: number }, extra: string[] = []) {
+  const producer = spawn(
+    "docker",
+    [
+      "compose",
+      "run",
+      "--rm",
+      "--no-deps",
+      ...extra,
+      "-e",
+      `PRODUCE_FROM=${range.from}`,
+      "-e",
+      `PRODUCE_TO=${range.to}`,
+      "producer",
+    ],
+    { env: { ...process.env, ...env, ...engineEnv() }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  producer.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  producer.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => producer.on("exit", resolve));
+  return {
+    output: () => output,
+    /** The exit code, or "timeout" after `ms`. */
+    exit: (ms: number) =>
+      Promise.race([
+        exited,
+        new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), ms).unref()),
+      ]),
+  };
+}
+
+/** `docker stats` of the test project's containers whose name includes `part`: "name usage / limit" lines. */
+async function memoryUsage(part: string): Promise<string[]> {
+  // Names from `ps`: the Docker CLI's `stats` drops the first character of a name, expecting Docker's leading
+  // "/", which podman's API does not send.
+  const names = new Map(
+    (await docker(["ps", "--format", "{{.ID}} {{.Names}}"])).stdout
+      .split("\n")
+      .map((line) => [line.slice(0, 12), line.split(" ")[1]] as const),
+  );
+  const stats = await docker(["stats", "--no-stream", "--format", "{{.ID}} {{.MemUsage}}"]);
+  return stats.stdout.split("\n").flatMap((line) => {
+    const [id = "", ...usage] = line.split(" ");
+    const name = names.get(id.slice(0, 12));
+    return name?.includes("fleet-compose-test") && name.includes(part) ? [`${name} ${usage.join(" ")}`] : [];
+  });
+}
+
 async function processedByBatchConsumers(): Promise<number> {
   return (await promQuery('sum(kafka_fleet_messages_processed_total{service="batch-consumer"})')) ?? 0;
 }
@@ -199,21 +294,8 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
     const targets = await eventually(
       "3 batch-consumer targets up in Prometheus",
       async () => {
-        const response = await fetch(`${PROMETHEUS}/api/v1/targets?state=active`);
-        const body = (await response.json()) as {
-          data: {
-            activeTargets: Array<{
-              health: string;
-              discoveredLabels: Record<string, string>;
-              labels: Record<string, string>;
-            }>;
-          };
-        };
-        const up = body.data.activeTargets.filter(
-          ({ health, discoveredLabels }) =>
-            health === "up" && discoveredLabels.__meta_dns_name === "batch-consumer",
-        );
-        return up.length === 3 ? up.map(({ labels }) => labels.instance) : undefined;
+        const up = await upTargets("batch-consumer");
+        return up.length === 3 ? up : undefined;
       },
       { timeoutMs: 180_000 },
     );
@@ -341,43 +423,13 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
       t.diagnostic(
         `from make up to the first committed batch: ${((firstBatch - upStarted) / 1000).toFixed(1)} s`,
       );
-    // Names from `ps`: the Docker CLI's `stats` drops the first character of a name, expecting Docker's leading
-    // "/", which podman's API does not send.
-    const names = new Map(
-      (await docker(["ps", "--format", "{{.ID}} {{.Names}}"])).stdout
-        .split("\n")
-        .map((line) => [line.slice(0, 12), line.split(" ")[1]] as const),
-    );
-    const stats = await docker(["stats", "--no-stream", "--format", "{{.ID}} {{.MemUsage}}"]);
-    for (const line of stats.stdout.split("\n")) {
-      const [id = "", ...usage] = line.split(" ");
-      const name = names.get(id.slice(0, 12));
-      if (name?.includes("fleet-compose-test")) t.diagnostic(`memory: ${name} ${usage.join(" ")}`);
-    }
+    for (const line of await memoryUsage("")) t.diagnostic(`memory: ${line}`);
   });
 
   it("the broker that coordinates the batch consumers' group, killed mid-stream, loses and repeats nothing", async (t) => {
     // A second range from a one-off producer container, with the group's coordinator killed once a third of it
     // is processed.
-    const producer = spawn(
-      "docker",
-      [
-        "compose",
-        "run",
-        "--rm",
-        "--no-deps",
-        "-e",
-        `PRODUCE_FROM=${FAULT_RANGE.from}`,
-        "-e",
-        `PRODUCE_TO=${FAULT_RANGE.to}`,
-        "producer",
-      ],
-      { env: { ...process.env, ...env, ...engineEnv() }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let producerOutput = "";
-    producer.stdout.on("data", (chunk: Buffer) => (producerOutput += chunk.toString()));
-    producer.stderr.on("data", (chunk: Buffer) => (producerOutput += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => producer.on("exit", resolve));
+    const producer = runProducer(FAULT_RANGE);
 
     const third = FAULT_RANGE.from + (FAULT_RANGE.to - FAULT_RANGE.from) / 3;
     await eventually("a third of the second range processed", async () =>
@@ -396,14 +448,11 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
       `${broker} (the group's coordinator) killed at ${await processedByBatchConsumers()} processed`,
     );
 
-    const code = await Promise.race([
-      exited,
-      new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 600_000).unref()),
-    ]);
+    const code = await producer.exit(600_000);
     assert.equal(
       code,
       0,
-      `the producer acknowledged its whole range with a broker down:\n${producerOutput.slice(-2000)}`,
+      `the producer acknowledged its whole range with a broker down:\n${producer.output().slice(-2000)}`,
     );
     await must(compose(["start", broker]), `start ${broker}`);
 
@@ -420,6 +469,72 @@ describe("docker-compose.yml, run for real", { timeout: 1_500_000 }, () => {
     // Losing a broker is not a consumer crash: the replicas' sessions (45 s) outlive the coordinator's move and
     // their commits wait for the new one, so no batch is redone.
     assert.equal(report.duplicates, 0, `${report.duplicates} duplicates: a broker loss repeats nothing`);
+  });
+
+  it(`${SHARE_SCALE_COMMAND}, as typed: all ${SHARE_CONSUMERS} replicas acknowledge records on the 6 partitions, seen in Prometheus; every dashboard query and alert rule runs on the stack's data`, async (t) => {
+    await must(typed(SHARE_SCALE_COMMAND), SHARE_SCALE_COMMAND);
+    assert.equal(
+      (await containers("share-consumer")).filter(({ running }) => running).length,
+      SHARE_CONSUMERS,
+    );
+    const targets = await eventually(
+      `${SHARE_CONSUMERS} share-consumer targets up in Prometheus`,
+      async () => {
+        const up = await upTargets("share-consumer");
+        return up.length === SHARE_CONSUMERS ? up : undefined;
+      },
+      { timeoutMs: 180_000 },
+    );
+    // The group starts at the topic's beginning, on the backlog of the two ranges before. Recorded, not asserted:
+    // a share fetch acquires what is there, first come first served, so with the demo's fast handler the replicas
+    // that fetch first may take a backlog before the last ones have joined.
+    const fromBacklog = await acceptedPerInstance();
+    t.diagnostic(
+      `when all ${SHARE_CONSUMERS} answered scrapes, ${[...fromBacklog.values()].filter((n) => n > 0).length} had accepted records of the ${FAULT_RANGE.to} before (${targets.map((i) => fromBacklog.get(i) ?? 0).join(", ")})`,
+    );
+
+    // New records while all of them are members: each share fetch finds some, so each replica gets its part.
+    // The producer is a target of Prometheus meanwhile (--use-aliases), so the whole fleet is running for the
+    // dashboard's queries.
+    const producer = runProducer(SHARE_RANGE, ["--use-aliases"]);
+    const prometheus = prometheusApi(PROMETHEUS);
+    await eventually("the one-off producer scraped", async () =>
+      (await upTargets("producer")).length > 0 ? true : undefined,
+    );
+    await assertDashboardQueriesValid(prometheus);
+    await assertDashboardQueriesHaveData(prometheus);
+    const rules = await assertAlertRulesEvaluate(prometheus);
+    t.diagnostic(
+      `dashboard queries with data, ${rules.length} alert rules evaluated on the stack's Prometheus`,
+    );
+
+    const accepted = await eventually(
+      `all ${SHARE_CONSUMERS} share consumers accepted records`,
+      async () => {
+        const perInstance = await acceptedPerInstance();
+        return targets.every((instance) => (perInstance.get(instance) ?? 0) > 0) ? perInstance : undefined;
+      },
+      { timeoutMs: 180_000 },
+    );
+    t.diagnostic(
+      `accepted per share consumer: ${targets.map((instance) => `${instance} ${accepted.get(instance)}`).join(", ")}`,
+    );
+    assert.equal(
+      await producer.exit(300_000),
+      0,
+      `the producer's third range:\n${producer.output().slice(-2000)}`,
+    );
+    // Every record of the topic, acknowledged by some replica (at least once: a share group may deliver again).
+    const total = await eventually(
+      "the share group accepted every record of the topic",
+      async () => {
+        const sum = [...(await acceptedPerInstance()).values()].reduce((a, b) => a + b, 0);
+        return sum >= SHARE_RANGE.to ? sum : undefined;
+      },
+      { timeoutMs: 180_000 },
+    );
+    t.diagnostic(`accepted in all: ${total} of ${SHARE_RANGE.to} records`);
+    for (const line of await memoryUsage("share-consumer")) t.diagnostic(`memory: ${line}`);
   });
 
   it("stop batch-consumer: every replica finishes, exits 0 within its grace period and leaves the group", async (t) => {

@@ -379,7 +379,7 @@ describe("the tools", () => {
     );
   });
 
-  it("kafka-ui and Grafana are each behind a profile of their own name (off unless turned on), nothing else is", async () => {
+  it("kafka-ui, Grafana and Jaeger are each behind a profile of their own name (off unless turned on), nothing else is", async () => {
     const profiled = Object.entries(compose.services)
       .filter(([, s]) => s.profiles !== undefined)
       .map(([name, s]) => {
@@ -390,15 +390,38 @@ describe("the tools", () => {
         );
         return name;
       });
-    assert.deepEqual(profiled.sort(), ["grafana", "kafka-ui"]);
+    assert.deepEqual(profiled.sort(), ["grafana", "jaeger", "kafka-ui"]);
     const profiles = await run("docker-compose", ["config", "--profiles"]);
-    assert.deepEqual(profiles.stdout.trim().split("\n").sort(), ["grafana", "kafka-ui"]);
+    assert.deepEqual(profiles.stdout.trim().split("\n").sort(), ["grafana", "jaeger", "kafka-ui"]);
   });
 
-  it("kafka-ui, Grafana and Prometheus are published on 127.0.0.1 only, and Grafana gets its provisioning", () => {
+  it("Jaeger is the upstream v2 image of the version deploy/tracing/jaeger.sh builds, with its config mounted, receiving OTLP where make up TRACING=1 points the services", () => {
+    const jaeger = service("jaeger");
+    // The Go module's v1.76.0 is the release v2.13.0 (deploy/tracing/jaeger.sh), which the stand-in is built from.
+    assert.match(readFileSync(repoPath("deploy/tracing/jaeger.sh"), "utf8"), /^JAEGER_VERSION=v1\.76\.0$/m);
+    assert.equal(jaeger.image, "jaegertracing/jaeger:2.13.0");
+    const [source, target] = (jaeger.volumes ?? [])[0]?.split(":") ?? [];
+    assert.equal(source, repoPath("deploy/compose/jaeger.yaml"));
+    assert.deepEqual(jaeger.command, ["--config", target]);
+    const config = readYaml<{
+      receivers: { otlp: { protocols: { http: { endpoint: string } } } };
+      extensions: { jaeger_query: { http: { endpoint: string } } };
+    }>("deploy/compose/jaeger.yaml");
+    const script = readFileSync(repoPath("deploy/compose.sh"), "utf8");
+    const endpoint = /^TRACING_ENDPOINT=(\S+)$/m.exec(script)?.[1];
+    assert.equal(endpoint, "http://jaeger:4318", "compose.sh points the services at the jaeger service");
+    // On every interface of the container (the services reach it by name), at the port the services are given.
+    assert.equal(config.receivers.otlp.protocols.http.endpoint, "0.0.0.0:4318");
+    assert.equal(config.extensions.jaeger_query.http.endpoint, "0.0.0.0:16686");
+    assert.deepEqual(jaeger.ports, ["127.0.0.1:16686:16686/tcp"]);
+    // The services pass the endpoint on from .env, where make up TRACING=1 writes it.
+    assert.ok(passedOn.has("OTEL_EXPORTER_OTLP_ENDPOINT"));
+  });
+
+  it("kafka-ui, Grafana, Prometheus and Jaeger are published on 127.0.0.1 only, and Grafana gets its provisioning", () => {
     assert.match(service("kafka-ui").image ?? "", /^kafbat\/kafka-ui:/);
     assert.ok(envOf(service("kafka-ui")).KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS);
-    for (const name of ["kafka-ui", "grafana", "prometheus"]) {
+    for (const name of ["kafka-ui", "grafana", "prometheus", "jaeger"]) {
       const ports = service(name).ports ?? [];
       assert.ok(
         ports.length > 0 && ports.every((p) => p.startsWith("127.0.0.1:")),
@@ -530,6 +553,11 @@ describe("deploy/compose.sh (make up, down, logs, ps)", () => {
       what: "a KAFKA_UI_READONLY other than true or false",
       env: { KAFKA_UI_READONLY: "no" },
       says: /KAFKA_UI_READONLY=no: expected true .* or false/,
+    },
+    {
+      what: "a TRACING other than 1 or 0",
+      env: { TRACING: "yes" },
+      says: /TRACING=yes: expected 1 \(with Jaeger.* or 0/,
     },
   ];
   for (const { what, env, says } of refusals) {

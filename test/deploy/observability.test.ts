@@ -21,6 +21,13 @@ import {
 } from "../../harness/kafka.ts";
 
 import {
+  assertAlertRulesEvaluate,
+  assertDashboardQueriesHaveData,
+  assertDashboardQueriesValid,
+  dashboardQueriesAsSent,
+  prometheusApi,
+} from "./prometheus-checks.ts";
+import {
   APP_SERVICES,
   dashboardQueries,
   dockerHealthcheck,
@@ -103,34 +110,6 @@ function allRunning(fleet: Instance[]): () => void {
   };
 }
 
-interface QueryResponse {
-  status: string;
-  error?: string;
-  data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
-}
-
-interface RulesResponse {
-  status: string;
-  data?: {
-    groups: Array<{
-      rules: Array<{
-        name: string;
-        query: string;
-        health: string;
-        lastError?: string;
-        lastEvaluation: string;
-      }>;
-    }>;
-  };
-}
-
-/**
- * Dashboard queries whose series appear only with an event a healthy run does not have: a delivery failure's
- * `code` label, and the ALERTS series of an alert firing. Every other query must return data (dead letters too:
- * the consumers register their decoder's failure codes at start).
- */
-const EVENT_ONLY_QUERIES = [/kafka_fleet_delivery_failures_total/, /^ALERTS\{/];
-
 /** Prometheus from the Debian package on a free port, scraping `targets` through a copy of the local config. */
 async function startPrometheus(t: AfterHook, targets: string[]) {
   const dir = mkdtempSync(join(tmpdir(), "prometheus-"));
@@ -163,15 +142,7 @@ async function startPrometheus(t: AfterHook, targets: string[]) {
     async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined),
     { timeoutMs: 30_000 },
   );
-  return {
-    async query(expr: string): Promise<QueryResponse> {
-      const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-      return (await response.json()) as QueryResponse;
-    },
-    async rules(): Promise<RulesResponse> {
-      return (await (await fetch(`${url}/api/v1/rules?type=alert`)).json()) as RulesResponse;
-    },
-  };
+  return prometheusApi(url);
 }
 
 /** Metric names a /metrics page exports: sample names, plus every declared (# TYPE) family and its histogram series. */
@@ -270,19 +241,8 @@ describe("the local fleet, scraped by a real Prometheus", () => {
     );
 
     await t.test("every dashboard query is valid PromQL, and throughput shows each service", async () => {
-      const queries = dashboardQueries().map(({ panel, expr }) => ({
-        panel,
-        // Grafana's interval variable (30s spans several 5 s scrapes), and the dashboard's service and instance
-        // variables at "All", which is the regex .*.
-        expr: expr
-          .replaceAll("$__rate_interval", "30s")
-          .replaceAll("$service", ".*")
-          .replaceAll("$instance", ".*"),
-      }));
-      for (const { panel, expr } of queries) {
-        const response = await prometheus.query(expr);
-        assert.equal(response.status, "success", `${panel}: ${expr}: ${response.error}`);
-      }
+      await assertDashboardQueriesValid(prometheus);
+      const queries = dashboardQueriesAsSent();
       const throughput = queries.filter(({ expr }) =>
         /rate\(kafka_fleet_messages_(produced|processed)_total/.test(expr),
       );
@@ -306,64 +266,8 @@ describe("the local fleet, scraped by a real Prometheus", () => {
     await t.test(
       "every dashboard query returns data while the fleet runs, and every alert rule evaluates over series that exist",
       async () => {
-        const queries = dashboardQueries()
-          .filter(({ expr }) => !EVENT_ONLY_QUERIES.some((pattern) => pattern.test(expr)))
-          .map(({ panel, expr }) => ({
-            panel,
-            expr: expr
-              .replaceAll("$__rate_interval", "30s")
-              .replaceAll("$service", ".*")
-              .replaceAll("$instance", ".*"),
-          }));
-        let empty: string[] = [];
-        await eventually(
-          "every dashboard query has data",
-          async () => {
-            empty = [];
-            for (const { panel, expr } of queries) {
-              const response = await prometheus.query(expr);
-              assert.equal(response.status, "success", `${panel}: ${expr}: ${response.error}`);
-              if ((response.data?.result.length ?? 0) === 0) empty.push(`${panel}: ${expr}`);
-            }
-            return empty.length === 0 ? true : undefined;
-          },
-          { failFast, timeoutMs: 120_000 },
-        ).catch((error: unknown) => {
-          throw new Error(`${String(error)}; without data: ${empty.join("; ")}`);
-        });
-        const reasons = await prometheus.query("sum by (reason) (kafka_fleet_dead_letters_total)");
-        // The consumers register the decoder's failure codes at start, so the panel has its series at once.
-        assert.ok(
-          (reasons.data?.result ?? []).some((series) => series.metric.reason !== undefined),
-          "dead letters are counted by code",
-        );
-
-        // Prometheus evaluates every rule every 5 s: each must have run without error, and every metric it reads
-        // must have series, or the alert could never fire.
-        const rules = await eventually(
-          "every alert rule evaluated",
-          async () => {
-            const response = await prometheus.rules();
-            const all = response.data?.groups.flatMap((group) => group.rules) ?? [];
-            return all.length > 0 && all.every((rule) => !rule.lastEvaluation.startsWith("0001-"))
-              ? all
-              : undefined;
-          },
-          { failFast },
-        );
-        assert.deepEqual(
-          rules.filter((rule) => rule.health !== "ok").map((rule) => `${rule.name}: ${rule.lastError}`),
-          [],
-        );
-        for (const rule of rules) {
-          for (const name of new Set([
-            ...metricNamesIn(rule.query),
-            ...(/\bup\b/.test(rule.query) ? ["up"] : []),
-          ])) {
-            const { data } = await prometheus.query(`count(${name})`);
-            assert.ok((data?.result.length ?? 0) > 0, `${rule.name} reads ${name}, which has no series`);
-          }
-        }
+        await assertDashboardQueriesHaveData(prometheus, { failFast });
+        await assertAlertRulesEvaluate(prometheus, { failFast });
       },
     );
 
