@@ -322,6 +322,9 @@ const busyShutdown: Scenario = {
       RESULTS_TOPIC: results,
       CONSUMER_GROUP: group,
       BATCH_SIZE: "500",
+      // Few batches under way, so that the stop finds most of the stream still to come (at the default, 100
+      // batches of 500 could take the whole range in before the signal, and leave the successor nothing to do).
+      BATCH_MAX_UNCOMMITTED: String(CHAOS_MAX_UNCOMMITTED),
       SHUTDOWN_GRACE_MS: "10000",
     });
     // Busy: 20 batches' worth committed, most of the stream still to come.
