@@ -8,6 +8,7 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 
 import { BOOTSTRAP, REPO_ROOT, type AfterHook } from "../kafka.ts";
+import { describePortHolder, portTaken } from "../port-holder.ts";
 import { eventually, run } from "../process.ts";
 
 /** Where each broker's PROXIED listener is, and where the proxy listens for it: offsets from its PLAINTEXT port. */
@@ -63,6 +64,16 @@ export class FaultProxy {
     const built = await run("bash", [`${REPO_ROOT}deploy/local/toxiproxy/build.sh`], { timeoutMs: 600_000 });
     if (built.code !== 0)
       throw new Error(`building the fault proxy failed: ${built.stderr.trim().slice(-2000)}`);
+    // A proxy left by an interrupted run still holds these ports: every scenario would fail at once, so name it.
+    for (const link of links) {
+      const port = Number(link.listen.split(":")[1]);
+      if (await portTaken(port)) {
+        throw new Error(
+          `port ${port}, where the fault proxy listens for broker ${link.node}, is held by ` +
+            `${await describePortHolder(port)}: a fault proxy or cluster left by an interrupted run? stop it`,
+        );
+      }
+    }
     const port = await freePort();
     // Its own environment: LOG_LEVEL is the proxy's (warn: no line per connection), not the services' value.
     const child = spawn(built.stdout.trim(), ["-host", "127.0.0.1", "-port", String(port)], {
@@ -92,7 +103,7 @@ export class FaultProxy {
     for (const link of links) {
       await proxy.#request("POST", "/proxies", { ...link, enabled: true }).catch((error: unknown) => {
         throw new Error(
-          `the fault proxy cannot listen on ${link.listen} for broker ${link.node} (a proxy left running by an earlier run? stop it): ${String(error)}`,
+          `the fault proxy cannot listen on ${link.listen} for broker ${link.node}: ${String(error)}`,
         );
       });
     }
