@@ -148,12 +148,38 @@ up() {
 }
 
 # ---- optional local Prometheus ----------------------------------------------------------------------------------
-prometheus_pid() {
+# The live process a pid file names (the helpers below serve Prometheus and Jaeger alike).
+live_pid() {
   local pid
-  pid=$(cat "$PROM_DIR/prometheus.pid" 2>/dev/null) || return 1
+  pid=$(cat "$1" 2>/dev/null) || return 1
   kill -0 "$pid" 2>/dev/null || return 1
   echo "$pid"
 }
+
+# await_endpoint NAME URL PIDFILE LOG SECONDS: until URL answers; dies if the process exits, warns (status 1) at the
+# deadline.
+await_endpoint() {
+  local name=$1 url=$2 pidfile=$3 log=$4 deadline=$((SECONDS + $5))
+  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    live_pid "$pidfile" >/dev/null || { tail -n 5 "$log" >&2; die "$name exited during start"; }
+    ((SECONDS < deadline)) || { say "warning: $name is not ready after $5 s (see $log)"; return 1; }
+    sleep 0.5
+  done
+}
+
+# stop_pidfile NAME PIDFILE: TERM, up to 15 s, then KILL.
+stop_pidfile() {
+  local pid
+  pid=$(live_pid "$2") || { rm -f "$2"; return 0; }
+  kill -TERM "$pid"
+  local deadline=$((SECONDS + 15))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  rm -f "$2"
+  say "$1 stopped"
+}
+
+prometheus_pid() { live_pid "$PROM_DIR/prometheus.pid"; }
 
 # One file_sd target per instance; written whole and renamed, so Prometheus never reads half a file.
 write_targets() {
@@ -186,33 +212,15 @@ start_prometheus() {
     --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" >>"$PROM_DIR/prometheus.log" 2>&1 &
   echo $! >"$PROM_DIR/prometheus.pid"
   echo "$PROMETHEUS_PORT" >"$PROM_DIR/prometheus.port"
-  local deadline=$((SECONDS + 30))
-  until curl -fsS -o /dev/null "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" 2>/dev/null; do
-    prometheus_pid >/dev/null || { tail -n 5 "$PROM_DIR/prometheus.log" >&2; die "prometheus exited during start"; }
-    ((SECONDS < deadline)) || { say "warning: prometheus is not ready after 30 s (see $PROM_DIR/prometheus.log)"; return; }
-    sleep 0.5
-  done
+  await_endpoint prometheus "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" "$PROM_DIR/prometheus.pid" \
+    "$PROM_DIR/prometheus.log" 30 || return 0
   say "prometheus on http://127.0.0.1:$PROMETHEUS_PORT (targets: http://127.0.0.1:$PROMETHEUS_PORT/targets)"
 }
 
-stop_prometheus() {
-  local pid
-  pid=$(prometheus_pid) || { rm -f "$PROM_DIR/prometheus.pid"; return 0; }
-  kill -TERM "$pid"
-  local deadline=$((SECONDS + 15))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-  rm -f "$PROM_DIR/prometheus.pid"
-  say "prometheus stopped"
-}
+stop_prometheus() { stop_pidfile prometheus "$PROM_DIR/prometheus.pid"; }
 
 # ---- optional local Jaeger ---------------------------------------------------------------------------------------
-jaeger_pid() {
-  local pid
-  pid=$(cat "$JAEGER_DIR/jaeger.pid" 2>/dev/null) || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  echo "$pid"
-}
+jaeger_pid() { live_pid "$JAEGER_DIR/jaeger.pid"; }
 
 start_jaeger() {
   if jaeger_pid >/dev/null; then
@@ -232,25 +240,12 @@ start_jaeger() {
     >>"$JAEGER_DIR/jaeger.log" 2>&1 &
   echo $! >"$JAEGER_DIR/jaeger.pid"
   echo "$JAEGER_UI_PORT" >"$JAEGER_DIR/jaeger.port"
-  local deadline=$((SECONDS + 60))
-  until curl -fsS -o /dev/null "http://127.0.0.1:$JAEGER_UI_PORT/api/services" 2>/dev/null; do
-    jaeger_pid >/dev/null || { tail -n 5 "$JAEGER_DIR/jaeger.log" >&2; die "jaeger exited during start"; }
-    ((SECONDS < deadline)) || { say "warning: jaeger is not ready after 60 s (see $JAEGER_DIR/jaeger.log)"; return; }
-    sleep 0.5
-  done
+  await_endpoint jaeger "http://127.0.0.1:$JAEGER_UI_PORT/api/services" "$JAEGER_DIR/jaeger.pid" \
+    "$JAEGER_DIR/jaeger.log" 60 || return 0
   say "jaeger on http://127.0.0.1:$JAEGER_UI_PORT (OTLP over HTTP on 127.0.0.1:$JAEGER_OTLP_PORT)"
 }
 
-stop_jaeger() {
-  local pid
-  pid=$(jaeger_pid) || { rm -f "$JAEGER_DIR/jaeger.pid"; return 0; }
-  kill -TERM "$pid"
-  local deadline=$((SECONDS + 15))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-  rm -f "$JAEGER_DIR/jaeger.pid"
-  say "jaeger stopped"
-}
+stop_jaeger() { stop_pidfile jaeger "$JAEGER_DIR/jaeger.pid"; }
 
 # The last few events of each service, one readable line each.
 recent_events() {
