@@ -7,8 +7,9 @@
 // records, then runs one child per build and round, interleaved (A B A B ...), so that the noise of a shared
 // machine falls on both alike. Each child assigns every partition from offset 0 and reads the records through
 // consume(500, cb), the call the services make; it reports the CPU time of its main thread
-// (process.threadCpuUsage: the conversion and the JavaScript that follows it, not librdkafka's threads) and
-// the wall-clock rate from the first batch to the last. `deliver` measures the producer side instead: each child
+// (process.threadCpuUsage: the conversion and the JavaScript that follows it, not librdkafka's threads), the
+// CPU time of its libuv pool threads (where consume(n) takes the messages from librdkafka and, patched, packs
+// them: /proc's per-thread schedstat, Linux only) and the wall-clock rate from the first batch to the last. `deliver` measures the producer side instead: each child
 // produces the records with a delivery report per message (dr_cb) and waits for the last report; its CPU per
 // record is produce() plus the report, so only the difference between A and B is the reports' conversion.
 // `produce` is the producer service's path: produce() with failure-only delivery reports
@@ -16,6 +17,7 @@
 import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
 import console from "node:console";
+import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -83,6 +85,7 @@ async function parent() {
       results[name].push(r);
       console.log(
         `round ${round} ${name}: ${r.usPerRecord.toFixed(3)} µs main-thread CPU/record, ` +
+          `${r.usPoolPerRecord.toFixed(3)} µs libuv-pool CPU/record, ` +
           `${Math.round(r.msgPerSec).toLocaleString("en")} msg/s, ${Math.round(r.perCall)} records/call, digest ${r.digest}`,
       );
     }
@@ -96,6 +99,7 @@ async function parent() {
   for (const name of ["A", "B"]) {
     summary[name] = {
       usPerRecord: median(results[name].map((r) => r.usPerRecord)),
+      usPoolPerRecord: median(results[name].map((r) => r.usPoolPerRecord)),
       msgPerSec: median(results[name].map((r) => r.msgPerSec)),
     };
   }
@@ -104,6 +108,11 @@ async function parent() {
       `median B: ${summary.B.usPerRecord.toFixed(3)} µs/record, ${Math.round(summary.B.msgPerSec)} msg/s; ` +
       `B/A CPU per record ${(summary.B.usPerRecord / summary.A.usPerRecord).toFixed(3)}, ` +
       `B/A msg/s ${(summary.B.msgPerSec / summary.A.msgPerSec).toFixed(3)}`,
+  );
+  console.log(
+    `libuv pool, median A: ${summary.A.usPoolPerRecord.toFixed(3)} µs/record; ` +
+      `median B: ${summary.B.usPoolPerRecord.toFixed(3)} µs/record; ` +
+      `B/A ${(summary.B.usPoolPerRecord / summary.A.usPoolPerRecord).toFixed(3)}`,
   );
   console.log(JSON.stringify({ mode, records, rounds, results, summary }));
   producer.disconnect();
@@ -146,7 +155,7 @@ async function child() {
   let skipped = 0;
   let calls = 0;
   let digest = 0;
-  let cpu0, t0;
+  let cpu0, pool0, t0;
   let last = Date.now();
   while (skipped + seen < total) {
     if (Date.now() - last > 30_000) throw new Error(`no record for 30 s after ${skipped + seen}`);
@@ -157,6 +166,7 @@ async function child() {
     if (batch.length && t0 === undefined) {
       // The clock starts at the first batch: connecting and the first fetch are not the conversion.
       cpu0 = process.threadCpuUsage();
+      pool0 = libuvPoolNs();
       t0 = process.hrtime.bigint();
       skipped = batch.length;
       continue;
@@ -165,18 +175,22 @@ async function child() {
     calls++;
     if (batch.length) last = Date.now();
   }
-  const figures = measured(seen, calls, cpu0, t0, digest);
+  const figures = measured(seen, calls, cpu0, t0, digest, pool0);
   consumer.disconnect();
   process.stdout.write(JSON.stringify(figures));
 }
 
-/** A child's figures: main-thread CPU per record and records per second since `cpu0` / `t0`. */
-function measured(records, calls, cpu0, t0, digest) {
+/**
+ * A child's figures: main-thread CPU per record and records per second since `cpu0` / `t0`, and the libuv
+ * pool's CPU per record since `pool0` (NaN when not measured).
+ */
+function measured(records, calls, cpu0, t0, digest, pool0) {
   const cpu = process.threadCpuUsage(cpu0);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   return {
     records,
     usPerRecord: (cpu.user + cpu.system) / records,
+    usPoolPerRecord: pool0 === undefined ? NaN : (libuvPoolNs() - pool0) / 1000 / records,
     msgPerSec: records / seconds,
     perCall: records / calls,
     digest,
@@ -242,4 +256,18 @@ async function produceOnly(dir, bootstrap, total) {
   const figures = measured(total, total, cpu0, t0, total);
   producer.disconnect();
   process.stdout.write(JSON.stringify(figures));
+}
+
+/** The CPU time of this process's libuv pool threads so far, in ns (schedstat's first field). */
+function libuvPoolNs() {
+  let ns = 0;
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      if (readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim() !== "libuv-worker") continue;
+      ns += Number(readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return ns;
 }

@@ -1,7 +1,7 @@
 // Whether the installed @confluentinc/kafka-javascript addon was built from the patched sources
 // (deploy/binding/*.patch): the patches add NodeKafka::PropertyNames, Message::TopicNameCache,
-// Producer::ProduceWithoutHeaders, Workers::PackedBatch and NodeKafka::ShareConsumer, whose names are in the
-// addon's symbol table, unpackMessages to lib/kafka-consumer.js, lib/share-consumer.js and its export from
+// Producer::ProduceWithoutHeaders, Workers::PackedBatch, KafkaConsumer::TakeQueued and NodeKafka::ShareConsumer,
+// whose names are in the addon's symbol table, unpackMessages to lib/kafka-consumer.js, lib/share-consumer.js and its export from
 // lib/index.js, and a debug message to librdkafka (build/deps/librdkafka.so.1 when
 // linked dynamically, the addon itself when linked statically). deploy/setup.sh and the Dockerfile run it after the build; a unit test
 // too.
@@ -20,6 +20,7 @@ const MARKERS = [
   "14TopicNameCache",
   "8Producer21ProduceWithoutHeaders",
   "7Workers11PackedBatch",
+  "13KafkaConsumer10TakeQueued",
   "9NodeKafka13ShareConsumer",
 ];
 /** A string the librdkafka-coord-timeout patch adds to librdkafka (a debug message). */
