@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the benchmark needs beyond `make setup`: the seed's Python stack in a throwaway venv under .run/
-# (git-ignored), and Kafka's jars (fetched by the local cluster script on first use).
+# (git-ignored), librdkafka's rdkafka_performance built under .run/, and Kafka's jars (fetched by the local cluster
+# script on first use).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.run/bench-venv
@@ -13,3 +14,5 @@ if ! "$VENV/bin/python" -c "import sys, importlib.metadata as m; sys.exit(m.vers
 fi
 # `up` is idempotent: it starts the local cluster only if it is not running (and fetches the jars once).
 bash deploy/local/cluster.sh up >&2
+# librdkafka's own perf tool, a peer of the throughput part: built once against the binding's librdkafka.
+[[ -x .run/rdkafka_performance ]] || bash bench/rdkafka-performance.sh >&2
