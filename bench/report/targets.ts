@@ -62,7 +62,11 @@ export function checkTargets(
   const cpu = (target: string, role: "producer" | "consumer", peer: ClientId, bar: number) => {
     const fleet = find(role, "kafka-fleet");
     const other = find(role, peer);
-    const ratio = fleet && other ? fleet.cpuSecondsPerMillion / other.cpuSecondsPerMillion : undefined;
+    // A window too short for the kernel's 10 ms CPU ticks reads 0 CPU-s: no ratio to take.
+    const ratio =
+      fleet && other && other.cpuSecondsPerMillion > 0
+        ? fleet.cpuSecondsPerMillion / other.cpuSecondsPerMillion
+        : undefined;
     checks.push({
       target,
       ratio,

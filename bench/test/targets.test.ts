@@ -62,6 +62,13 @@ describe("checkTargets", () => {
     assert.equal(named(over, "batch consumer (BATCH_SIZE 500) CPU-s").met, false);
   });
 
+  it("takes no CPU ratio over a peer whose window read 0 CPU-s", () => {
+    const checks = checkTargets([...fleet, row("consumer", "java", 400_000, 0)], [], []);
+    const check = named(checks, "batch consumer (BATCH_SIZE 500) CPU-s");
+    assert.equal(check.ratio, undefined);
+    assert.equal(check.met, undefined);
+  });
+
   it("shows @platformatic/kafka as context, never judged", () => {
     const checks = checkTargets(
       [...fleet, row("producer", "platformatic", 45_000), row("consumer", "platformatic", 100_000)],
