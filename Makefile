@@ -94,6 +94,6 @@ format: setup ## rewrite files with prettier
 	npm run --silent format
 chaos: setup ## the fault-injection suite at full size; writes docs/reliability.md (ONLY=2,8: just those scenarios)
 	bash test/with-cluster.sh npm run --silent chaos $(if $(value ONLY),-- --only $(call quote,ONLY))
-bench: setup ## benchmarks beside the Java perf tools, KafkaJS and Python (BENCH_SMOKE=1: a quick check; BENCH_ARGS=...)
+bench: setup ## benchmarks beside the Java perf tools, rdkafka_performance, KafkaJS, @platformatic/kafka and Python (BENCH_SMOKE=1: a quick check; BENCH_ARGS=...)
 	@bash bench/setup.sh
 	node --import tsx bench/main.ts $(if $(value BENCH_SMOKE),--smoke) $(call quote-words,BENCH_ARGS)

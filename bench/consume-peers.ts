@@ -17,7 +17,13 @@ import { readFileSync, readdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 
-import { REPO_ROOT, startConsumer, type Progress } from "./lib/clients.ts";
+import {
+  RDKAFKA_PERFORMANCE,
+  REPO_ROOT,
+  startConsumer,
+  startRdkafkaConsumer,
+  type Progress,
+} from "./lib/clients.ts";
 import { BOOTSTRAP, uniqueName } from "./lib/kafka.ts";
 import { jsonLine, startMeasured, type Measured } from "./lib/process.ts";
 import { quantile } from "./lib/stats.ts";
@@ -37,7 +43,7 @@ const { values: args } = parseArgs({
     "batch-size": { type: "string", default: "500" },
     "cpu-prof-dir": { type: "string" },
     threads: { type: "boolean", default: false },
-    rdkafka: { type: "string", default: `${REPO_ROOT}.run/rdkafka_performance` },
+    rdkafka: { type: "string", default: RDKAFKA_PERFORMANCE },
   },
 });
 if (args.topic === undefined) {
@@ -87,24 +93,13 @@ function startFleet(root: string, group: string, onProgress: Track): Measured {
   return measured;
 }
 
-/** `rdkafka_performance -G`: librdkafka's high-level consumer in C, its defaults (auto-commit every 5 s). */
+/** `rdkafka_performance -G`, as `make bench` runs it. */
 function startRdkafka(group: string, onProgress: Track): Measured {
-  // stdbuf: line-buffered stdout, or its rows come in one block at exit.
-  const measured = startMeasured("rdkafka_performance", "stdbuf", [
-    ...["-oL", args.rdkafka],
-    ...["-G", group, "-t", topic, "-b", BOOTSTRAP.join(",")],
-    ...["-c", String(count), "-X", "auto.offset.reset=earliest", "-u", "-i", "250"],
-  ]);
-  // -u: a table row every 250 ms, "| elapsed | msgs | bytes | ...", msgs cumulative from the first record.
-  let seen = 0;
-  measured.onLine((line) => {
-    const fields = line.split("|").map((field) => field.trim());
-    const msgs = Number(fields[2]);
-    if (fields.length < 4 || !Number.isFinite(msgs) || msgs <= 0) return;
-    if (seen === 0) onProgress("first", measured, msgs);
-    if (msgs >= count && seen < count) onProgress("done", measured, msgs);
-    seen = msgs;
-  });
+  const measured: Measured = startRdkafkaConsumer(
+    { topic, count, size: 8, group },
+    (kind, seen) => onProgress(kind, measured, seen),
+    args.rdkafka,
+  );
   return measured;
 }
 

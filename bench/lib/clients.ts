@@ -21,42 +21,53 @@ export function setThroughputBatch(size: number): void {
 
 export type ClientId =
   | "kafka-fleet"
-  | "kafka-fleet-rare-commits"
   | "kafka-fleet-b10"
   | "java"
+  | "rdkafka-performance"
   | "kafkajs"
-  | "ckjs-kafkajs"
+  | "platformatic"
   | "ckjs-bare"
   | "python";
 export const CLIENT_LABELS: Record<ClientId, string> = {
   "kafka-fleet": "kafka-fleet",
-  "kafka-fleet-rare-commits": "kafka-fleet, BATCH_SIZE 100000",
   "kafka-fleet-b10": "kafka-fleet, defaults (BATCH_SIZE 10)",
   java: "Java perf tool",
+  "rdkafka-performance": "rdkafka_performance (C)",
   kafkajs: "KafkaJS 2.2.4",
-  "ckjs-kafkajs": "ckjs KafkaJS API",
+  platformatic: "@platformatic/kafka",
   "ckjs-bare": "ckjs callback API, plain loop",
   python: "Python confluent-kafka (seed)",
 };
 
-/** BATCH_SIZE of the kafka-fleet row that commits about as rarely as Java's auto-commit (every 5 s). */
-const RARE_COMMIT_BATCH = 100_000;
+/** A row's label; a results.json of an earlier run may hold clients the bench no longer runs: their ids. */
+export function clientLabel(client: string): string {
+  return (CLIENT_LABELS as Record<string, string | undefined>)[client] ?? client;
+}
+
+/** Where bench/rdkafka-performance.sh writes librdkafka's perf tool (bench/setup.sh builds it when missing). */
+export const RDKAFKA_PERFORMANCE = `${REPO_ROOT}.run/rdkafka_performance`;
+
+/**
+ * Producers that are context only and slow (30-40 s a million on the 2-core machine) send at most this many
+ * records: still 5 s and more of window each, a third of a throughput round's time saved.
+ */
+export const PRODUCER_CAP: Partial<Record<ClientId, number>> = { kafkajs: 200_000, platformatic: 200_000 };
 
 /** How often each consumer commits its offsets, as the throughput table states it. */
 export function commitCadence(client: ClientId): string {
   switch (client) {
     case "kafka-fleet":
       return `per batch of ${THROUGHPUT_BATCH}, off the event loop, ≤ ${DEFAULT_UNCOMMITTED} uncommitted`;
-    case "kafka-fleet-rare-commits":
-      return `per batch of ${RARE_COMMIT_BATCH}`;
     case "kafka-fleet-b10":
       return `per batch of 10, ≤ ${DEFAULT_UNCOMMITTED} uncommitted`;
     case "java":
       return "auto, every 5 s";
     case "kafkajs":
       return "auto, after each batch";
-    case "ckjs-kafkajs":
+    case "rdkafka-performance":
       return "auto (librdkafka), every 5 s";
+    case "platformatic":
+      return "auto, after each fetch";
     case "ckjs-bare":
       return "never";
     case "python":
@@ -104,7 +115,6 @@ export function startProducer(client: ClientId, spec: RunSpec): Measured {
   const brokers = BOOTSTRAP.join(",");
   switch (client) {
     case "kafka-fleet":
-    case "kafka-fleet-rare-commits":
     case "kafka-fleet-b10":
       return startService("producer", {
         KAFKA_TOPIC: spec.topic,
@@ -130,11 +140,19 @@ export function startProducer(client: ClientId, spec: RunSpec): Measured {
         `bootstrap.servers=${brokers}`,
         "acks=all",
       ]);
+    case "rdkafka-performance":
+      // As the producer service configures librdkafka (libs/kafka: reliableProducerConfig, unpaced): idempotent,
+      // acks=all, linger.ms 5 (the tool's own default is 1000); keyless values spread by librdkafka's partitioner.
+      return startMeasured("rdkafka_performance", RDKAFKA_PERFORMANCE, [
+        ...["-P", "-t", spec.topic, "-b", brokers, "-c", String(spec.count), "-s", String(spec.size)],
+        ...["-a", "-1", "-X", "enable.idempotence=true", "-X", "linger.ms=5", "-q"],
+      ]);
     case "kafkajs":
-    case "ckjs-kafkajs":
-      return startNodePeer(client, "produce", spec);
+      return startNodePeer("produce", spec);
+    case "platformatic":
+      return startPlatformatic("produce", spec);
     case "ckjs-bare":
-      return startBarePeer("produce", spec);
+      throw new Error("ckjs-bare only consumes");
     case "python":
       return startPython("produce", spec);
   }
@@ -157,14 +175,11 @@ export function startConsumer(
   };
   switch (client) {
     case "kafka-fleet":
-    case "kafka-fleet-rare-commits":
     case "kafka-fleet-b10":
       measured = startService("batch-consumer", {
         KAFKA_TOPIC: spec.topic,
         CONSUMER_GROUP: spec.group,
-        BATCH_SIZE: String(
-          client === "kafka-fleet" ? THROUGHPUT_BATCH : client === "kafka-fleet-b10" ? 10 : RARE_COMMIT_BATCH,
-        ),
+        BATCH_SIZE: String(client === "kafka-fleet" ? THROUGHPUT_BATCH : 10),
         // The defaults row publishes its results, as a worker would: each batch's acknowledgements and commit.
         ...(client === "kafka-fleet-b10" && spec.resultsTopic !== undefined
           ? { RESULTS_TOPIC: spec.resultsTopic }
@@ -217,12 +232,17 @@ export function startConsumer(
         }
       });
       return measured;
+    case "rdkafka-performance":
+      measured = startRdkafkaConsumer(spec, report);
+      return measured;
     case "kafkajs":
-    case "ckjs-kafkajs":
-      measured = startNodePeer(client, "consume", spec);
+      measured = startNodePeer("consume", spec);
+      break;
+    case "platformatic":
+      measured = startPlatformatic("consume", spec);
       break;
     case "ckjs-bare":
-      measured = startBarePeer("consume", spec);
+      measured = startBarePeer(spec);
       break;
     case "python":
       measured = startPython("consume", spec);
@@ -235,26 +255,62 @@ export function startConsumer(
   return measured;
 }
 
-function startNodePeer(client: "kafkajs" | "ckjs-kafkajs", mode: string, spec: RunSpec): Measured {
-  return startMeasured(client, process.execPath, [
+/**
+ * `rdkafka_performance -G`: librdkafka's high-level consumer in C at the tool's defaults (auto-commit every 5 s),
+ * in a group of its own from the beginning, as bench/consume-peers.ts runs it.
+ */
+export function startRdkafkaConsumer(
+  spec: RunSpec,
+  report: (kind: "first" | "done", count: number) => void,
+  binary: string = RDKAFKA_PERFORMANCE,
+): Measured {
+  // stdbuf: line-buffered stdout, or its rows come in one block at exit.
+  const measured = startMeasured("rdkafka_performance", "stdbuf", [
+    ...["-oL", binary],
+    ...["-G", spec.group, "-t", spec.topic, "-b", BOOTSTRAP.join(",")],
+    ...["-c", String(spec.count), "-X", "auto.offset.reset=earliest", "-u", "-i", "100"],
+  ]);
+  // -u: a table row every 100 ms, "| elapsed | msgs | bytes | ...", msgs cumulative from the first record. At
+  // a million records a second a run is over in a second: rows 250 ms apart put up to a quarter of it in doubt.
+  let seen = 0;
+  measured.onLine((line) => {
+    const fields = line.split("|").map((field) => field.trim());
+    const msgs = Number(fields[2]);
+    if (fields.length < 4 || !Number.isFinite(msgs) || msgs <= 0) return;
+    if (seen === 0) report("first", msgs);
+    if (msgs >= spec.count && seen < spec.count) report("done", msgs);
+    seen = msgs;
+  });
+  return measured;
+}
+
+function startNodePeer(mode: string, spec: RunSpec): Measured {
+  return startMeasured("kafkajs", process.execPath, [
     "--import",
     "tsx",
     `${REPO_ROOT}bench/clients/kafkajs-style.ts`,
-    ...["--lib", client === "kafkajs" ? "kafkajs" : "ckjs", "--mode", mode],
-    ...["--brokers", BOOTSTRAP.join(","), "--topic", spec.topic],
+    ...["--mode", mode, "--brokers", BOOTSTRAP.join(","), "--topic", spec.topic],
     ...["--count", String(spec.count), "--size", String(spec.size), "--group", spec.group],
-    ...["--batch", String(THROUGHPUT_BATCH)],
   ]);
 }
 
-function startBarePeer(mode: string, spec: RunSpec): Measured {
+function startPlatformatic(mode: string, spec: RunSpec): Measured {
+  return startMeasured("platformatic", process.execPath, [
+    "--import",
+    "tsx",
+    `${REPO_ROOT}bench/clients/platformatic.ts`,
+    ...["--mode", mode, "--brokers", BOOTSTRAP.join(","), "--topic", spec.topic],
+    ...["--count", String(spec.count), "--size", String(spec.size), "--group", spec.group],
+  ]);
+}
+
+function startBarePeer(spec: RunSpec): Measured {
   return startMeasured("ckjs-bare", process.execPath, [
     "--import",
     "tsx",
     `${REPO_ROOT}bench/clients/ckjs-bare.ts`,
-    ...["--mode", mode, "--brokers", BOOTSTRAP.join(","), "--topic", spec.topic],
-    ...["--count", String(spec.count), "--size", String(spec.size), "--group", spec.group],
-    ...["--batch", String(THROUGHPUT_BATCH)],
+    ...["--brokers", BOOTSTRAP.join(","), "--topic", spec.topic, "--count", String(spec.count)],
+    ...["--group", spec.group, "--batch", String(THROUGHPUT_BATCH)],
   ]);
 }
 

@@ -1,12 +1,13 @@
 import type { MemoryResult } from "../parts/memory.ts";
 import type { ThroughputResult } from "../parts/throughput.ts";
-import { CLIENT_LABELS } from "../lib/clients.ts";
+import { clientLabel } from "../lib/clients.ts";
 
 const COLORS: Record<string, string> = {
   "kafka-fleet": "#d9480f",
   java: "#1c7ed6",
   kafkajs: "#868e96",
-  "ckjs-kafkajs": "#ae3ec9",
+  "rdkafka-performance": "#0b7285",
+  platformatic: "#ae3ec9",
   "ckjs-bare": "#f59f00",
   python: "#2f9e44",
 };
@@ -41,7 +42,7 @@ export function throughputChart(results: readonly ThroughputResult[]): string {
     for (const row of rows) {
       const length = Math.max(1, (row.messagesPerSecond / top) * plotWidth);
       parts.push(
-        `<text x="${labelWidth - 8}" y="${y + 16}" text-anchor="end">${escape(CLIENT_LABELS[row.client])}</text>`,
+        `<text x="${labelWidth - 8}" y="${y + 16}" text-anchor="end">${escape(clientLabel(row.client))}</text>`,
         `<rect x="${labelWidth}" y="${y + 2}" width="${length.toFixed(1)}" height="${barHeight - 4}" fill="${COLORS[row.client] ?? "#333"}"/>`,
         `<text x="${(labelWidth + length + 6).toFixed(1)}" y="${y + 16}">${row.messagesPerSecond.toLocaleString("en-US")}</text>`,
       );

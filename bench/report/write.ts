@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 
-import { CLIENT_LABELS, REPO_ROOT, commitCadence } from "../lib/clients.ts";
+import { clientLabel, PRODUCER_CAP, REPO_ROOT, commitCadence } from "../lib/clients.ts";
 import type { LatencyResult } from "../parts/latency.ts";
 import type { MemoryResult } from "../parts/memory.ts";
 import type { ScaleOutResult, ThroughputResult } from "../parts/throughput.ts";
@@ -13,6 +13,8 @@ import { fmt, type TargetCheck } from "./targets.ts";
 export interface BenchResults {
   readonly startedAt: string;
   readonly durationSeconds: number;
+  /** Wall-clock seconds of each part (the cluster's warm-up as its own), to see what a run's length is made of. */
+  readonly partSeconds?: Readonly<Record<string, number>>;
   readonly machine: Record<string, string | number>;
   readonly config: Record<string, unknown>;
   /** Each client's median round. */
@@ -81,7 +83,7 @@ function throughputTable(results: readonly ThroughputResult[]): string {
         ? [
             r.role,
             `${r.valueBytes} B`,
-            CLIENT_LABELS[r.client],
+            clientLabel(r.client),
             `failed: ${r.error.slice(0, 120).replace(/[|\n]/g, " ")}`,
             "",
             "",
@@ -93,7 +95,7 @@ function throughputTable(results: readonly ThroughputResult[]): string {
         : [
             r.role,
             `${r.valueBytes} B`,
-            CLIENT_LABELS[r.client],
+            clientLabel(r.client),
             fmt(r.messagesPerSecond),
             r.megabytesPerSecond.toFixed(2),
             r.cpuSecondsPerMillion.toFixed(2),
@@ -193,7 +195,8 @@ ${charts.map((chart) => `![${chart}](benchmarks/${chart})`).join("\n\n")}
 
 ## Throughput
 
-${fmt(Number(c.messages))} messages per run, each producer into a fresh topic (6 partitions, RF 3,
+${fmt(Number(c.messages))} messages per run (KafkaJS's and @platformatic/kafka's producers, context only and the
+slowest: at most ${fmt(PRODUCER_CAP.kafkajs ?? 0)}), each producer into a fresh topic (6 partitions, RF 3,
 min.insync.replicas 2), acks=all everywhere. The consumers all read the topic the Java producer wrote in the same
 round, each in a group of its own, from the beginning. ${typeof c.rounds === "number" ? c.rounds : 1} round(s); each row is the client's
 median round, and the last column lists every round.
@@ -234,27 +237,32 @@ ${Object.entries(m)
   with \`BATCH_SIZE=${batch}\` for throughput and with its defaults (10 / 1000 ms) for latency. The Java
   tools are Kafka 4.3.1's \`ProducerPerformance\`, \`ConsumerPerformance\` and \`EndToEndLatency\` with
   \`-Xmx512M\` (what Kafka's perf-test scripts give them) and their default client settings plus acks=all.
-  KafkaJS 2.2.4 and the KafkaJS-compatible API of @confluentinc/kafka-javascript run the same code
-  (\`bench/clients/kafkajs-style.ts\`): \`send()\` of 1,000 messages with 8 sends in flight, and a consumer with
-  \`eachBatch\` and the library's default auto-commit. Python confluent-kafka runs
+  librdkafka's own \`rdkafka_performance\` (C; built by \`bench/rdkafka-performance.sh\` from librdkafka's
+  examples/ against the binding's own librdkafka.a, so the same library version) produces with \`-P\` as the
+  producer service configures librdkafka (idempotent, acks=all, linger.ms 5, where the tool's default is 1000)
+  and consumes with \`-G\` in a group of its own from the beginning at its defaults (auto-commit every 5 s).
+  KafkaJS 2.2.4 (\`bench/clients/kafkajs-style.ts\`): \`send()\` of 1,000 messages with 8 sends in flight, and a
+  consumer with \`eachBatch\` and the library's default auto-commit. @platformatic/kafka, the pure-JavaScript
+  client Node.js users now pick for speed (\`bench/clients/platformatic.ts\`, written as its README shows): an
+  idempotent producer (acks=all, one request in flight per broker, as the library enforces) \`send()\`ing
+  1,000 messages at a time with 8 sends queued, and a consumer reading its messages stream with \`data\` events
+  and its default autocommit (after each fetch). Python confluent-kafka runs
   \`bench/clients/seed_python.py\`, written as the seed wrote it: \`produce()\` with a delivery callback and
   \`poll(0)\` per message, but idempotent as the producer service is; \`consume(num_messages=${batch})\` and a
-  synchronous commit per batch. The KafkaJS API of the binding hands \`eachBatch\` at most 32 records by default
-  (\`js.consumer.max.batch.size\`); it runs with ${batch} here. Each consumer row states how often it commits.
-  kafka-fleet's batch consumer also runs with \`BATCH_SIZE=100000\` (10 commits in a million records, close to
-  Java's auto-commit every 5 s) and at its defaults (\`BATCH_SIZE=10\`, the batches under way as its row states,
-  publishing its results to a results topic, over the first 100,000 records).
-- **Order and rounds.** Before anything is timed, 1,000,000 records go through the Java tools untimed, so no
+  synchronous commit per batch. Each consumer row states how often it commits. kafka-fleet's batch consumer
+  also runs at its defaults (\`BATCH_SIZE=10\`, the batches under way as its row states, publishing its results
+  to a results topic, over the first 100,000 records).
+- **Order and rounds.** Before anything is timed, ${fmt(Number(c.warmUpMessages ?? 1_000_000))} records go through the Java tools untimed, so no
   client meets freshly started brokers. The latency runs come next, while the brokers have little else to do;
   then every client runs once per round, each round starting with a different client
   (the order rotates), and each client's median round is reported: on this shared machine the same client's
   figure can move by 2× between runs minutes apart, and neither a single run nor a fixed order would say which.
-  The plain loops of @confluentinc/kafka-javascript's callback API (\`bench/clients/ckjs-bare.ts\`: produce()
-  with a delivery report per message that sleeps 1 ms on a full queue; consume(n) that only counts and never
-  commits) are what a first attempt on the binding looks like, not a ceiling.
-- **Values.** The services send int64 values, 8 bytes. The peers also run with 100-byte values; kafka-fleet
-  has no 100-byte mode (a 100-byte value is a poison record to its consumers), so those rows have no
-  kafka-fleet figure. Java's 8-byte records are random bytes, which are valid int64 values for the batch consumer.
+  The plain loop of @confluentinc/kafka-javascript's callback API (\`bench/clients/ckjs-bare.ts\`: consume(n)
+  that only counts and never commits; consumer only) is what a first attempt on the binding looks like, not a
+  ceiling.
+- **Values.** The services send int64 values, 8 bytes, and so does every row (\`--sizes 8,100\` adds rows of
+  100-byte values for the peers only: a 100-byte value is a poison record to kafka-fleet's consumers). Java's
+  8-byte records are random bytes, which are valid int64 values for the batch consumer.
 - **Producer throughput** is counted from outside: the harness reads the topic's high watermarks every 200 ms
   (a record is below the high watermark once all in-sync replicas have it, which is what acks=all waits for) and
   takes a /proc sample of the client at the same instant. The window runs from the poll where 5 % of the
