@@ -221,6 +221,10 @@ up() {
   local scale=()
   [[ -n ${BATCH_CONSUMERS:-} ]] && scale=(--scale "batch-consumer=$BATCH_CONSUMERS")
   local started=$SECONDS
+  # The app images share one build stage (the client's addon and librdkafka compiled: minutes). Built for one service
+  # first, so the others find that stage in the layer cache; built side by side from cold, as `up --build` does, each
+  # compiled it at once on the same cores (three times the work on a fresh machine).
+  compose build producer
   compose up -d --build "${scale[@]}"
   say "kafka-fleet is up on $ENGINE in $((SECONDS - started)) s (the services start once init-topics has made the topics)"
   ((${#LEFT_OUT[@]})) &&
