@@ -187,7 +187,6 @@ describe("the batch consumer", () => {
       const results = await createTestTopic(t, "scale-results");
       const group = uniqueName("scale");
       deleteGroupAfter(t, group);
-      const total = 30_000;
       const env = {
         KAFKA_TOPIC: input,
         RESULTS_TOPIC: results,
@@ -197,22 +196,57 @@ describe("the batch consumer", () => {
 
       const first = startService(t, "batch-consumer", env);
       await waitForAssignment(first);
+      // The producer runs until the test stops it, so both scalings happen under load however long the group
+      // takes to rebalance; its range is a ceiling it does not reach at this rate.
       const producer = startService(t, "producer", {
         KAFKA_TOPIC: input,
-        PRODUCE_TO: String(total),
+        PRODUCE_TO: "10000000",
         PRODUCE_RATE: "2500",
       });
       await producer.waitForEvent("producer.started");
 
       const extra = [startService(t, "batch-consumer", env), startService(t, "batch-consumer", env)];
-      await Promise.all(extra.map((consumer) => waitForAssignment(consumer)));
-      // Let the three of them work together for a while, then scale back down.
-      await first.waitForEvent("batch.committed", 60_000, () =>
+      // Those expected to be running: the two extras leave the list when the test stops them.
+      const running = new Set([first, ...extra, producer]);
+      const noneExited = () => {
+        const gone = [...running].find((process) => process.child.exitCode !== null);
+        if (gone)
+          throw new Error(`a process exited early: ${gone.stderr() || JSON.stringify(gone.logs.slice(-3))}`);
+      };
+      const progress = () =>
+        `committed ${[first, ...extra].map((consumer) => committedRecords(consumer)).join(" / ")} records`;
+      const until = async (what: string, reached: () => boolean) => {
+        try {
+          await eventually(what, () => Promise.resolve(reached() ? true : undefined), {
+            timeoutMs: 90_000,
+            failFast: noneExited,
+          });
+        } catch (error) {
+          throw new Error(`${(error as Error).message}; ${progress()}`, { cause: error });
+        }
+      };
+
+      // The three of them work together for a while (each has committed batches of its own), then two leave.
+      await until("each new consumer committed 20 batches", () =>
         extra.every((consumer) => committedRecords(consumer) >= 20 * 10),
       );
-      for (const consumer of extra) assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
+      for (const consumer of extra) {
+        running.delete(consumer);
+        assert.equal(await stopGracefully(consumer), 0, consumer.stderr());
+      }
+      const firstBefore = committedRecords(first);
+      await until(
+        "the remaining consumer committed 20 batches after the others left",
+        () => committedRecords(first) >= firstBefore + 20 * 10,
+      );
 
-      assert.equal((await producer.exited).code, 0, producer.stderr());
+      assert.equal(await stopGracefully(producer), 0, producer.stderr());
+      const finished = producer.logs.find((line) => line.event === "producer.finished");
+      assert.ok(finished, "a producer.finished event");
+      assert.equal(finished.unacknowledged, 0, "every value sent was acknowledged");
+      const total = Number(finished.acknowledged);
+      assert.equal(Number(finished.resumeFrom), total, "the values 0 .. acknowledged - 1, each acknowledged");
+
       await waitForRecords(results, total);
       assert.equal(await stopGracefully(first), 0, first.stderr());
 
