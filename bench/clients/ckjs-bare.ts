@@ -6,40 +6,18 @@
  *
  * Talks to the harness with JSON lines on stdout: ready, first (first records consumed), done.
  */
-import { parseArgs } from "node:util";
-
 import rdkafka from "@confluentinc/kafka-javascript";
-import type { LibrdKafkaError, Message } from "@confluentinc/kafka-javascript";
+import type { Message } from "@confluentinc/kafka-javascript";
 
-const { values: args } = parseArgs({
-  options: {
-    brokers: { type: "string" },
-    topic: { type: "string" },
-    count: { type: "string" },
-    group: { type: "string" },
-    batch: { type: "string", default: "500" },
-  },
-});
-const topic = args.topic ?? "";
-const count = Number(args.count);
-const say = (event: string, fields: Record<string, unknown> = {}) =>
-  process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
+import { connected, peer, say } from "./peer-protocol.ts";
 
-function connected<
-  T extends { connect: (options: object, done: (error: LibrdKafkaError | null) => void) => unknown },
->(client: T): Promise<T> {
-  return new Promise((resolve, reject) =>
-    client.connect({ timeout: 15_000 }, (error) =>
-      error ? reject(new Error(error.message)) : resolve(client),
-    ),
-  );
-}
+const { topic, count } = peer;
 
 async function consume(): Promise<void> {
   const consumer = await connected(
     new rdkafka.KafkaConsumer({
-      "bootstrap.servers": args.brokers ?? "",
-      "group.id": args.group ?? "",
+      "bootstrap.servers": peer.brokers,
+      "group.id": peer.group,
       "enable.auto.commit": false,
       "auto.offset.reset": "earliest",
     }),
@@ -50,7 +28,7 @@ async function consume(): Promise<void> {
   ).setDefaultIsTimeoutOnlyForFirstMessage(true);
   consumer.subscribe([topic]);
   say("ready");
-  const batch = Number(args.batch);
+  const batch = peer.batch;
   let seen = 0;
   while (seen < count) {
     const messages = await new Promise<Message[]>((resolve, reject) =>

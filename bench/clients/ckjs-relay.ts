@@ -9,36 +9,14 @@
  *
  * Talks to the harness with JSON lines on stdout: ready (all partitions assigned). Stops on SIGTERM.
  */
-import { parseArgs } from "node:util";
-
 import rdkafka from "@confluentinc/kafka-javascript";
 import type { LibrdKafkaError, Message, TopicPartition } from "@confluentinc/kafka-javascript";
 
-const { values: args } = parseArgs({
-  options: {
-    brokers: { type: "string" },
-    topic: { type: "string" },
-    results: { type: "string" },
-    group: { type: "string" },
-    partitions: { type: "string", default: "6" },
-  },
-});
-const say = (event: string, fields: Record<string, unknown> = {}) =>
-  process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
-
-function connected<
-  T extends { connect: (options: object, done: (error: LibrdKafkaError | null) => void) => unknown },
->(client: T): Promise<T> {
-  return new Promise((resolve, reject) =>
-    client.connect({ timeout: 15_000 }, (error) =>
-      error ? reject(new Error(error.message)) : resolve(client),
-    ),
-  );
-}
+import { connected, peer, say } from "./peer-protocol.ts";
 
 const producer = await connected(
   new rdkafka.Producer({
-    "bootstrap.servers": args.brokers ?? "",
+    "bootstrap.servers": peer.brokers,
     "enable.idempotence": true,
     acks: -1, // all in-sync replicas
     "linger.ms": 20,
@@ -52,13 +30,13 @@ producer.on("delivery-report", (error: LibrdKafkaError | null) => {
 });
 
 const consumer = new rdkafka.KafkaConsumer({
-  "bootstrap.servers": args.brokers ?? "",
-  "group.id": args.group ?? "",
+  "bootstrap.servers": peer.brokers,
+  "group.id": peer.group,
   "auto.offset.reset": "earliest",
   rebalance_cb(error: LibrdKafkaError, partitions: TopicPartition[]) {
     if (error.code === rdkafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
       consumer.assign(partitions);
-      if (partitions.length === Number(args.partitions)) say("ready");
+      if (partitions.length === peer.partitions) say("ready");
     } else {
       consumer.unassign();
     }
@@ -70,7 +48,7 @@ consumer.setDefaultConsumeTimeout(200);
 (
   consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(only: boolean): void }
 ).setDefaultIsTimeoutOnlyForFirstMessage(true);
-consumer.subscribe([args.topic ?? ""]);
+consumer.subscribe([peer.topic]);
 
 let stopping = false;
 process.once("SIGTERM", () => (stopping = true));
@@ -78,7 +56,7 @@ while (!stopping) {
   const messages = await new Promise<Message[]>((resolve, reject) =>
     consumer.consume(64, (error, batch) => (error ? reject(new Error(error.message)) : resolve(batch))),
   );
-  for (const { value } of messages) producer.produce(args.results ?? "", null, value, value);
+  for (const { value } of messages) producer.produce(peer.results, null, value, value);
 }
 await new Promise<void>((resolve) => producer.flush(10_000, () => resolve()));
 await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));

@@ -3,25 +3,12 @@
  *
  * Talks to the harness with JSON lines on stdout: ready, first (first record consumed), done.
  */
-import { parseArgs } from "node:util";
-
 import { Kafka, logLevel, type Message } from "kafkajs";
 
-const { values: args } = parseArgs({
-  options: {
-    mode: { type: "string" },
-    brokers: { type: "string" },
-    topic: { type: "string" },
-    count: { type: "string" },
-    size: { type: "string", default: "8" },
-    group: { type: "string" },
-  },
-});
-const brokers = (args.brokers ?? "").split(",");
-const count = Number(args.count);
-const size = Number(args.size);
-const say = (event: string, fields: Record<string, unknown> = {}) =>
-  process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
+import { peer, say } from "./peer-protocol.ts";
+
+const { topic, count, size } = peer;
+const brokers = peer.brokers.split(",");
 
 /** As its users configure it: acks=all (taken per send() call), otherwise defaults. */
 const kafka = new Kafka({ clientId: "bench-kafkajs", brokers, logLevel: logLevel.NOTHING });
@@ -43,7 +30,7 @@ async function produce(): Promise<void> {
   for (let from = 0; from < count; from += chunk) {
     const messages: Message[] = [];
     for (let i = from; i < Math.min(count, from + chunk); i += 1) messages.push({ value: valueOf(i) });
-    const sending = producer.send({ topic: args.topic!, messages, acks: -1 });
+    const sending = producer.send({ topic, messages, acks: -1 });
     inFlight.add(sending);
     void sending.finally(() => inFlight.delete(sending));
     if (inFlight.size >= 8) await Promise.race(inFlight);
@@ -54,9 +41,9 @@ async function produce(): Promise<void> {
 }
 
 async function consume(): Promise<void> {
-  const consumer = kafka.consumer({ groupId: args.group! });
+  const consumer = kafka.consumer({ groupId: peer.group });
   await consumer.connect();
-  await consumer.subscribe({ topics: [args.topic!], fromBeginning: true });
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
   say("ready");
   let seen = 0;
   const finished = Promise.withResolvers<void>();
@@ -74,4 +61,4 @@ async function consume(): Promise<void> {
   await consumer.disconnect();
 }
 
-await (args.mode === "produce" ? produce() : consume());
+await (peer.mode === "produce" ? produce() : consume());

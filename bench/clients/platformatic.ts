@@ -6,8 +6,6 @@
  *
  * Talks to the harness with JSON lines on stdout: ready, first (first records consumed), done.
  */
-import { parseArgs } from "node:util";
-
 import {
   Consumer,
   MessagesStreamFallbackModes,
@@ -16,22 +14,10 @@ import {
   Producer,
 } from "@platformatic/kafka";
 
-const { values: args } = parseArgs({
-  options: {
-    mode: { type: "string" },
-    brokers: { type: "string" },
-    topic: { type: "string" },
-    count: { type: "string" },
-    size: { type: "string", default: "8" },
-    group: { type: "string" },
-  },
-});
-const brokers = (args.brokers ?? "").split(",");
-const topic = args.topic ?? "";
-const count = Number(args.count);
-const size = Number(args.size);
-const say = (event: string, fields: Record<string, unknown> = {}) =>
-  process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
+import { peer, say } from "./peer-protocol.ts";
+
+const { topic, count, size } = peer;
+const brokers = peer.brokers.split(",");
 
 async function produce(): Promise<void> {
   const producer = new Producer({
@@ -67,7 +53,7 @@ async function consume(): Promise<void> {
   const consumer = new Consumer({
     clientId: "bench-platformatic",
     bootstrapBrokers: brokers,
-    groupId: args.group ?? "",
+    groupId: peer.group,
   });
   // A group of its own: nothing committed yet, so it starts from the beginning.
   const stream = await consumer.consume({
@@ -91,4 +77,4 @@ async function consume(): Promise<void> {
   await consumer.close(true);
 }
 
-await (args.mode === "produce" ? produce() : consume());
+await (peer.mode === "produce" ? produce() : consume());

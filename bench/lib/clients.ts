@@ -148,9 +148,9 @@ export function startProducer(client: ClientId, spec: RunSpec): Measured {
         ...["-a", "-1", "-X", "enable.idempotence=true", "-X", "linger.ms=5", "-q"],
       ]);
     case "kafkajs":
-      return startNodePeer("produce", spec);
+      return startTsPeer("kafkajs", "kafkajs-style.ts", peerFlags("produce", spec));
     case "platformatic":
-      return startPlatformatic("produce", spec);
+      return startTsPeer("platformatic", "platformatic.ts", peerFlags("produce", spec));
     case "ckjs-bare":
       throw new Error("ckjs-bare only consumes");
     case "python":
@@ -236,13 +236,13 @@ export function startConsumer(
       measured = startRdkafkaConsumer(spec, report);
       return measured;
     case "kafkajs":
-      measured = startNodePeer("consume", spec);
+      measured = startTsPeer("kafkajs", "kafkajs-style.ts", peerFlags("consume", spec));
       break;
     case "platformatic":
-      measured = startPlatformatic("consume", spec);
+      measured = startTsPeer("platformatic", "platformatic.ts", peerFlags("consume", spec));
       break;
     case "ckjs-bare":
-      measured = startBarePeer(spec);
+      measured = startTsPeer("ckjs-bare", "ckjs-bare.ts", peerFlags("consume", spec));
       break;
     case "python":
       measured = startPython("consume", spec);
@@ -284,35 +284,21 @@ export function startRdkafkaConsumer(
   return measured;
 }
 
-function startNodePeer(mode: string, spec: RunSpec): Measured {
-  return startMeasured("kafkajs", process.execPath, [
+/** A Node.js peer of bench/clients/, with the flags of bench/clients/peer-protocol.ts. */
+function startTsPeer(client: ClientId, file: string, flags: readonly string[]): Measured {
+  return startMeasured(client, process.execPath, [
     "--import",
     "tsx",
-    `${REPO_ROOT}bench/clients/kafkajs-style.ts`,
-    ...["--mode", mode, "--brokers", BOOTSTRAP.join(","), "--topic", spec.topic],
-    ...["--count", String(spec.count), "--size", String(spec.size), "--group", spec.group],
+    `${REPO_ROOT}bench/clients/${file}`,
+    ...flags,
   ]);
 }
 
-function startPlatformatic(mode: string, spec: RunSpec): Measured {
-  return startMeasured("platformatic", process.execPath, [
-    "--import",
-    "tsx",
-    `${REPO_ROOT}bench/clients/platformatic.ts`,
-    ...["--mode", mode, "--brokers", BOOTSTRAP.join(","), "--topic", spec.topic],
-    ...["--count", String(spec.count), "--size", String(spec.size), "--group", spec.group],
-  ]);
-}
-
-function startBarePeer(spec: RunSpec): Measured {
-  return startMeasured("ckjs-bare", process.execPath, [
-    "--import",
-    "tsx",
-    `${REPO_ROOT}bench/clients/ckjs-bare.ts`,
-    ...["--brokers", BOOTSTRAP.join(","), "--topic", spec.topic, "--count", String(spec.count)],
-    ...["--group", spec.group, "--batch", String(THROUGHPUT_BATCH)],
-  ]);
-}
+const peerFlags = (mode: string, spec: RunSpec): string[] => [
+  ...["--mode", mode, "--brokers", BOOTSTRAP.join(","), "--topic", spec.topic],
+  ...["--count", String(spec.count), "--size", String(spec.size), "--group", spec.group],
+  ...["--batch", String(THROUGHPUT_BATCH)],
+];
 
 function startPython(mode: string, spec: RunSpec): Measured {
   return startMeasured("python", PYTHON, [
