@@ -18,6 +18,7 @@ import {
   type TopicPartitionOffset,
   toError,
 } from "./rdkafka.ts";
+import { FETCH_QUEUE_BACKOFF_MS } from "./tunables.ts";
 
 /** How long the read-back that confirms a commit may take before the commit counts as failed (and is retried). */
 const COMMIT_READ_BACK_TIMEOUT_MS = 30_000;
@@ -88,6 +89,8 @@ export class FleetConsumer {
     this.#byPattern = options.topics.some((topic) => topic.startsWith("^"));
     this.#membership = joining(options.groupId);
     this.#client = new KafkaConsumer({
+      // Before the shared settings, so that KAFKA_CLIENT_FETCH_QUEUE_BACKOFF_MS still sets it.
+      "fetch.queue.backoff.ms": FETCH_QUEUE_BACKOFF_MS,
       ...baseClientConfig(options.identity, options.groupId),
       "group.id": options.groupId,
       ...(options.groupProtocol === "consumer"

@@ -31,6 +31,18 @@ export const DRAIN_STEP_MS = 1000;
 /** Drains at once: each holds one of libuv's 4 worker threads, which consume() and commits need too (a bound, not a measurement). */
 export const MAX_DRAINS = 2;
 
+// ---- consumers ------------------------------------------------------------------------------------------------
+
+/**
+ * librdkafka's fetch.queue.backoff.ms (1,000 by default): how long it waits before fetching a partition again once
+ * the records it holds fetched ahead reach queued.min.messages (100,000; with a group's consumer, counted over its
+ * whole queue). A consumer draining a backlog takes those in a fraction of a second and then waited the rest of
+ * it: 1M records of 8 B, a bare consume(500) loop went from 230–390k msg/s to 890–950k at 10 ms, the batch
+ * consumer (BATCH_SIZE 500) from 267–305k to 330–480k, the same CPU and memory (docs/benchmarks.md, Findings).
+ * A consumer that keeps up never holds that many, so this changes nothing for it. 0 makes the broker threads spin.
+ */
+export const FETCH_QUEUE_BACKOFF_MS = 10;
+
 // ---- the batch worker -----------------------------------------------------------------------------------------
 
 /**
