@@ -16,6 +16,7 @@ import { BOOTSTRAP, type Scratch } from "../lib/kafka.ts";
 import { jsonLine, startMeasured, type Measured } from "../lib/process.ts";
 import type { Reporter } from "../lib/reporter.ts";
 import { writeFormatted } from "../report/formatted.ts";
+import { withRepoRelativeOut } from "../report/write.ts";
 
 export interface OrderingResult {
   readonly client: "kafka-fleet" | "parallel-consumer";
@@ -274,7 +275,11 @@ async function writeOrderingReport(
 ): Promise<void> {
   const dir = `${options.out}/benchmarks`;
   await mkdir(dir, { recursive: true });
-  await writeFormatted(`${dir}/ordering.json`, JSON.stringify({ options, results }), "json");
+  await writeFormatted(
+    `${dir}/ordering.json`,
+    JSON.stringify({ options: withRepoRelativeOut(options), results }),
+    "json",
+  );
   await writeFormatted(`${dir}/ordering.md`, orderingMarkdown(results, options), "markdown");
   process.stdout.write(`\n${orderingTable(results, options)}\n\nwrote ${dir}/ordering.{md,json}\n`);
 }

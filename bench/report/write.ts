@@ -342,8 +342,21 @@ export async function writeReport(
     await write(join(dataDir, "memory.svg"), memoryChart(results.memory));
   }
   // Formatted, so that `make lint` (prettier --check) accepts them.
-  await write(join(dataDir, "results.json"), JSON.stringify(results), "json");
+  await write(
+    join(dataDir, "results.json"),
+    JSON.stringify({ ...results, config: withRepoRelativeOut(results.config) }),
+    "json",
+  );
   const findings = existsSync(FINDINGS) ? await readFile(FINDINGS, "utf8") : "";
   await write(join(outDir, "benchmarks.md"), markdown(results, findings, charts), "markdown");
   return { table: targetsTable(results.targets), files };
+}
+
+/**
+ * A run's settings as saved beside its results: the output folder relative to the repository, so that the saved
+ * data names no path of the machine that ran it.
+ */
+export function withRepoRelativeOut<T extends object>(settings: T): T {
+  const out = (settings as { out?: unknown }).out;
+  return typeof out === "string" ? { ...settings, out: relative(REPO_ROOT, out) || "." } : settings;
 }
