@@ -37,8 +37,9 @@ export const MAX_DRAINS = 2;
  * librdkafka's fetch.queue.backoff.ms (1,000 by default): how long it waits before fetching a partition again once
  * the records it holds fetched ahead reach queued.min.messages (100,000; with a group's consumer, counted over its
  * whole queue). A consumer draining a backlog takes those in a fraction of a second and then waited the rest of
- * it: 1M records of 8 B, a bare consume(500) loop went from 230–390k msg/s to 890–950k at 10 ms, the batch
- * consumer (BATCH_SIZE 500) from 267–305k to 330–480k, the same CPU and memory (docs/benchmarks.md, Findings).
+ * it: 1M records of 8 B, a bare consume(500) loop went from 230–390k msg/s to 890–950k at 10 ms with the same CPU
+ * and memory, and the batch consumer (BATCH_SIZE 500) from 0.53–0.60× KafkaJS's rate to 1.65–1.67× in `make bench`
+ * (docs/benchmarks.md, Findings, runs of 2026-12-07).
  * A consumer that keeps up never holds that many, so this changes nothing for it. 0 makes the broker threads spin.
  */
 export const FETCH_QUEUE_BACKOFF_MS = 10;
