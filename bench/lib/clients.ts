@@ -303,8 +303,6 @@ const peerFlags = (mode: string, spec: RunSpec): string[] => [
 function startPython(mode: string, spec: RunSpec): Measured {
   return startMeasured("python", PYTHON, [
     `${REPO_ROOT}bench/clients/seed_python.py`,
-    ...["--mode", mode, "--brokers", BOOTSTRAP.join(","), "--topic", spec.topic],
-    ...["--count", String(spec.count), "--size", String(spec.size), "--group", spec.group],
-    ...["--batch", String(THROUGHPUT_BATCH)],
+    ...peerFlags(mode, spec),
   ]);
 }
