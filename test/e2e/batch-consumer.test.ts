@@ -135,7 +135,13 @@ describe("the batch consumer", () => {
       BATCH_SIZE: "10",
       // The pipeline is full while the first call lasts: the loop would have nothing to poll for.
       BATCH_MAX_UNCOMMITTED: "1",
+      // librdkafka wants max.poll.interval.ms >= session.timeout.ms, so the session is short too; its heartbeat is a
+      // third of it, as Kafka advises. At librdkafka's 3 s, half the session, one refused heartbeat was enough to put
+      // the member out of its group: a coordinator that moves (the controller's periodic preferred-leader election,
+      // after another test restarted a broker) refuses one, and the next goes out 3 s later, when 6 s have passed
+      // since the last answered one.
       KAFKA_CLIENT_SESSION_TIMEOUT_MS: "6000",
+      KAFKA_CLIENT_HEARTBEAT_INTERVAL_MS: "2000",
       KAFKA_CLIENT_MAX_POLL_INTERVAL_MS: "7000",
       // Twice the poll interval.
       TEST_SLOW_MS: "14000",
