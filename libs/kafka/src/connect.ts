@@ -8,7 +8,6 @@ import {
   isUnreachableCode,
   messageOf,
 } from "./errors.ts";
-import type { KafkaLogger } from "./instruments.ts";
 import type { OAuthBearerRefresh } from "./oauthbearer.ts";
 
 interface Connectable {
@@ -61,29 +60,4 @@ export function tokenRefreshOf(
   return identity.oauthBearer === undefined
     ? undefined
     : { refresh: identity.oauthBearer, name: purpose ?? identity.service };
-}
-
-/** How often one client may log the same librdkafka error text. */
-const CLIENT_ERROR_LOG_INTERVAL_MS = 5_000;
-
-/**
- * A listener for librdkafka's 'event.error': a broker going away makes every connection report it, dozens of
- * times a second, and the code arrives as -1 (only the text survives). Each distinct text is logged at most
- * every few seconds, with how many were folded into it.
- */
-export function throttledClientErrorLog(
-  logger: KafkaLogger,
-  client: string,
-): (error: { message: string }) => void {
-  const lastLogged = new Map<string, { at: number; folded: number }>();
-  return (error) => {
-    const now = Date.now();
-    const seen = lastLogged.get(error.message);
-    if (seen !== undefined && now - seen.at < CLIENT_ERROR_LOG_INTERVAL_MS) {
-      seen.folded += 1;
-      return;
-    }
-    logger.warn({ event: "kafka.client_error", client, repeated: seen?.folded ?? 0 }, error.message);
-    lastLogged.set(error.message, { at: now, folded: 0 });
-  };
 }

@@ -2,7 +2,8 @@ import { inCommitSpan, tracingEnabled } from "@kafka-fleet/tracing";
 
 import type { ClientIdentity } from "./client-config.ts";
 import { baseClientConfig } from "./client-config.ts";
-import { connectClient, throttledClientErrorLog, tokenRefreshOf } from "./connect.ts";
+import { logClientEvents } from "./client-log.ts";
+import { connectClient, tokenRefreshOf } from "./connect.ts";
 import { KafkaError, KafkaErrorCode, messageOf } from "./errors.ts";
 import type { ConsumerHealth, ConsumerInstruments, KafkaLogger } from "./instruments.ts";
 import { joining, membershipAfter, type Membership, type RebalanceOutcome } from "./membership.ts";
@@ -132,7 +133,7 @@ export class FleetConsumer {
     const self = new FleetConsumer(options);
     const client = self.#client;
     const { logger } = options;
-    client.on("event.error", throttledClientErrorLog(logger, "consumer"));
+    logClientEvents(client, logger, "consumer");
     client.on("event.stats", (stats: { message: string }) => self.#onStats(stats.message));
     await connectClient(
       client,

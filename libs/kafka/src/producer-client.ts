@@ -1,6 +1,7 @@
 import type { ClientIdentity } from "./client-config.ts";
 import { reliableProducerConfig } from "./client-config.ts";
-import { connectClient, throttledClientErrorLog, tokenRefreshOf } from "./connect.ts";
+import { logClientEvents } from "./client-log.ts";
+import { connectClient, tokenRefreshOf } from "./connect.ts";
 import type { KafkaLogger } from "./instruments.ts";
 import {
   ErrorCodes,
@@ -51,7 +52,7 @@ export async function connectProducer(options: ProducerOptions, settings: Settin
     ...settings,
     ...options.config,
   });
-  client.on("event.error", throttledClientErrorLog(options.logger, "producer"));
+  logClientEvents(client, options.logger, "producer");
   await connectClient(
     client,
     options.identity.bootstrapServers,
