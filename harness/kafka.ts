@@ -139,7 +139,7 @@ export async function produceValues(
   await Promise.all(sends);
 }
 
-/** Runs a verb of the local cluster script (kill N, start N, wait-isr, ...); a failure carries its output. */
+/** Runs a verb of the local cluster script (kill N, start N, wait-isr, wait-balanced, ...); a failure carries its output. */
 export async function cluster(...args: string[]): Promise<string> {
   try {
     const { stdout } = await run("bash", [`${REPO_ROOT}/deploy/local/cluster.sh`, ...args], {

@@ -19,6 +19,9 @@
 #   cluster.sh thaw N              SIGCONT node N after a freeze
 #   cluster.sh start N             start node N and wait until it is registered and serving
 #   cluster.sh wait-isr [SECONDS]  wait until no partition is under-replicated (e.g. after `start N`)
+#   cluster.sh wait-balanced [SECONDS]  wait-isr, then elect each partition's preferred replica its leader again:
+#                                  the leaders (group coordinators too) as before the fault, not moved back minutes
+#                                  later by the controller in the middle of another test
 #
 # Nodes 1,2,3: brokers 127.0.0.1:9092/9094/9096, controllers :9093/:9095/:9097, and a SASL/SCRAM listener on
 # :9192/:9194/:9196 (SASL_PLAINTEXT, SCRAM-SHA-256 and -512, user "fleet", password "fleet-secret": local only) so
@@ -600,11 +603,12 @@ cmd_start() {
   say "node $n serving (total $(elapsed))"
 }
 
+# cmd_wait_isr STEP [SECONDS]: STEP is wait-isr or wait-balanced.
 cmd_wait_isr() {
-  local secs="${1:-$WAIT_TIMEOUT_S}"
-  [[ "$secs" =~ ^[0-9]+$ ]] || die "wait-isr takes a number of seconds (got '$secs')"
+  local step=$1 secs="${2:-$WAIT_TIMEOUT_S}"
+  [[ "$secs" =~ ^[0-9]+$ ]] || die "$step takes a number of seconds (got '$secs')"
   prepare
-  admin wait-isr $((secs * 1000)) | sed 's/^/[cluster] /' || die "replicas not in sync"
+  admin "$step" $((secs * 1000)) | sed 's/^/[cluster] /' || die "replicas not in sync"
 }
 
 # cmd_topic VERB NAME [PARTITIONS]: `topic` creates NAME; `topics` also the dead-letter topic a worker requires
@@ -679,7 +683,7 @@ case "$verb" in
   freeze) cmd_signal STOP frozen "$@" ;;
   thaw) cmd_signal CONT thawed "$@" ;;
   start) cmd_start "$@" ;;
-  wait-isr) cmd_wait_isr "$@" ;;
+  wait-isr|wait-balanced) cmd_wait_isr "$verb" "$@" ;;
   topic|topics) cmd_topic "$verb" "$@" ;;
   group-config) cmd_group_config "$@" ;;
   reset) cmd_reset ;;

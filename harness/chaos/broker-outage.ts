@@ -39,7 +39,7 @@ export function brokerOutage(t: AfterHook): BrokerOutage {
   // whole cluster.
   t.after(async () => {
     if (down !== undefined) await cluster("start", String(down)).catch(() => undefined);
-    await cluster("wait-isr", "120").catch(() => undefined);
+    await cluster("wait-balanced", "120").catch(() => undefined);
   });
   return {
     get node() {

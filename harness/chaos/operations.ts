@@ -140,7 +140,7 @@ const frozenBroker: Scenario = {
     const frozenMs = size === "full" ? 30_000 : 15_000;
     t.after(async () => {
       await cluster("thaw", "2").catch(() => undefined);
-      await cluster("wait-isr", "120").catch(() => undefined);
+      await cluster("wait-balanced", "120").catch(() => undefined);
     });
     let window = { from: 0, to: 0 };
     let input = "";
@@ -191,7 +191,7 @@ const belowMinIsr: Scenario = {
     const downMs = size === "full" ? 30_000 : 15_000;
     t.after(async () => {
       for (const node of ["2", "3"]) await cluster("start", node).catch(() => undefined);
-      await cluster("wait-isr", "120").catch(() => undefined);
+      await cluster("wait-balanced", "120").catch(() => undefined);
     });
     let heldDown = 0;
     let acknowledgedWhileDown = 0;

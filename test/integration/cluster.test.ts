@@ -116,7 +116,7 @@ describe("producing with acks=all", () => {
     t.after(async () => {
       // Whatever happened, leave the cluster whole for the next test.
       await cluster("start", "2").catch(() => undefined);
-      await cluster("wait-isr", "120").catch(() => undefined);
+      await cluster("wait-balanced", "120").catch(() => undefined);
     });
 
     await produceValues(producer, topic, 0n, 5_000n);
