@@ -307,7 +307,7 @@ describe("values that are not int64s", () => {
     );
     assert.equal(letters.length, 1);
     assert.equal(deserializeInt(letters[0]?.value), 7n);
-    assert.equal(headerMap(letters[0]!)[DeadLetterHeader.errorCode], "Error");
+    assert.equal(headerMap(letters[0]!)[DeadLetterHeader.errorCode], "PROCESSING_FAILED");
     assert.match(headerMap(letters[0]!)[DeadLetterHeader.errorMessage] ?? "", /value 7 is rejected/);
     const { values } = await readTopicValues({ bootstrapServers: BOOTSTRAP, topic: results });
     assert.deepEqual(

@@ -1,4 +1,6 @@
-import { isCodedFailure } from "@kafka-fleet/service";
+import { describeError, isCodedFailure } from "@kafka-fleet/service";
+
+import { UnrecoverableError } from "./handler.ts";
 
 /** The code of a record's failure once its retries are used up (its dead letter says so). */
 export const PROCESSING_FAILED = "PROCESSING_FAILED";
@@ -15,4 +17,17 @@ export function isTransientFailure(error: unknown): boolean {
     if (isCodedFailure(current) && current.canRetry) return true;
   }
   return false;
+}
+
+/**
+ * What a dead letter says of the failure that set its record aside (dlq.error.code and dlq.error.message, and the
+ * dead-letter counter's `reason`): the failure's own code when it carries one (an UnrecoverableError's, one of
+ * kafka-fleet's), else PROCESSING_FAILED. Not the class name of whatever the handler threw: a batch's failing record
+ * must be filed under one code whether it failed alone or was picked out of its batch, and `make dlq --code`
+ * selects on it.
+ */
+export function deadLetterCause(error: unknown): { code: string; message: string } {
+  const { code, message } = describeError(error);
+  const carriesCode = error instanceof UnrecoverableError || isCodedFailure(error);
+  return { code: carriesCode ? code : PROCESSING_FAILED, message };
 }

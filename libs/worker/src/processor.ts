@@ -13,7 +13,12 @@ import {
   type Deserializer,
   type WorkerRecord,
 } from "./record.ts";
-import { PROCESSING_FAILED, PROCESSING_INTERRUPTED, isTransientFailure } from "./failures.ts";
+import {
+  PROCESSING_FAILED,
+  PROCESSING_INTERRUPTED,
+  deadLetterCause,
+  isTransientFailure,
+} from "./failures.ts";
 
 export interface ProcessorOptions<T> {
   readonly handle: Handle<T>;
@@ -93,7 +98,7 @@ export class RecordProcessor<T> implements Processor {
             const index = indexOf.get(record);
             if (index === undefined)
               throw new Error("a handler reported a failure for a record it was not given");
-            setAside.push(observed(deadLetters.send(from[index] as ConsumedMessage, describeError(error))));
+            setAside.push(observed(deadLetters.send(from[index] as ConsumedMessage, deadLetterCause(error))));
           }
         }
       } catch (error) {

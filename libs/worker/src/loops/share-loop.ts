@@ -5,7 +5,7 @@ import type { AcknowledgementResult, ShareConsumerClient, ShareRecord } from "@k
 import { messageOf, type Health, type Logger } from "@kafka-fleet/service";
 
 import type { DeadLetterSink } from "../dead-letter.ts";
-import { isTransientFailure, PROCESSING_FAILED } from "../failures.ts";
+import { deadLetterCause, isTransientFailure, PROCESSING_FAILED } from "../failures.ts";
 import { UnrecoverableError, type Handle, type WorkerContext } from "../handler.ts";
 import type { ConsumerMetrics, ShareMetrics } from "../metrics.ts";
 import { poisonCause, toWorkerRecord, type Deserializer, type WorkerRecord } from "../record.ts";
@@ -124,7 +124,7 @@ export class ShareLoop<T> {
     const failed = (error: unknown, alone: boolean): Outcome => {
       if (signal.aborted) return { kind: "interrupted" };
       if (isTransientFailure(error)) return { kind: "transient" };
-      const cause = causeOf(error);
+      const cause = deadLetterCause(error);
       return { kind: error instanceof UnrecoverableError && alone ? "unrecoverable" : "failed", cause };
     };
     try {
@@ -153,9 +153,4 @@ export class ShareLoop<T> {
       });
     }
   }
-}
-
-function causeOf(error: unknown): { code: string; message: string } {
-  if (error instanceof UnrecoverableError) return { code: error.code, message: error.message };
-  return { code: PROCESSING_FAILED, message: messageOf(error) };
 }

@@ -1,10 +1,10 @@
 import { performance } from "node:perf_hooks";
 
 import { commitOffsets } from "@kafka-fleet/processing";
-import { FleetError, describeError, errorFields } from "@kafka-fleet/service";
+import { FleetError, errorFields } from "@kafka-fleet/service";
 
 import type { DeadLetterSink } from "../dead-letter.ts";
-import { isTransientFailure } from "../failures.ts";
+import { deadLetterCause, isTransientFailure } from "../failures.ts";
 import type { ConsumedMessage } from "../record.ts";
 import { BatchCore, type BatchLoopParts } from "./batch-core.ts";
 import type { TransactionPort } from "./consumer-port.ts";
@@ -98,7 +98,7 @@ export class TransactionalBatchLoop extends BatchCore {
         scope,
         messages,
         work,
-        (message, cause) => deadLetters.send(message, describeError(cause)),
+        (message, cause) => deadLetters.send(message, deadLetterCause(cause)),
         isTransientFailure,
       );
       committed = messages.filter(scope.isOurs);
