@@ -39,6 +39,7 @@ COPY deploy/binding/apply.sh deploy/binding/check.js \
      deploy/binding/confluent-kafka-javascript-1.10.1-librdkafka-coord-timeout.patch \
      deploy/binding/confluent-kafka-javascript-1.10.1-record-conversion.patch \
      deploy/binding/confluent-kafka-javascript-1.10.1-produce-by-name.patch \
+     deploy/binding/confluent-kafka-javascript-1.10.1-produce-run.patch \
      deploy/binding/confluent-kafka-javascript-1.10.1-record-packing.patch \
      deploy/binding/confluent-kafka-javascript-1.10.1-share-consumer.patch deploy/binding/
 # As in deploy/setup.sh: install scripts run once deploy/binding's patches are applied to the client's sources,

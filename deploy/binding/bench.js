@@ -1,7 +1,7 @@
 // A/B of the binding's record conversion: main-thread CPU per consumed record and msg/s, for two builds of
 // @confluentinc/kafka-javascript, on librdkafka's mock cluster (no shared broker needed).
 //
-//   node deploy/binding/bench.js <package dir A> <package dir B> [records=250000] [rounds=4] [consume|deliver|produce]
+//   node deploy/binding/bench.js <package dir A> <package dir B> [records=250000] [rounds=4] [consume|deliver|produce|produce-vs-run]
 //
 // The parent process hosts the mock cluster (through a producer of build A) and fills one topic with 8-byte
 // records, then runs one child per build and round, interleaved (A B A B ...), so that the noise of a shared
@@ -14,6 +14,9 @@
 // record is produce() plus the report, so only the difference between A and B is the reports' conversion.
 // `produce` is the producer service's path: produce() with failure-only delivery reports
 // (delivery.report.only.error=true) and one flush() at the end, so its CPU per record is produce() itself.
+// `produce-vs-run` (A and B may be the same build): A as `produce`, B the same values through produceRun()
+// (produce-run.patch), runs of RUN_LENGTH values to one partition at a time, round robin, as the producer service
+// places them.
 import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
 import console from "node:console";
@@ -25,6 +28,8 @@ import process from "node:process";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const BATCH = 500;
+/** Values per produceRun() call in `produce-vs-run`: the producer service's unpaced run length. */
+const RUN_LENGTH = 1000;
 const TOPIC = "bench";
 
 if (process.argv[2] === "--child") await child();
@@ -81,11 +86,12 @@ async function parent() {
           ["B", dirB],
           ["A", dirA],
         ]) {
-      const r = await runChild(mode, dir, bootstrap, partitions, records);
+      const childMode = mode === "produce-vs-run" ? (name === "A" ? "produce" : "produce-run") : mode;
+      const r = await runChild(childMode, dir, bootstrap, partitions, records);
       results[name].push(r);
       console.log(
         `round ${round} ${name}: ${r.usPerRecord.toFixed(3)} µs main-thread CPU/record, ` +
-          `${r.usPoolPerRecord.toFixed(3)} µs libuv-pool CPU/record, ` +
+          `${Number(r.usPoolPerRecord ?? NaN).toFixed(3)} µs libuv-pool CPU/record, ` +
           `${Math.round(r.msgPerSec).toLocaleString("en")} msg/s, ${Math.round(r.perCall)} records/call, digest ${r.digest}`,
       );
     }
@@ -139,6 +145,7 @@ async function child() {
   const [mode, dir, bootstrap, partitions, records] = process.argv.slice(3);
   if (mode === "deliver") return deliver(dir, bootstrap, Number(records));
   if (mode === "produce") return produceOnly(dir, bootstrap, Number(records));
+  if (mode === "produce-run") return produceRuns(dir, bootstrap, Number(partitions), Number(records));
   const { KafkaConsumer } = createRequire(path.join(dir, "package.json"))(dir);
   const consumer = new KafkaConsumer(
     { "bootstrap.servers": bootstrap, "group.id": `bench-${process.pid}`, "enable.auto.commit": false },
@@ -270,4 +277,33 @@ function libuvPoolNs() {
     }
   }
   return ns;
+}
+
+/** `produce`, the values sent through produceRun(): RUN_LENGTH at a time, to one partition after another. */
+async function produceRuns(dir, bootstrap, partitions, total) {
+  const producer = await connectedProducer(dir, bootstrap, { "delivery.report.only.error": true });
+  let failed = 0;
+  producer.on("delivery-report", () => failed++);
+  const values = Buffer.alloc(8 * RUN_LENGTH, 7);
+  const cpu0 = process.threadCpuUsage();
+  const t0 = process.hrtime.bigint();
+  let calls = 0;
+  for (let sent = 0, run = 0; sent < total;) {
+    const count = Math.min(RUN_LENGTH, total - sent);
+    let queued = 0;
+    try {
+      queued = producer.produceRun("produce", run % partitions, values, 8, count);
+    } catch {
+      // queue full before the first value
+    }
+    calls++;
+    sent += queued;
+    if (queued === count) run++;
+    else await sleep(1); // queue full: the rest of the run goes to the same partition
+  }
+  await new Promise((resolve, reject) => producer.flush(60000, (e) => (e ? reject(e) : resolve())));
+  if (failed) throw new Error(`${failed} delivery failures`);
+  const figures = measured(total, calls, cpu0, t0, total);
+  producer.disconnect();
+  process.stdout.write(JSON.stringify(figures));
 }

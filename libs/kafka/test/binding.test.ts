@@ -2,8 +2,8 @@
 // kept topic handle and no empty headers list for produce() by name): that the installed addon is the patched one,
 // that the objects it makes for consumed records, end-of-partition events and delivery reports are exactly what
 // the unpatched addon makes (same properties in the same order, same values), and that records produced with and
-// without headers, to topics that alternate, over two connections of one producer, arrive as they were sent. On
-// librdkafka's mock cluster, inside this process: no broker needed.
+// without headers, to topics that alternate, over two connections of one producer, or in runs (produceRun), arrive
+// as they were sent. On librdkafka's mock cluster, inside this process: no broker needed.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -278,6 +278,52 @@ describe("the Kafka client's addon (deploy/binding)", () => {
         delivered.map(({ topic, value }) => ({ topic, value })).sort(byValue),
         [...produced].sort(byValue),
       );
+    });
+
+    it("produceRun: a run's messages arrive as produce() would send them, in order, in its partition", async () => {
+      // produce-run.patch: count values of valueSize bytes from one Buffer, no key, no headers, in one call.
+      const run = new Producer({ "bootstrap.servers": bootstrap, "linger.ms": 0 });
+      await connect(run);
+      try {
+        const produceRun = (
+          run as unknown as {
+            produceRun(
+              topic: string,
+              partition: number | null,
+              values: Buffer,
+              valueSize: number,
+              count: number,
+            ): number;
+          }
+        ).produceRun.bind(run);
+        const values = Buffer.from("aaaabbbbccccddddeeee");
+        assert.equal(produceRun("binding-g", 0, values, 4, 5), 5);
+        assert.equal(produceRun("binding-g", 0, values.subarray(8), 4, 2), 2, "a view of a Buffer too");
+        assert.equal(produceRun("binding-g", 0, values, 4, 0), 0, "an empty run");
+        assert.throws(
+          () => produceRun("binding-g", 0, values, 4, 6),
+          RangeError,
+          "more values than the Buffer holds",
+        );
+        assert.throws(() => produceRun("binding-g", 0, values, 0, 1), RangeError, "a value size below 1");
+        await new Promise<void>((resolve, reject) =>
+          run.flush(10_000, (error) => (error ? reject(toError(error)) : resolve())),
+        );
+      } finally {
+        run.disconnect();
+      }
+      const { batches } = await consumeAll(bootstrap, ["binding-g"], 7);
+      const consumed = batches.flat();
+      assert.deepEqual(
+        consumed.map((m) => [m.partition, m.offset, String(m.value), m.key]),
+        ["aaaa", "bbbb", "cccc", "dddd", "eeee", "cccc", "dddd"].map((value, offset) => [
+          0,
+          offset,
+          value,
+          null,
+        ]),
+      );
+      assert.ok(consumed.every((m) => m.headers === undefined));
     });
 
     for (const { name, topics, packed } of [
