@@ -45,10 +45,11 @@ export class DeliveryLedger {
     return firstMaybeFailed === undefined ? known : Math.min(known, firstMaybeFailed);
   }
 
-  /** Numbers one more queued message; returns its number. */
-  queue(): number {
-    this.#queued += 1;
-    return this.#queued - 1;
+  /** Numbers `count` more queued messages (one by default); returns the first one's number. */
+  queue(count = 1): number {
+    const first = this.#queued;
+    this.#queued += count;
+    return first;
   }
 
   /** A failure report arrived: its message is one of those queued and not yet decided. */

@@ -10,7 +10,9 @@ import {
   connectProducer,
   disconnectProducer,
   queueMessage,
+  queueRun,
   type OutgoingMessage,
+  type OutgoingRun,
   type ProducerOptions,
 } from "./producer-client.ts";
 import { ErrorCodes, toError, type LibrdKafkaError, type ProducerClient } from "./rdkafka.ts";
@@ -135,6 +137,18 @@ export class DeliveryProducer {
     if (!queueMessage(this.#client, message)) return false;
     this.#ledger.queue();
     return true;
+  }
+
+  /**
+   * Queues a run of values for one partition, without key or headers, in one call into the client: the same
+   * messages as `count` tryProduce() calls, at a fraction of their cost per message. Returns how many were queued,
+   * in order; fewer than `count` when librdkafka's queue is full: wait with `waitForRoom()` and queue the rest. No
+   * send spans: a caller that traces puts its context in each message's headers, which a run cannot carry.
+   */
+  tryProduceRun(run: OutgoingRun): number {
+    const queued = queueRun(this.#client, run);
+    this.#ledger.queue(queued);
+    return queued;
   }
 
   /**

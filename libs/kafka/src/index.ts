@@ -42,7 +42,7 @@ export type {
   LogFields,
 } from "./instruments.ts";
 export { DeliveryProducer, type DeliveryProducerOptions, type FailureCallback } from "./delivery-producer.ts";
-export type { OutgoingMessage, ProducerOptions } from "./producer-client.ts";
+export type { OutgoingMessage, OutgoingRun, ProducerOptions } from "./producer-client.ts";
 export { ReportingProducer, type ReportingProducerOptions } from "./reporting-producer.ts";
 export {
   ConsumerGroupStates,

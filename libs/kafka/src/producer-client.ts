@@ -86,6 +86,53 @@ export function queueMessage(client: ProducerClient, message: OutgoingMessage, o
   return true;
 }
 
+/** A run of values for one partition: `count` values of `valueSize` bytes each, one after another in `values`. */
+export interface OutgoingRun {
+  readonly topic: string;
+  readonly partition: number;
+  readonly values: Buffer;
+  readonly valueSize: number;
+  readonly count: number;
+}
+
+/** produceRun(), which deploy/binding's produce-run patch adds to the client (not in its type definitions). */
+interface RunProducingClient {
+  produceRun(topic: string, partition: number, values: Buffer, valueSize: number, count: number): number;
+}
+
+/**
+ * Queues a run of messages without key or headers in one call into the client (one crossing for the run, not one
+ * per message): the same messages, in the same order, as that many queueMessage() calls. Returns how many were
+ * queued: fewer than `count` when librdkafka's queue filled up (the rest are not queued, in order to keep the
+ * order). The values' bytes are copied before it returns.
+ */
+export function queueRun(client: ProducerClient, run: OutgoingRun): number {
+  const runProducing = client as unknown as Partial<RunProducingClient>;
+  // A binding built without the patch (not this repository's setup): the same messages, one call each.
+  if (typeof runProducing.produceRun !== "function") return queueOneByOne(client, run);
+  try {
+    return (runProducing as RunProducingClient).produceRun(
+      run.topic,
+      run.partition,
+      run.values,
+      run.valueSize,
+      run.count,
+    );
+  } catch (error) {
+    if ((error as LibrdKafkaError).code === ErrorCodes.ERR__QUEUE_FULL) return 0;
+    throw error;
+  }
+}
+
+function queueOneByOne(client: ProducerClient, run: OutgoingRun): number {
+  const { topic, partition, values, valueSize, count } = run;
+  for (let i = 0; i < count; i += 1) {
+    const value = values.subarray(i * valueSize, (i + 1) * valueSize);
+    if (!queueMessage(client, { topic, partition, value })) return i;
+  }
+  return count;
+}
+
 /**
  * Waits for room in a full queue inside librdkafka's flush (a condition wait on a worker thread, not on the event
  * loop), for ROOM_WAIT_MS at most: with reports for failures only, no per-message event could say "room again"

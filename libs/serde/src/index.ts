@@ -4,6 +4,7 @@ export {
   INT64_DECODE_FAILURES,
   INT64_MAX,
   INT64_MIN,
+  Int64RunWriter,
   Int64Writer,
   deserializeInt,
   serializeInt,

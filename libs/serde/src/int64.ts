@@ -51,6 +51,47 @@ export class Int64Writer {
   }
 }
 
+/**
+ * Serialises runs of consecutive int64s (first, first + 1, …), each value's 8 bytes as `serializeInt` writes them,
+ * one after another in one buffer of its own that each call overwrites: for a sender that hands a whole run to the
+ * Kafka client at once (its produceRun() copies the bytes). Up to `capacity` values per run.
+ */
+export class Int64RunWriter {
+  readonly capacity: number;
+  readonly #bytes: Buffer;
+  readonly #view: DataView;
+
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity ${capacity} < 1`);
+    this.capacity = capacity;
+    this.#bytes = Buffer.alloc(capacity * INT64_BYTES);
+    this.#view = new DataView(this.#bytes.buffer, this.#bytes.byteOffset, this.#bytes.byteLength);
+  }
+
+  /** The `count` values from `first` on, 8 bytes each, valid until the next call. */
+  write(first: bigint | number, count: number): Buffer {
+    if (!Number.isInteger(count) || count < 0 || count > this.capacity) {
+      throw new RangeError(`a run of ${count} values does not fit in ${this.capacity}`);
+    }
+    const start = toInt64(first);
+    if (count > 0) toInt64(start + BigInt(count - 1));
+    // Two 32-bit halves and a carry, not a BigInt per value: the high half as signed (two's complement), the low
+    // half as unsigned.
+    let high = Number(BigInt.asIntN(32, start >> 32n));
+    let low = Number(start & 0xffffffffn);
+    for (let at = 0; at < count * INT64_BYTES; at += INT64_BYTES) {
+      this.#view.setInt32(at, high);
+      this.#view.setUint32(at + 4, low);
+      low += 1;
+      if (low === 0x1_0000_0000) {
+        low = 0;
+        high += 1;
+      }
+    }
+    return this.#bytes.subarray(0, count * INT64_BYTES);
+  }
+}
+
 /** The codes `deserializeInt` throws: a worker's dead-letter reasons when its values are int64s. */
 export const INT64_DECODE_FAILURES: readonly SerdeErrorCode[] = [
   SerdeErrorCode.missingValue,

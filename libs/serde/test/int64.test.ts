@@ -3,6 +3,9 @@ import { describe, it } from "node:test";
 
 import {
   INT64_DECODE_FAILURES,
+  INT64_MAX,
+  INT64_MIN,
+  Int64RunWriter,
   Int64Writer,
   SerdeError,
   SerdeErrorCode,
@@ -70,6 +73,48 @@ describe("Int64Writer", () => {
     expectSerdeError(() => writer.write(2n ** 63n), SerdeErrorCode.outOfRange);
     expectSerdeError(() => writer.write(1.5), SerdeErrorCode.notAnInteger);
     assert.equal(writer.write(7n).toString("hex"), "0000000000000007");
+  });
+});
+
+describe("Int64RunWriter", () => {
+  /** The run as serializeInt writes each of its values, one after another. */
+  const expected = (first: bigint, count: number) =>
+    Buffer.concat(Array.from({ length: count }, (_, i) => serializeInt(first + BigInt(i)))).toString("hex");
+
+  it("writes consecutive values as serializeInt writes each, across the carries of the low 32 bits and of the sign", () => {
+    const writer = new Int64RunWriter(8);
+    for (const first of [
+      0n,
+      2n ** 32n - 3n,
+      -5n,
+      -(2n ** 32n) - 2n,
+      INT64_MAX - 7n,
+      INT64_MIN,
+      1234567890123n,
+    ]) {
+      assert.equal(writer.write(first, 8).toString("hex"), expected(first, 8), `from ${first}`);
+    }
+    assert.equal(writer.write(-3, 5).toString("hex"), expected(-3n, 5));
+  });
+
+  it("returns exactly the run's bytes, in one buffer that each call overwrites", () => {
+    const writer = new Int64RunWriter(4);
+    const first = writer.write(1n, 4);
+    assert.equal(first.length, 32);
+    const second = writer.write(10n, 2);
+    assert.equal(second.length, 16);
+    assert.equal(second.buffer, first.buffer, "one buffer, reused");
+    assert.equal(first.subarray(0, 16).toString("hex"), expected(10n, 2));
+    assert.equal(writer.write(5n, 0).length, 0);
+  });
+
+  it("refuses a run past the int64 range or its capacity, as serializeInt refuses a value", () => {
+    const writer = new Int64RunWriter(4);
+    expectSerdeError(() => writer.write(INT64_MAX - 2n, 4), SerdeErrorCode.outOfRange);
+    expectSerdeError(() => writer.write(INT64_MIN - 1n, 1), SerdeErrorCode.outOfRange);
+    expectSerdeError(() => writer.write(0.5, 1), SerdeErrorCode.notAnInteger);
+    assert.throws(() => writer.write(0n, 5), RangeError);
+    assert.throws(() => new Int64RunWriter(0), RangeError);
   });
 });
 

@@ -2,11 +2,11 @@ import { performance } from "node:perf_hooks";
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:timers/promises";
 
 import type { DeliveryProducer, FailureCallback } from "@kafka-fleet/kafka";
-import { Int64Writer } from "@kafka-fleet/serde";
+import { INT64_BYTES, Int64RunWriter, Int64Writer } from "@kafka-fleet/serde";
 import type { Logger } from "@kafka-fleet/service";
 import { endSpan, headersFor, startSendSpan, tracingEnabled, type HeaderList } from "@kafka-fleet/tracing";
 
-import { pacingDelayMs } from "./pacing.ts";
+import { dueCount, pacingDelayMs } from "./pacing.ts";
 import type { ProducerMetrics } from "./metrics.ts";
 import type { PartitionRuns } from "./partition-runs.ts";
 import type { ProgressSnapshot } from "./progress.ts";
@@ -89,8 +89,9 @@ export async function produceRange(options: {
     total: to === undefined ? undefined : Number(to - options.from),
     elapsedMs: performance.now() - started,
   });
-  // produce() copies the bytes it is given, so one buffer serves every value.
+  // produce() and produceRun() copy the bytes they are given, so one buffer serves every value, one every run.
   const bytes = new Int64Writer();
+  const runs = new Int64RunWriter(YIELD_EVERY);
   let value = options.from;
   let sent = 0;
   const ticker = setInterval(() => options.onProgress(snapshot()), options.progressIntervalMs);
@@ -110,6 +111,42 @@ export async function produceRange(options: {
     clearInterval(ticker);
   }
 
+  /**
+   * The next values due, all to the partition of the first, in one call into the client: up to the end of that
+   * partition's run, of the range, of the values due at `rate`, and of this YIELD_EVERY. Returns how many were
+   * queued (0: the queue is full).
+   */
+  function sendRun(): number {
+    let count = Math.min(
+      placement.runLength - (sent % placement.runLength),
+      YIELD_EVERY - (sent % YIELD_EVERY),
+      dueCount(sent, rate, performance.now() - started),
+    );
+    if (to !== undefined && to - value < BigInt(count)) count = Number(to - value);
+    return producer.tryProduceRun({
+      topic,
+      partition: placement.partitionOf(sent),
+      values: runs.write(value, count),
+      valueSize: INT64_BYTES,
+      count,
+    });
+  }
+
+  /** With tracing on: one value, its run's trace context in its headers. Returns how many were queued (0 or 1). */
+  function sendTraced(): number {
+    if (run === undefined) {
+      const span = startSendSpan(topic, { count: YIELD_EVERY });
+      run = { span, headers: headersFor(span, undefined) };
+    }
+    const queued = producer.tryProduce({
+      topic,
+      value: bytes.write(value),
+      partition: placement.partitionOf(sent),
+      headers: run.headers,
+    });
+    return queued ? 1 : 0;
+  }
+
   async function sendAndFlush(): Promise<RangeResult> {
     while ((to === undefined || value < to) && !signal.aborted) {
       if (rate > 0) {
@@ -117,24 +154,14 @@ export async function produceRange(options: {
         if (delayMs >= 1) await sleep(delayMs, undefined, { signal }).catch(() => undefined);
         if (signal.aborted) break;
       }
-      if (traced && run === undefined) {
-        const span = startSendSpan(topic, { count: YIELD_EVERY });
-        run = { span, headers: headersFor(span, undefined) };
-      }
-      if (
-        !producer.tryProduce({
-          topic,
-          value: bytes.write(value),
-          partition: placement.partitionOf(sent),
-          ...(run === undefined ? {} : { headers: run.headers }),
-        })
-      ) {
-        // Backpressure: librdkafka's queue is full; wait for delivery reports to make room.
+      const queued = traced ? sendTraced() : sendRun();
+      if (queued === 0) {
+        // Backpressure: librdkafka's queue is full; wait for it to drain enough to make room.
         await producer.waitForRoom();
         continue;
       }
-      value += 1n;
-      sent += 1;
+      value += BigInt(queued);
+      sent += queued;
       if (sent % YIELD_EVERY === 0) {
         endRun();
         await yieldToEventLoop();

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import type { DeliveryProducer } from "@kafka-fleet/kafka";
+import type { DeliveryProducer, OutgoingRun } from "@kafka-fleet/kafka";
+import { deserializeInt } from "@kafka-fleet/serde";
 import { createLogger, createRegistry } from "@kafka-fleet/service";
 
 import { createProducerMetrics } from "../src/metrics.ts";
@@ -20,10 +21,10 @@ function stalledProducer() {
   let produced = 0;
   const producer = {
     onFailure: () => {},
-    tryProduce: () => {
-      if (full) return false;
-      produced += 1;
-      return true;
+    tryProduceRun: (run: OutgoingRun) => {
+      if (full) return 0;
+      produced += run.count;
+      return run.count;
     },
     waitForRoom: () => room,
     flush: () => Promise.resolve(0),
@@ -73,12 +74,18 @@ describe("produceRange", () => {
   it("places values as told and resumes from the first one its partition has not acknowledged", async () => {
     const placement = new PartitionRuns(3, 4);
     const partitionsUsed: number[] = [];
+    const valuesSent: bigint[] = [];
     // Partition 1 has its first 5 messages acknowledged (values 104-107 and 116), the others all of theirs.
     const producer = {
       onFailure: () => {},
-      tryProduce: (message: { partition?: number }) => {
-        partitionsUsed.push(message.partition ?? -1);
-        return true;
+      // Queues 3 of each run at most, as a queue that fills up would: the rest come in the next call.
+      tryProduceRun: (run: OutgoingRun) => {
+        const queued = Math.min(run.count, 3);
+        for (let i = 0; i < queued; i += 1) {
+          partitionsUsed.push(run.partition);
+          valuesSent.push(deserializeInt(run.values.subarray(i * run.valueSize, (i + 1) * run.valueSize)));
+        }
+        return queued;
       },
       waitForRoom: () => Promise.resolve(),
       flush: () => Promise.resolve(0),
@@ -106,6 +113,10 @@ describe("produceRange", () => {
     assert.deepEqual(
       partitionsUsed,
       Array.from({ length: 40 }, (_, index) => placement.partitionOf(index)),
+    );
+    assert.deepEqual(
+      valuesSent,
+      Array.from({ length: 40 }, (_, index) => 100n + BigInt(index)),
     );
     assert.equal(result.next, 140n);
     assert.equal(result.resumeFrom, 117n);
