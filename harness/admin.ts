@@ -72,6 +72,9 @@ export async function whileCoordinatorBusy<T>(
   }
 }
 
+/** Between two looks at a topic a broker does not know yet. */
+const TOPIC_LOOKUP_PAUSE_MS = 100;
+
 /**
  * libs/kafka's FleetAdmin (the look at a topic the services make) with the operations of tests, benchmarks and
  * labs: topics created, checked, listed and deleted; groups described, their offsets read, deleted.
@@ -106,7 +109,7 @@ export class ClusterAdmin extends FleetAdmin {
         if ((error as LibrdKafkaError).code !== ErrorCodes.ERR_TOPIC_ALREADY_EXISTS) throw error;
       }
     }
-    const found = existing ?? (await this.describeTopic(spec.topic));
+    const found = existing ?? (await this.#describeOnceKnown(spec.topic));
     const problems: string[] = [];
     if (found === undefined) throw new TopicMismatchError(spec.topic, ["it vanished while being checked"]);
     if (found.partitions !== spec.partitions) {
@@ -117,6 +120,20 @@ export class ClusterAdmin extends FleetAdmin {
     }
     if (problems.length > 0) throw new TopicMismatchError(spec.topic, problems);
     return false;
+  }
+
+  /**
+   * A topic the cluster says exists (its create was refused as TOPIC_ALREADY_EXISTS) may still be unknown to the
+   * broker asked to describe it, whose metadata lags the controller's for a moment (after a restart, longer):
+   * asked again until it is known or the timeout has passed.
+   */
+  async #describeOnceKnown(topic: string): Promise<Awaited<ReturnType<FleetAdmin["describeTopic"]>>> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      const found = await this.describeTopic(topic);
+      if (found !== undefined || Date.now() + TOPIC_LOOKUP_PAUSE_MS > deadline) return found;
+      await sleep(TOPIC_LOOKUP_PAUSE_MS);
+    }
   }
 
   async deleteTopic(topic: string): Promise<void> {
