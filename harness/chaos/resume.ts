@@ -30,15 +30,23 @@ async function settled(topic: string): Promise<number> {
 }
 
 /**
+ * The killed runs' rate: high enough for many requests in flight at once, bounded so that a run lasts seconds
+ * whatever the machine. Unpaced, a producer that queues a run of values per call sent the whole short range before
+ * its first statistics (1 s) acknowledged anything, so no progress line was mid-range with a resumeFrom to resume
+ * from, and the scenario failed on how fast the producer was.
+ */
+const KILLED_RUN_RATE = 500_000;
+
+/**
  * The producer SIGKILLed mid-range, again and again, each successor started from the `resumeFrom` of the last
- * `producer.progress` line its predecessor wrote. At full speed librdkafka acknowledges partitions out of order, so
+ * `producer.progress` line its predecessor wrote. At a high rate librdkafka acknowledges partitions out of order, so
  * the `acknowledged` count is no prefix; `resumeFrom` is (every value below it is acknowledged).
  */
 const producerKills: Scenario = {
   name: "16. SIGKILL the producer mid-range, repeatedly, each time resumed from its last logged resumeFrom",
   short: true,
   async run(t, size) {
-    // Long enough that the progress lines (every 500 ms) catch each run mid-range even at full speed.
+    // At KILLED_RUN_RATE, 3 s of a short run's range: progress lines (every 500 ms) catch each run mid-range.
     const values = size === "full" ? 3_000_000 : 1_500_000;
     const kills = size === "full" ? 3 : 2;
     const input = await createInputTopic(t, "chaos-resume");
@@ -54,6 +62,7 @@ const producerKills: Scenario = {
         KAFKA_TOPIC: input,
         PRODUCE_FROM: String(from),
         PRODUCE_TO: String(values),
+        PRODUCE_RATE: String(KILLED_RUN_RATE),
         ...PROGRESS,
       });
       // Mid-range: this run has sent a share of what is left, and its statistics have acknowledged some of it.
@@ -112,7 +121,7 @@ const producerKills: Scenario = {
       values,
       missing: report.missing,
       duplicates: report.duplicates,
-      detail: `${kills} kills at full speed; in flight at the last lines ${inFlightAtLines.toLocaleString("en-US")}, written past resumeFrom ${beyondResume.toLocaleString("en-US")} (bound); acknowledged ahead of the prefix at those lines ${aheadOfPrefix.toLocaleString("en-US")}`,
+      detail: `${kills} kills at ${KILLED_RUN_RATE.toLocaleString("en-US")} msg/s; in flight at the last lines ${inFlightAtLines.toLocaleString("en-US")}, written past resumeFrom ${beyondResume.toLocaleString("en-US")} (bound); acknowledged ahead of the prefix at those lines ${aheadOfPrefix.toLocaleString("en-US")}`,
     };
   },
 };

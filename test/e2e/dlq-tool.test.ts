@@ -98,7 +98,7 @@ it("dead letters listed, shown, replayed once after a fix; poison that fails aga
   assert.deepEqual(
     listed.lines.map((line) => [line.code, line.originTopic, line.originPartition, line.count, line.replays]),
     [
-      ["Error", input, (listed.lines[0] as { originPartition: number }).originPartition, 1, 0],
+      ["PROCESSING_FAILED", input, (listed.lines[0] as { originPartition: number }).originPartition, 1, 0],
       ["SERDE_MISSING_VALUE", input, 1, 1, 0],
       ["SERDE_WRONG_LENGTH", input, 0, 1, 0],
       ["SERDE_WRONG_LENGTH", input, 1, 1, 0],
@@ -106,7 +106,9 @@ it("dead letters listed, shown, replayed once after a fix; poison that fails aga
   );
   assert.match(listed.stderr, /4 dead letters selected/);
 
-  const [rejected, ...others] = (await dlq("list", "--topic", letters, "--each", "--code", "Error")).lines;
+  const [rejected, ...others] = (
+    await dlq("list", "--topic", letters, "--each", "--code", "PROCESSING_FAILED")
+  ).lines;
   assert.equal(others.length, 0);
   const [, partition, offset] = String(rejected?.dlq).split("/").slice(-3);
   const shown = await dlq(
@@ -125,7 +127,7 @@ it("dead letters listed, shown, replayed once after a fix; poison that fails aga
     view?.headers.filter(([name]) => name === "dlq.error.code" || name === "dlq.original.topic"),
     [
       ["dlq.original.topic", input],
-      ["dlq.error.code", "Error"],
+      ["dlq.error.code", "PROCESSING_FAILED"],
     ],
   );
   assert.match(
@@ -163,7 +165,7 @@ it("dead letters listed, shown, replayed once after a fix; poison that fails aga
   const dryRun = await dlq("replay", "--topic", letters, "--dry-run");
   assert.equal(dryRun.code, 0, dryRun.stderr);
   assert.deepEqual(actions(dryRun), [
-    "Error:would-send",
+    "PROCESSING_FAILED:would-send",
     "SERDE_MISSING_VALUE:would-send",
     "SERDE_WRONG_LENGTH:would-send",
     "SERDE_WRONG_LENGTH:would-send",
@@ -198,17 +200,17 @@ it("dead letters listed, shown, replayed once after a fix; poison that fails aga
     RESULTS_TOPIC: results,
     CONSUMER_GROUP: group,
   });
-  const first = await dlq("replay", "--topic", letters, "--code", "Error");
-  assert.deepEqual([first.code, actions(first)], [0, ["Error:sent"]], first.stderr);
-  const again = await dlq("replay", "--topic", letters, "--code", "Error");
-  assert.deepEqual([again.code, actions(again)], [0, ["Error:already-replayed"]], again.stderr);
+  const first = await dlq("replay", "--topic", letters, "--code", "PROCESSING_FAILED");
+  assert.deepEqual([first.code, actions(first)], [0, ["PROCESSING_FAILED:sent"]], first.stderr);
+  const again = await dlq("replay", "--topic", letters, "--code", "PROCESSING_FAILED");
+  assert.deepEqual([again.code, actions(again)], [0, ["PROCESSING_FAILED:already-replayed"]], again.stderr);
   assert.match(again.stderr, /1 selected, 0 sent/);
   await waitForRecords(results, 10, 60_000);
 
   // The rest still does not decode: replayed once, dead-lettered again, and then left alone.
   const rest = await dlq("replay", "--topic", letters);
   assert.deepEqual(actions(rest), [
-    "Error:already-replayed",
+    "PROCESSING_FAILED:already-replayed",
     "SERDE_MISSING_VALUE:sent",
     "SERDE_WRONG_LENGTH:sent",
     "SERDE_WRONG_LENGTH:sent",
