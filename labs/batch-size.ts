@@ -2,6 +2,7 @@
 // then following a paced stream (latency: record timestamp to processed, the mean of the service's histogram).
 import { setTimeout as sleep } from "node:timers/promises";
 
+import type { RunningChild } from "../harness/child.ts";
 import {
   createInputTopic,
   createTestTopic,
@@ -25,6 +26,25 @@ export interface BatchSizeRow {
   readonly backlogPerSecond: number;
   readonly meanLatencyMs: number;
   readonly commits: number;
+}
+
+/** How often the drain's end is looked for: a fraction of the short form's drain (about a second at most). */
+const DRAIN_POLL_MS = 20;
+
+/**
+ * Waits until the consumer has processed `count` records, by its own counter: the drain's end to within
+ * DRAIN_POLL_MS. Counting the results topic instead (a read every 500 ms) rounded a drain of half a second or a
+ * second to the same 1.2 s, so that BATCH_SIZE 500 and 1 came out equal on a backlog of 1,000.
+ */
+async function processedAtLeast(consumer: RunningChild, count: number, timeoutMs = 180_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const processed = metricValue(await metricsOf(consumer), "kafka_fleet_messages_processed_total");
+    if (processed >= count) return;
+    if (performance.now() > deadline)
+      throw new Error(`${processed} of ${count} records processed after ${timeoutMs} ms`);
+    await sleep(DRAIN_POLL_MS);
+  }
 }
 
 export async function measureBatchSizes(
@@ -52,8 +72,9 @@ export async function measureBatchSizes(
     });
     await waitForAssignment(consumer);
     const drainStarted = performance.now();
-    await waitForRecords(results, backlog);
+    await processedAtLeast(consumer, backlog);
     const backlogPerSecond = backlog / ((performance.now() - drainStarted) / 1000);
+    await waitForRecords(results, backlog);
 
     // Latency: only records produced from here on, at a steady rate, count.
     const before = await metricsOf(consumer);

@@ -125,7 +125,7 @@ export const labs: readonly Lab[] = [
       const rows = await measureBatchSizes(
         t,
         [1, 10, 500],
-        size === "full" ? 20_000 : 1_000,
+        size === "full" ? 20_000 : 3_000,
         STREAM_RATE,
         size === "full" ? 10 : 4,
       );
