@@ -1,7 +1,7 @@
 // Whether the installed @confluentinc/kafka-javascript addon was built from the patched sources
 // (deploy/binding/*.patch): the patches add NodeKafka::PropertyNames, Message::TopicNameCache,
 // Producer::ProduceWithoutHeaders, Producer::ProduceRun, Workers::PackedBatch, KafkaConsumer::TakeQueued and NodeKafka::ShareConsumer,
-// whose names are in the addon's symbol table, produceRun to lib/producer.js, unpackMessages to
+// whose names are in the addon's symbol table, produceRun to lib/producer.js, unpackMessages and consumePacked to
 // lib/kafka-consumer.js, lib/share-consumer.js and its export from
 // lib/index.js, and a debug message to librdkafka (build/deps/librdkafka.so.1 when
 // linked dynamically, the addon itself when linked statically). deploy/setup.sh and the Dockerfile run it after the build; a unit test
@@ -29,11 +29,12 @@ const MARKERS = [
 const LIBRDKAFKA_MARKER = "timed out before it could be sent";
 /**
  * What the patches add to the JavaScript layer: produce-run calls the addon's produceRun, record-packing unpacks
- * what the addon packs, share-consumer wraps the native share consumer and exports it.
+ * what the addon packs (or hands the packed batch over, consumePacked), share-consumer wraps the native share consumer and exports it.
  */
 const JS_MARKERS = [
   { file: "lib/producer.js", text: "Producer.prototype.produceRun = function(" },
   { file: "lib/kafka-consumer.js", text: "function unpackMessages(" },
+  { file: "lib/kafka-consumer.js", text: "KafkaConsumer.prototype.consumePacked = function(" },
   { file: "lib/share-consumer.js", text: "function ShareConsumer(config)" },
   { file: "lib/index.js", text: "ShareConsumer: require('./share-consumer')" },
 ];

@@ -7,6 +7,7 @@ import { connectClient, tokenRefreshOf } from "./connect.ts";
 import { KafkaError, KafkaErrorCode, messageOf } from "./errors.ts";
 import type { ConsumerHealth, ConsumerInstruments, KafkaLogger } from "./instruments.ts";
 import { joining, membershipAfter, type Membership, type RebalanceOutcome } from "./membership.ts";
+import { canConsumePacked, unpackRecords, type PackedRecord } from "./packed-records.ts";
 import { partitionLag, type PartitionStats } from "./partition-lag.ts";
 import {
   ErrorCodes,
@@ -20,6 +21,9 @@ import {
   toError,
 } from "./rdkafka.ts";
 import { FETCH_QUEUE_BACKOFF_MS } from "./tunables.ts";
+
+/** A consumed record: read in place from a packed batch, or the binding's message object. */
+export type ConsumedRecord = PackedRecord | Message;
 
 /** How long the read-back that confirms a commit may take before the commit counts as failed (and is retried). */
 const COMMIT_READ_BACK_TIMEOUT_MS = 30_000;
@@ -148,17 +152,29 @@ export class FleetConsumer {
     return self;
   }
 
-  /** Up to `max` records, waiting at most `timeoutMs` for the first one. */
-  consume(max: number, timeoutMs: number): Promise<Message[]> {
+  /**
+   * Up to `max` records, waiting at most `timeoutMs` for the first one. With the binding's record-packing patch
+   * a batch without headers comes as `PackedRecord`s read in place (see packed-records.ts); otherwise, and for a
+   * batch with headers, as the binding's message objects.
+   */
+  consume(max: number, timeoutMs: number): Promise<ConsumedRecord[]> {
     if (this.#refusal !== undefined) return Promise.reject(this.#refusal);
-    this.#client.setDefaultConsumeTimeout(timeoutMs);
+    const client = this.#client;
+    client.setDefaultConsumeTimeout(timeoutMs);
     return new Promise((resolve, reject) => {
-      this.#client.consume(max, (error, messages) => {
-        if (!error) return resolve(messages);
+      const settle = (error: LibrdKafkaError | null | undefined, records: ConsumedRecord[]) => {
+        if (!error) return resolve(records);
         // librdkafka says "unknown topic" once for a pattern that matches nothing yet: the member waits for one.
         if (error.code === ErrorCodes.ERR_UNKNOWN_TOPIC_OR_PART && this.#byPattern) return resolve([]);
         reject(toError(error));
-      });
+      };
+      if (canConsumePacked(client)) {
+        client.consumePacked(max, (error, batch) =>
+          settle(error, batch === undefined ? [] : Array.isArray(batch) ? batch : unpackRecords(batch)),
+        );
+      } else {
+        client.consume(max, settle);
+      }
     });
   }
 

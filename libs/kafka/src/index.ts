@@ -24,7 +24,8 @@ export {
 } from "./env.ts";
 export { topicEndOffsets } from "./end-offsets.ts";
 export { requireTopic } from "./require-topic.ts";
-export { FleetConsumer, type FleetConsumerOptions } from "./consumer.ts";
+export { FleetConsumer, type ConsumedRecord, type FleetConsumerOptions } from "./consumer.ts";
+export { PackedRecord } from "./packed-records.ts";
 export {
   DeliveryError,
   KafkaAuthenticationError,

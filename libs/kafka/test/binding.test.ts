@@ -21,6 +21,7 @@ import {
   type ProducerClient,
   type ProducerGlobalConfig,
 } from "../src/rdkafka.ts";
+import { PackedRecord, canConsumePacked, unpackRecords, type PackedBatch } from "../src/packed-records.ts";
 
 const CHECK = fileURLToPath(new URL("../../../deploy/binding/check.js", import.meta.url));
 const TIMESTAMP = 1_700_000_000_123;
@@ -150,6 +151,43 @@ async function consumeAll(bootstrap: string, topics: readonly string[], count: n
       got += batch.length;
     }
     return { batches, eofs, packedCalls };
+  } finally {
+    consumer.disconnect();
+  }
+}
+
+/** Like consumeAll, through consumePacked: what each call handed over, a packed batch or message objects. */
+async function consumeAllPacked(bootstrap: string, topics: readonly string[], count: number) {
+  const consumer = await connect<KafkaConsumerClient>(
+    new KafkaConsumer(
+      {
+        "bootstrap.servers": bootstrap,
+        "group.id": `binding-packed-test-${topics.join("-")}`,
+        "enable.auto.commit": false,
+        "enable.partition.eof": true,
+      },
+      {},
+    ),
+  );
+  try {
+    assert.ok(canConsumePacked(consumer), "the binding's consumer has consumePacked");
+    let data = 0;
+    consumer.on("data", () => data++);
+    const eofs: unknown[] = [];
+    consumer.on("partition.eof", (eof) => eofs.push(eof));
+    consumer.setDefaultConsumeTimeout(2000);
+    consumer.assign(topics.map((topic) => ({ topic, partition: 0, offset: 0 })));
+    const batches: (PackedBatch | Message[])[] = [];
+    let got = 0;
+    for (let call = 0; call < 20 && (got < count || eofs.length < topics.length); call++) {
+      const batch = await new Promise<PackedBatch | Message[]>((resolve, reject) =>
+        consumer.consumePacked(count, (error, result) => (error ? reject(toError(error)) : resolve(result!))),
+      );
+      const length = Array.isArray(batch) ? batch.length : batch.count;
+      if (length > 0) batches.push(batch);
+      got += length;
+    }
+    return { batches, eofs, data };
   } finally {
     consumer.disconnect();
   }
@@ -325,6 +363,80 @@ describe("the Kafka client's addon (deploy/binding)", () => {
       );
       assert.ok(consumed.every((m) => m.headers === undefined));
     });
+
+    for (const { name, topics, packed } of [
+      {
+        name: "records without headers come as one block, read in place",
+        topics: ["binding-e", "binding-f"],
+        packed: true,
+      },
+      { name: "a batch with headers comes as the message objects", topics: ["binding-a"], packed: false },
+    ]) {
+      it(`consumePacked: ${name}`, async () => {
+        const records = RECORDS.map((record, index) => ({ record, index })).filter(({ record }) =>
+          topics.includes(record.topic),
+        );
+        const { batches, eofs, data } = await consumeAllPacked(bootstrap, topics, records.length);
+        assert.equal(data, 0, "no 'data' event");
+        if (packed)
+          assert.ok(
+            batches.every((batch) => !Array.isArray(batch)),
+            "every batch packed",
+          );
+        else
+          assert.ok(
+            batches.some((batch) => Array.isArray(batch)),
+            "a batch as objects",
+          );
+        const consumed: (Message | PackedRecord)[] = batches.flatMap((batch): (Message | PackedRecord)[] =>
+          Array.isArray(batch) ? batch : unpackRecords(batch),
+        );
+        assert.equal(consumed.length, records.length);
+        for (const topic of topics) {
+          const produced = records.filter(({ record }) => record.topic === topic);
+          const got = consumed.filter((m) => m.topic === topic);
+          assert.equal(got.length, produced.length, topic);
+          produced.forEach(({ record, index }, offset) => {
+            const message = got[offset]!;
+            const where = `${topic} ${offset}`;
+            if (!(message instanceof PackedRecord)) {
+              assertRecord(message, record, { topic, offset, timestamp: TIMESTAMP + index });
+              return;
+            }
+            assert.ok(packed && !record.headers, where);
+            assert.deepEqual(
+              [message.topic, message.partition, message.offset, message.timestamp],
+              [topic, 0, offset, TIMESTAMP + index],
+              where,
+            );
+            assert.deepEqual(message.key, record.key === null ? null : Buffer.from(record.key), where);
+            if (message.key !== null) assert.notEqual(message.key.buffer, message.valueIn.buffer, where);
+            if (record.value === null) {
+              assert.equal(message.valueLength, -1, where);
+              assert.equal(message.value, null, where);
+            } else {
+              const bytes = Buffer.from(record.value);
+              const { valueIn, valueStart, valueLength } = message;
+              assert.deepEqual(
+                valueIn.subarray(valueStart, valueStart + valueLength),
+                bytes,
+                `${where}, in place`,
+              );
+              const value = message.value!;
+              assert.deepEqual(value, bytes, where);
+              // Copied out: not a view that keeps the batch's block alive.
+              assert.notEqual(value.buffer, valueIn.buffer, where);
+              assert.equal(message.value, value, `${where}: copied once`);
+            }
+          });
+        }
+        assert.deepEqual(
+          [...new Set((eofs as { topic: string }[]).map((eof) => eof.topic))].sort(),
+          [...topics].sort(),
+          "end-of-partition events",
+        );
+      });
+    }
 
     for (const { name, topics, packed } of [
       { name: "with headers in some records", topics: ["binding-a", "binding-b"], packed: false },

@@ -7,6 +7,7 @@ export {
   Int64RunWriter,
   Int64Writer,
   deserializeInt,
+  deserializeIntAt,
   serializeInt,
 } from "./int64.ts";
 export {

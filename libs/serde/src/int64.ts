@@ -100,12 +100,25 @@ export const INT64_DECODE_FAILURES: readonly SerdeErrorCode[] = [
 
 /** Reads an int64 from exactly 8 big-endian bytes; anything else (null included) is a SerdeError. */
 export function deserializeInt(bytes: Uint8Array | null | undefined): bigint {
-  if (bytes === null || bytes === undefined) {
-    throw new SerdeError(SerdeErrorCode.missingValue, `expected ${INT64_BYTES} bytes, got no value (null)`);
-  }
-  if (bytes.length !== INT64_BYTES) {
-    throw new SerdeError(SerdeErrorCode.wrongLength, `expected ${INT64_BYTES} bytes, got ${bytes.length}`);
-  }
+  if (bytes === null || bytes === undefined) return refuseInt64(-1);
+  if (bytes.length !== INT64_BYTES) return refuseInt64(bytes.length);
   const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return view.readBigInt64BE(0);
+}
+
+/**
+ * `deserializeInt` of the `length` bytes at `start` in `bytes`, read where they are (a consumed batch's block):
+ * no Buffer per value. `length` -1 is a null value. The same values and the same errors.
+ */
+export function deserializeIntAt(bytes: Buffer, start: number, length: number): bigint {
+  if (length !== INT64_BYTES) return refuseInt64(length);
+  return bytes.readBigInt64BE(start);
+}
+
+/** The SerdeError for a value of `length` bytes that is not an int64 (-1: no value). */
+function refuseInt64(length: number): never {
+  if (length < 0) {
+    throw new SerdeError(SerdeErrorCode.missingValue, `expected ${INT64_BYTES} bytes, got no value (null)`);
+  }
+  throw new SerdeError(SerdeErrorCode.wrongLength, `expected ${INT64_BYTES} bytes, got ${length}`);
 }

@@ -10,6 +10,7 @@ import {
   SerdeError,
   SerdeErrorCode,
   deserializeInt,
+  deserializeIntAt,
   serializeInt,
 } from "@kafka-fleet/serde";
 
@@ -143,5 +144,40 @@ describe("deserializeInt", () => {
 
   it("lists exactly the codes it throws (a worker's dead-letter reasons)", () => {
     assert.deepEqual(INT64_DECODE_FAILURES, [SerdeErrorCode.missingValue, SerdeErrorCode.wrongLength]);
+  });
+});
+
+describe("deserializeIntAt", () => {
+  // Values packed one after another in a block, as a consumed batch's are, with bytes on either side.
+  const block = Buffer.from(`ee${vectors.map(([, , hex]) => hex).join("")}ff`, "hex");
+
+  it("reads each value where it is, as deserializeInt reads it", () => {
+    vectors.forEach(([label, value], i) => {
+      assert.equal(deserializeIntAt(block, 1 + 8 * i, 8), value, label);
+    });
+  });
+
+  it("refuses what deserializeInt refuses, with the same codes and messages (-1: no value)", () => {
+    for (const [length, bytes] of [
+      [-1, null],
+      [0, Buffer.alloc(0)],
+      [7, Buffer.alloc(7)],
+      [9, Buffer.alloc(9)],
+    ] as const) {
+      const expected = (() => {
+        try {
+          deserializeInt(bytes);
+        } catch (error) {
+          return error as SerdeError;
+        }
+        assert.fail("deserializeInt accepted it");
+      })();
+      assert.throws(
+        () => deserializeIntAt(block, 1, length),
+        (error: unknown) =>
+          error instanceof SerdeError && error.code === expected.code && error.message === expected.message,
+        `length ${length}`,
+      );
+    }
   });
 });

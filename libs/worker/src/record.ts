@@ -1,5 +1,5 @@
-import type { MessageHeader } from "@kafka-fleet/kafka";
-import { INT64_DECODE_FAILURES, SerdeError, deserializeInt } from "@kafka-fleet/serde";
+import { PackedRecord, type MessageHeader } from "@kafka-fleet/kafka";
+import { INT64_DECODE_FAILURES, SerdeError, deserializeInt, deserializeIntAt } from "@kafka-fleet/serde";
 import { isCodedFailure, messageOf } from "@kafka-fleet/service";
 
 /** A record as the consumer hands it over: what the loops need of librdkafka's `Message`. */
@@ -39,6 +39,12 @@ export interface WorkerRecord<T> {
  */
 export type Deserializer<T> = ((value: Buffer | null, message: ConsumedMessage) => T) & {
   readonly failureCodes?: readonly string[];
+  /**
+   * The same decoding, of the `length` bytes at `start` in `bytes` (-1: a null value), read where they are: the
+   * values of a batch the consumer got packed are decoded this way when it is given, with no Buffer per value.
+   * Same values, same errors as the function.
+   */
+  readonly readAt?: (bytes: Buffer, start: number, length: number) => T;
 };
 
 /** The default: values are int64s, 8 bytes big-endian (see libs/serde). */
@@ -46,6 +52,7 @@ export const int64Values: Deserializer<bigint> = Object.assign(
   (value: Buffer | null) => deserializeInt(value),
   {
     failureCodes: INT64_DECODE_FAILURES,
+    readAt: deserializeIntAt,
   },
 );
 
@@ -59,13 +66,22 @@ export function toWorkerRecord<T>(message: ConsumedMessage, deserialize: Deseria
   const { key } = message;
   return {
     key: key === null || key === undefined ? null : typeof key === "string" ? Buffer.from(key) : key,
-    value: deserialize(message.value, message),
+    value: decodeValue(message, deserialize),
     headers: message.headers ?? NO_HEADERS,
     topic: message.topic,
     partition: message.partition,
     offset: message.offset,
     timestamp: message.timestamp ?? Date.now(),
   };
+}
+
+/** A record's value as the deserializer makes it: read in place from a packed batch when it can be. */
+function decodeValue<T>(message: ConsumedMessage, deserialize: Deserializer<T>): T {
+  const { readAt } = deserialize;
+  if (readAt !== undefined && message instanceof PackedRecord) {
+    return readAt(message.valueIn, message.valueStart, message.valueLength);
+  }
+  return deserialize(message.value, message);
 }
 
 /** Dead letters of records that could not be decoded carry this code unless the error brings its own. */

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { DESERIALIZATION_FAILED, type WorkerRecord } from "@kafka-fleet/worker";
+import { PackedRecord } from "@kafka-fleet/kafka";
+import { INT64_DECODE_FAILURES, SerdeErrorCode, serializeInt } from "@kafka-fleet/serde";
+import {
+  DESERIALIZATION_FAILED,
+  int64Values,
+  type Deserializer,
+  type WorkerRecord,
+} from "@kafka-fleet/worker";
 import { PROCESSING_INTERRUPTED } from "@kafka-fleet/worker/internal";
 
 import { message, workerParts } from "./support/harness.ts";
@@ -38,6 +45,70 @@ describe("RecordProcessor", () => {
         timestamp: 1_700_000_000_000,
       },
     ]);
+  });
+
+  it("reads a packed batch's values in place (the deserializer's readAt), and dead-letters one with its bytes copied out", async () => {
+    // A consumed batch's block as the binding packs it: values one after another, here after 3 other bytes.
+    const pieces = [Buffer.from("xyz"), serializeInt(41n), Buffer.from("short"), serializeInt(-7n)];
+    // Buffer.alloc: a block of its own, as the binding's is (not a slice of Node's shared pool).
+    const block = Buffer.alloc(24);
+    Buffer.concat(pieces).copy(block);
+    const packed = [
+      new PackedRecord("input", 1, 10, 1_700_000_000_001, null, block, 3, 8),
+      new PackedRecord("input", 1, 11, 1_700_000_000_002, Buffer.from("k"), block, 11, 5),
+      new PackedRecord("input", 1, 12, 1_700_000_000_003, null, block, 16, 8),
+      new PackedRecord("input", 1, 13, 1_700_000_000_004, null, block, 24, -1),
+    ];
+    let readInPlace = 0;
+    const counted: Deserializer<bigint> = Object.assign(
+      (value: Buffer | null) => int64Values(value, packed[0]!),
+      {
+        failureCodes: INT64_DECODE_FAILURES,
+        readAt: (bytes: Buffer, start: number, length: number) => {
+          readInPlace++;
+          return int64Values.readAt!(bytes, start, length);
+        },
+      },
+    );
+    const seen: WorkerRecord<bigint>[] = [];
+    const parts = workerParts<bigint>({
+      deserialize: counted,
+      handle: (records) => {
+        seen.push(...records);
+        return Promise.resolve();
+      },
+    });
+    assert.equal(await parts.processor.process(packed), 2);
+    assert.equal(readInPlace, 4, "every value read in place");
+    assert.deepEqual(
+      seen.map(({ value, offset, timestamp, key, headers }) => ({ value, offset, timestamp, key, headers })),
+      [
+        { value: 41n, offset: 10, timestamp: 1_700_000_000_001, key: null, headers: [] },
+        { value: -7n, offset: 12, timestamp: 1_700_000_000_003, key: null, headers: [] },
+      ],
+    );
+    assert.deepEqual(parts.deadLetters.summary, [
+      `11:${SerdeErrorCode.wrongLength}`,
+      `13:${SerdeErrorCode.missingValue}`,
+    ]);
+    const [short, tombstone] = parts.deadLetters.letters;
+    assert.deepEqual(short?.message.value, Buffer.from("short"), "the original bytes");
+    assert.notEqual(short?.message.value?.buffer, block.buffer, "copied out of the block");
+    assert.equal(tombstone?.message.value, null);
+  });
+
+  it("hands a deserializer without readAt a packed record's value as a Buffer", async () => {
+    const block = Buffer.from('..{"id":"p-1"}');
+    const seen: string[] = [];
+    const parts = workerParts<Order>({
+      deserialize: json,
+      handle: (records) => {
+        seen.push(...records.map((record) => record.value.id));
+        return Promise.resolve();
+      },
+    });
+    assert.equal(await parts.processor.process([new PackedRecord("input", 0, 0, 1, null, block, 2, 12)]), 1);
+    assert.deepEqual(seen, ["p-1"]);
   });
 
   it("dead-letters what a deserializer of one's own cannot read, under one code, with the parser's message", async () => {
