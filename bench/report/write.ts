@@ -242,7 +242,10 @@ ${Object.entries(m)
   librdkafka's own \`rdkafka_performance\` (C; built by \`bench/rdkafka-performance.sh\` from librdkafka's
   examples/ against the binding's own librdkafka.a, so the same library version) produces with \`-P\` as the
   producer service configures librdkafka (idempotent, acks=all, linger.ms 5, where the tool's default is 1000)
-  and consumes with \`-G\` in a group of its own from the beginning at its defaults (auto-commit every 5 s).
+  and consumes with \`-G\` in a group of its own from the beginning at its defaults (auto-commit every 5 s) but
+  for the fleet's consumers' \`fetch.queue.backoff.ms\` (10 ms; at librdkafka's 1 s the tool waits a second
+  whenever its queue holds its 1M \`queued.min.messages\`, so on a topic of more than 1M records it measured that
+  wait).
   KafkaJS 2.2.4 (\`bench/clients/kafkajs-style.ts\`): \`send()\` of 1,000 messages with 8 sends in flight, and a
   consumer with \`eachBatch\` and the library's default auto-commit. @platformatic/kafka, the pure-JavaScript
   client Node.js users now pick for speed (\`bench/clients/platformatic.ts\`, written as its README shows): an
@@ -265,7 +268,7 @@ ${Object.entries(m)
 - **Values.** The services send int64 values, 8 bytes, and so does every row (\`--sizes 8,100\` adds rows of
   100-byte values for the peers only: a 100-byte value is a poison record to kafka-fleet's consumers). Java's
   8-byte records are random bytes, which are valid int64 values for the batch consumer.
-- **Producer throughput** is counted from outside: the harness reads the topic's high watermarks every 200 ms
+- **Producer throughput** is counted from outside: the harness reads the topic's high watermarks every 50 ms
   (a record is below the high watermark once all in-sync replicas have it, which is what acks=all waits for) and
   takes a /proc sample of the client at the same instant. The window runs from the poll where 5 % of the
   messages are in (so start-up, connection and warm-up are outside) to the poll where all are in.
