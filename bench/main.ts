@@ -28,7 +28,7 @@ import {
 import { Scratch, TopicCounter, strayTopics } from "./lib/kafka.ts";
 import { killAll, runningClients } from "./lib/process.ts";
 import { Reporter } from "./lib/reporter.ts";
-import { medianLatency, medianRuns, rotate } from "./lib/rounds.ts";
+import { medianLatency, medianRuns, rotate, throughputOrder } from "./lib/rounds.ts";
 import {
   measureClientRelayLatency,
   measureJavaLatency,
@@ -281,14 +281,18 @@ async function main(): Promise<void> {
     if (config.parts.has("throughput")) {
       const runs: ThroughputResult[] = [];
       for (let round = 1; round <= config.rounds; round += 1) {
-        // Each round starts with a different client, so none is always the first after a quiet spell.
-        const clients = rotate(config.clients, round - 1);
         for (const size of config.sizes) {
+          // Each round starts with a different client, so none is always first (after a quiet spell) or last.
+          // The services send int64 values: 8 bytes, nothing else; the other kafka-fleet rows only consume.
+          const { producers, consumers } = throughputOrder(
+            config.clients,
+            round,
+            (client) => !CONSUMER_ONLY.has(client) && !(client === "kafka-fleet" && size !== 8),
+            (client) => !(client.startsWith("kafka-fleet") && size !== 8),
+          );
           // The Java producer's topic is the consumers' input: the same records for every consumer.
           let input: string | undefined;
-          for (const client of clients) {
-            // The services send int64 values: 8 bytes, nothing else; the other kafka-fleet rows only consume.
-            if (CONSUMER_ONLY.has(client) || (client === "kafka-fleet" && size !== 8)) continue;
+          for (const client of producers) {
             const topic = await scratch.topic(`produce-${client}-${size}`);
             if (client === "java") input = topic;
             const count = Math.min(config.messages, PRODUCER_CAP[client] ?? config.messages);
@@ -301,8 +305,7 @@ async function main(): Promise<void> {
             reporter.step(`no Java producer run for ${size} B: consumers skipped`);
             continue;
           }
-          for (const client of clients) {
-            if (client.startsWith("kafka-fleet") && size !== 8) continue;
+          for (const client of consumers) {
             // At BATCH_SIZE 10 a million records would take minutes: the defaults row reads the first 100k.
             const count = client === "kafka-fleet-b10" ? Math.min(config.messages, 100_000) : config.messages;
             reporter.step(`round ${round}/${config.rounds}: consumer ${client}, ${count} × ${size} B`);

@@ -12,6 +12,23 @@ export function rotate<T>(items: readonly T[], by: number): T[] {
 }
 
 /**
+ * The order of a throughput round: producers and consumers each rotated by the round, apart. Rotated as one
+ * list, a client that only consumes took the step and the same producer ran last in every round after the first
+ * (kafka-fleet, right after the slowest producer, in the run of 2026-12-07 afternoon).
+ */
+export function throughputOrder<C>(
+  clients: readonly C[],
+  round: number,
+  produces: (client: C) => boolean,
+  consumes: (client: C) => boolean,
+): { producers: C[]; consumers: C[] } {
+  return {
+    producers: rotate(clients.filter(produces), round - 1),
+    consumers: rotate(clients.filter(consumes), round - 1),
+  };
+}
+
+/**
  * One run per (role, client, value size): the median of its rounds by msg/s (a real run, so its CPU and RSS
  * belong to the same measurement), carrying every round's msg/s. A failed round counts as 0 msg/s; if the median
  * itself failed, the failure is what is reported.

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { medianLatency, medianRuns, rotate } from "../lib/rounds.ts";
+import { medianLatency, medianRuns, rotate, throughputOrder } from "../lib/rounds.ts";
 import type { LatencyResult } from "../parts/latency.ts";
 import type { ThroughputResult } from "../parts/throughput.ts";
 
@@ -40,6 +40,34 @@ describe("rotate", () => {
     assert.deepEqual(rotate(["a", "b", "c"], 1), ["b", "c", "a"]);
     assert.deepEqual(rotate(["a", "b", "c"], 4), ["b", "c", "a"]);
     assert.deepEqual(rotate([], 2), []);
+  });
+});
+
+describe("throughputOrder", () => {
+  // The bench's default list: two rows that only consume among six producers.
+  const clients = ["fleet", "fleet-b10", "java", "tool", "kafkajs", "platformatic", "bare", "python"];
+  const consumerOnly = new Set(["fleet-b10", "bare"]);
+  const order = (round: number) =>
+    throughputOrder(
+      clients,
+      round,
+      (client) => !consumerOnly.has(client),
+      () => true,
+    );
+
+  it("starts each round's producers with the next producer, whatever only consumes", () => {
+    assert.deepEqual(
+      [1, 2, 3].map((round) => order(round).producers[0]),
+      ["fleet", "java", "tool"],
+    );
+    assert.deepEqual(
+      [1, 2, 3].map((round) => order(round).producers.indexOf("fleet")),
+      [0, 5, 4],
+    );
+  });
+  it("rotates the consumers by the round among all that consume", () => {
+    assert.deepEqual(order(2).consumers, [...clients.slice(1), "fleet"]);
+    assert.deepEqual(order(1).producers, ["fleet", "java", "tool", "kafkajs", "platformatic", "python"]);
   });
 });
 
