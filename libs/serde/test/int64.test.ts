@@ -157,6 +157,27 @@ describe("deserializeIntAt", () => {
     });
   });
 
+  it("reads blocks that start inside a larger memory, alternating between two blocks", () => {
+    // Small Buffers share Node's pool, so a block's bytes rarely start at its memory's start.
+    const pool = Buffer.alloc(64, 0xaa);
+    const first = pool.subarray(3, 3 + 16);
+    const second = pool.subarray(29, 29 + 16);
+    first.writeBigInt64BE(-5n, 0);
+    first.writeBigInt64BE(7n, 8);
+    second.writeBigInt64BE(2n ** 62n, 0);
+    second.writeBigInt64BE(-(2n ** 40n), 8);
+    assert.deepEqual(
+      [
+        deserializeIntAt(first, 0, 8),
+        deserializeIntAt(second, 0, 8),
+        deserializeIntAt(first, 8, 8),
+        deserializeIntAt(second, 8, 8),
+        deserializeIntAt(block, 1, 8),
+      ],
+      [-5n, 2n ** 62n, 7n, -(2n ** 40n), -(2n ** 63n)],
+    );
+  });
+
   it("refuses what deserializeInt refuses, with the same codes and messages (-1: no value)", () => {
     for (const [length, bytes] of [
       [-1, null],
