@@ -112,12 +112,23 @@ function assertRecord(
  * Reads partition 0 of `topics` from the start until `count` records and every partition's end are in, and
  * counts the consume calls whose records the addon handed over packed (the native consume's 4th argument).
  */
-async function consumeAll(bootstrap: string, topics: readonly string[], count: number) {
+/**
+ * A fresh consumer assigned `topics` from offset 0, which calls `take` until every record and every partition's end
+ * are in (the end may come with the next call); returns what each call that brought records handed over.
+ */
+async function drain<Batch>(
+  bootstrap: string,
+  topics: readonly string[],
+  count: number,
+  group: string,
+  take: (consumer: KafkaConsumerClient) => Promise<{ batch: Batch; length: number }>,
+  setUp: (consumer: KafkaConsumerClient) => void = () => undefined,
+): Promise<{ batches: Batch[]; eofs: unknown[] }> {
   const consumer = await connect<KafkaConsumerClient>(
     new KafkaConsumer(
       {
         "bootstrap.servers": bootstrap,
-        "group.id": `binding-test-${topics.join("-")}`,
+        "group.id": `${group}-${topics.join("-")}`,
         "enable.auto.commit": false,
         "enable.partition.eof": true,
       },
@@ -125,7 +136,28 @@ async function consumeAll(bootstrap: string, topics: readonly string[], count: n
     ),
   );
   try {
-    let packedCalls = 0;
+    setUp(consumer);
+    const eofs: unknown[] = [];
+    consumer.on("partition.eof", (eof) => eofs.push(eof));
+    consumer.setDefaultConsumeTimeout(2000);
+    consumer.assign(topics.map((topic) => ({ topic, partition: 0, offset: 0 })));
+    const batches: Batch[] = [];
+    let got = 0;
+    for (let call = 0; call < 20 && (got < count || eofs.length < topics.length); call++) {
+      const { batch, length } = await take(consumer);
+      if (length > 0) batches.push(batch);
+      got += length;
+    }
+    return { batches, eofs };
+  } finally {
+    consumer.disconnect();
+  }
+}
+
+/** Through consume(n): the message objects of each call, and how many calls the addon handed over packed. */
+async function consumeAll(bootstrap: string, topics: readonly string[], count: number) {
+  let packedCalls = 0;
+  const countPacked = (consumer: KafkaConsumerClient) => {
     const native = (consumer as unknown as { _client: { consume: (...args: unknown[]) => unknown } })._client;
     const consume = native.consume.bind(native);
     native.consume = (...args: unknown[]) => {
@@ -136,61 +168,44 @@ async function consumeAll(bootstrap: string, topics: readonly string[], count: n
       };
       return consume(...args);
     };
-    const eofs: unknown[] = [];
-    consumer.on("partition.eof", (eof) => eofs.push(eof));
-    consumer.setDefaultConsumeTimeout(2000);
-    consumer.assign(topics.map((topic) => ({ topic, partition: 0, offset: 0 })));
-    const batches: Message[][] = [];
-    let got = 0;
-    // Until every record and every partition's end are in (the end may come with the next call).
-    for (let call = 0; call < 20 && (got < count || eofs.length < topics.length); call++) {
-      const batch = await new Promise<Message[]>((resolve, reject) =>
-        consumer.consume(count, (error, messages) => (error ? reject(toError(error)) : resolve(messages))),
-      );
-      if (batch.length > 0) batches.push(batch);
-      got += batch.length;
-    }
-    return { batches, eofs, packedCalls };
-  } finally {
-    consumer.disconnect();
-  }
+  };
+  const drained = await drain(
+    bootstrap,
+    topics,
+    count,
+    "binding-test",
+    (consumer) =>
+      new Promise<{ batch: Message[]; length: number }>((resolve, reject) =>
+        consumer.consume(count, (error, messages) =>
+          error ? reject(toError(error)) : resolve({ batch: messages, length: messages.length }),
+        ),
+      ),
+    countPacked,
+  );
+  return { ...drained, packedCalls };
 }
 
-/** Like consumeAll, through consumePacked: what each call handed over, a packed batch or message objects. */
+/** Through consumePacked: what each call handed over, a packed batch or message objects, and any 'data' events. */
 async function consumeAllPacked(bootstrap: string, topics: readonly string[], count: number) {
-  const consumer = await connect<KafkaConsumerClient>(
-    new KafkaConsumer(
-      {
-        "bootstrap.servers": bootstrap,
-        "group.id": `binding-packed-test-${topics.join("-")}`,
-        "enable.auto.commit": false,
-        "enable.partition.eof": true,
-      },
-      {},
-    ),
-  );
-  try {
-    assert.ok(canConsumePacked(consumer), "the binding's consumer has consumePacked");
-    let data = 0;
-    consumer.on("data", () => data++);
-    const eofs: unknown[] = [];
-    consumer.on("partition.eof", (eof) => eofs.push(eof));
-    consumer.setDefaultConsumeTimeout(2000);
-    consumer.assign(topics.map((topic) => ({ topic, partition: 0, offset: 0 })));
-    const batches: (PackedBatch | Message[])[] = [];
-    let got = 0;
-    for (let call = 0; call < 20 && (got < count || eofs.length < topics.length); call++) {
-      const batch = await new Promise<PackedBatch | Message[]>((resolve, reject) =>
-        consumer.consumePacked(count, (error, result) => (error ? reject(toError(error)) : resolve(result!))),
+  let data = 0;
+  const drained = await drain(
+    bootstrap,
+    topics,
+    count,
+    "binding-packed-test",
+    (consumer) => {
+      assert.ok(canConsumePacked(consumer), "the binding's consumer has consumePacked");
+      return new Promise<{ batch: PackedBatch | Message[]; length: number }>((resolve, reject) =>
+        consumer.consumePacked(count, (error, result) => {
+          if (error) return reject(toError(error));
+          const batch = result!;
+          resolve({ batch, length: Array.isArray(batch) ? batch.length : batch.count });
+        }),
       );
-      const length = Array.isArray(batch) ? batch.length : batch.count;
-      if (length > 0) batches.push(batch);
-      got += length;
-    }
-    return { batches, eofs, data };
-  } finally {
-    consumer.disconnect();
-  }
+    },
+    (consumer) => consumer.on("data", () => data++),
+  );
+  return { ...drained, data };
 }
 
 describe("the Kafka client's addon (deploy/binding)", () => {
