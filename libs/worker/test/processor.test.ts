@@ -19,16 +19,22 @@ interface Order {
 
 const json = (value: Buffer | null): Order => JSON.parse(value?.toString("utf8") ?? "null") as Order;
 
+/** Worker parts whose handler keeps every record it is handed, in order. */
+function recording<T>(deserialize: Deserializer<T>) {
+  const seen: WorkerRecord<T>[] = [];
+  const parts = workerParts<T>({
+    deserialize,
+    handle: (records) => {
+      seen.push(...records);
+      return Promise.resolve();
+    },
+  });
+  return { parts, seen };
+}
+
 describe("RecordProcessor", () => {
   it("hands the handler key, decoded value, headers, topic, partition, offset and timestamp", async () => {
-    const seen: WorkerRecord<Order>[] = [];
-    const parts = workerParts<Order>({
-      deserialize: json,
-      handle: (records) => {
-        seen.push(...records);
-        return Promise.resolve();
-      },
-    });
+    const { parts, seen } = recording(json);
     const headers = [{ "trace-id": Buffer.from("t1") }];
     const processed = await parts.processor.process([
       { ...message(2, 7, Buffer.from('{"id":"o-1"}'), "customer-9"), headers, timestamp: 1_700_000_000_000 },
@@ -70,14 +76,7 @@ describe("RecordProcessor", () => {
         },
       },
     );
-    const seen: WorkerRecord<bigint>[] = [];
-    const parts = workerParts<bigint>({
-      deserialize: counted,
-      handle: (records) => {
-        seen.push(...records);
-        return Promise.resolve();
-      },
-    });
+    const { parts, seen } = recording(counted);
     assert.equal(await parts.processor.process(packed), 2);
     assert.equal(readInPlace, 4, "every value read in place");
     assert.deepEqual(
@@ -99,34 +98,26 @@ describe("RecordProcessor", () => {
 
   it("hands a deserializer without readAt a packed record's value as a Buffer", async () => {
     const block = Buffer.from('..{"id":"p-1"}');
-    const seen: string[] = [];
-    const parts = workerParts<Order>({
-      deserialize: json,
-      handle: (records) => {
-        seen.push(...records.map((record) => record.value.id));
-        return Promise.resolve();
-      },
-    });
+    const { parts, seen } = recording(json);
     assert.equal(await parts.processor.process([new PackedRecord("input", 0, 0, 1, null, block, 2, 12)]), 1);
-    assert.deepEqual(seen, ["p-1"]);
+    assert.deepEqual(
+      seen.map((record) => record.value.id),
+      ["p-1"],
+    );
   });
 
   it("dead-letters what a deserializer of one's own cannot read, under one code, with the parser's message", async () => {
-    const seen: string[] = [];
-    const parts = workerParts<Order>({
-      deserialize: json,
-      handle: (records) => {
-        seen.push(...records.map((record) => record.value.id));
-        return Promise.resolve();
-      },
-    });
+    const { parts, seen } = recording(json);
     const processed = await parts.processor.process([
       message(0, 0, Buffer.from('{"id":"a"}')),
       message(0, 1, Buffer.from("{not json")),
       message(0, 2, Buffer.from('{"id":"c"}')),
     ]);
     assert.equal(processed, 2);
-    assert.deepEqual(seen, ["a", "c"]);
+    assert.deepEqual(
+      seen.map((record) => record.value.id),
+      ["a", "c"],
+    );
     assert.deepEqual(parts.deadLetters.summary, [`1:${DESERIALIZATION_FAILED}`]);
     assert.match(parts.deadLetters.letters[0]?.cause.message ?? "", /JSON/);
     assert.equal(parts.deadLetters.letters[0]?.message.value?.toString(), "{not json", "the original bytes");
