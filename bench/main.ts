@@ -289,6 +289,7 @@ async function main(): Promise<void> {
             round,
             (client) => !CONSUMER_ONLY.has(client) && !(client === "kafka-fleet" && size !== 8),
             (client) => !(client.startsWith("kafka-fleet") && size !== 8),
+            ADJACENT,
           );
           // The Java producer's topic is the consumers' input: the same records for every consumer.
           let input: string | undefined;
@@ -400,6 +401,14 @@ async function main(): Promise<void> {
  * batch consumer keeps of the binding's speed; no producer figure is compared with its producer loop's).
  */
 const CONSUMER_ONLY: ReadonlySet<ClientId> = new Set(["kafka-fleet-b10", "ckjs-bare"]);
+/**
+ * The peers of the bars nearest their line run back to back with kafka-fleet in each throughput round, in turns
+ * first (rounds.ts): the producer against rdkafka_performance -P, the batch consumer's CPU against Java's.
+ */
+const ADJACENT = {
+  producers: ["kafka-fleet", "rdkafka-performance"],
+  consumers: ["kafka-fleet", "java"],
+} as const;
 
 const fmtRate = (rate: number) => rate.toLocaleString("en-US");
 

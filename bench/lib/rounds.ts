@@ -11,21 +11,44 @@ export function rotate<T>(items: readonly T[], by: number): T[] {
   return [...items.slice(start), ...items.slice(0, start)];
 }
 
+/** Two clients a bar compares: they run back to back. */
+export type Pair<C> = readonly [C, C];
+
 /**
  * The order of a throughput round: producers and consumers each rotated by the round, apart. Rotated as one
  * list, a client that only consumes took the step and the same producer ran last in every round after the first
  * (kafka-fleet, right after the slowest producer, in the run of 2026-12-07 afternoon).
+ *
+ * A pair a bar compares runs back to back, moving through the rotation as one client, its two taking turns to go
+ * first (as listed in odd rounds, reversed in even ones). Apart, each always followed the same client: in four full
+ * runs of 2026-12-07 the producer service's slowest rounds were the ones it ran first after the latency part or
+ * right after Python's producer, while rdkafka_performance always followed Java's producer or the consumers.
  */
 export function throughputOrder<C>(
   clients: readonly C[],
   round: number,
   produces: (client: C) => boolean,
   consumes: (client: C) => boolean,
+  adjacent: { readonly producers?: Pair<C>; readonly consumers?: Pair<C> } = {},
 ): { producers: C[]; consumers: C[] } {
   return {
-    producers: rotate(clients.filter(produces), round - 1),
-    consumers: rotate(clients.filter(consumes), round - 1),
+    producers: rotatePaired(clients.filter(produces), round, adjacent.producers),
+    consumers: rotatePaired(clients.filter(consumes), round, adjacent.consumers),
   };
+}
+
+/** `items` rotated by the round, `pair` (when both are among them) one item where its first one stands. */
+function rotatePaired<C>(items: readonly C[], round: number, pair: Pair<C> | undefined): C[] {
+  if (pair === undefined || !items.includes(pair[0]) || !items.includes(pair[1])) {
+    return rotate(items, round - 1);
+  }
+  const inTurn = round % 2 === 1 ? [...pair] : [pair[1], pair[0]];
+  const units: C[][] = [];
+  for (const item of items) {
+    if (item === pair[0]) units.push(inTurn);
+    else if (item !== pair[1]) units.push([item]);
+  }
+  return rotate(units, round - 1).flat();
 }
 
 /**

@@ -69,6 +69,62 @@ describe("throughputOrder", () => {
     assert.deepEqual(order(2).consumers, [...clients.slice(1), "fleet"]);
     assert.deepEqual(order(1).producers, ["fleet", "java", "tool", "kafkajs", "platformatic", "python"]);
   });
+
+  const paired = (round: number) =>
+    throughputOrder(
+      clients,
+      round,
+      (client) => !consumerOnly.has(client),
+      () => true,
+      { producers: ["fleet", "tool"], consumers: ["fleet", "java"] },
+    );
+  it("runs a compared pair back to back in every round, the two taking turns to go first", () => {
+    const rounds = [1, 2, 3, 4, 5, 6];
+    const next = (list: string[], client: string) => list[list.indexOf(client) + 1];
+    assert.deepEqual(
+      rounds.map((round) => {
+        const { producers } = paired(round);
+        return next(producers, "fleet") === "tool"
+          ? "fleet first"
+          : next(producers, "tool") === "fleet" && "tool first";
+      }),
+      ["fleet first", "tool first", "fleet first", "tool first", "fleet first", "tool first"],
+    );
+    assert.deepEqual(
+      rounds.map((round) => {
+        const { consumers } = paired(round);
+        return next(consumers, "fleet") === "java" || next(consumers, "java") === "fleet";
+      }),
+      rounds.map(() => true),
+    );
+  });
+  it("moves a pair through the rotation as one client, so that no client is always first", () => {
+    assert.deepEqual(paired(1).producers, ["fleet", "tool", "java", "kafkajs", "platformatic", "python"]);
+    assert.deepEqual(paired(2).producers, ["java", "kafkajs", "platformatic", "python", "tool", "fleet"]);
+    assert.deepEqual(paired(3).producers, ["kafkajs", "platformatic", "python", "fleet", "tool", "java"]);
+    assert.deepEqual(paired(1).consumers, [
+      "fleet",
+      "java",
+      "fleet-b10",
+      "tool",
+      "kafkajs",
+      "platformatic",
+      "bare",
+      "python",
+    ]);
+  });
+  it("rotates as before when one of a pair does not take part", () => {
+    const without = throughputOrder(
+      clients.filter((client) => client !== "tool"),
+      2,
+      () => true,
+      () => true,
+      {
+        producers: ["fleet", "tool"],
+      },
+    );
+    assert.deepEqual(without.producers, [...clients.filter((client) => client !== "tool").slice(1), "fleet"]);
+  });
 });
 
 describe("medianRuns", () => {
