@@ -1,7 +1,7 @@
 // A/B of the binding's record conversion: main-thread CPU per consumed record and msg/s, for two builds of
 // @confluentinc/kafka-javascript, on librdkafka's mock cluster (no shared broker needed).
 //
-//   node deploy/binding/bench.js <package dir A> <package dir B> [records=250000] [rounds=4] [consume|deliver|produce|produce-vs-run]
+//   node deploy/binding/bench.js <package dir A> <package dir B> [records=250000] [rounds=4] [consume|deliver|produce|produce-run|produce-vs-run]
 //
 // The parent process hosts the mock cluster (through a producer of build A) and fills one topic with 8-byte
 // records, then runs one child per build and round, interleaved (A B A B ...), so that the noise of a shared
@@ -16,7 +16,7 @@
 // (delivery.report.only.error=true) and one flush() at the end, so its CPU per record is produce() itself.
 // `produce-vs-run` (A and B may be the same build): A as `produce`, B the same values through produceRun()
 // (produce-run.patch), runs of RUN_LENGTH values to one partition at a time, round robin, as the producer service
-// places them.
+// places them. `produce-run`: both builds through produceRun(), to compare two versions of that patch.
 import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
 import console from "node:console";
@@ -28,7 +28,7 @@ import process from "node:process";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const BATCH = 500;
-/** Values per produceRun() call in `produce-vs-run`: the producer service's unpaced run length. */
+/** Values per produceRun() call in `produce-vs-run` and `produce-run` (the producer service's own runs are longer). */
 const RUN_LENGTH = 1000;
 const TOPIC = "bench";
 

@@ -379,6 +379,42 @@ describe("the Kafka client's addon (deploy/binding)", () => {
       assert.ok(consumed.every((m) => m.headers === undefined));
     });
 
+    it("produceRun: a run longer than one rd_kafka_produce_batch() call, cut short by a full queue, keeps its order", async () => {
+      // produce-run.patch queues a run to one partition 256 at a time; a queue of 300 fills up in the second call.
+      const run = new Producer({
+        "bootstrap.servers": bootstrap,
+        "linger.ms": 60_000, // nothing leaves (and frees room) before the flush
+        "queue.buffering.max.messages": 300,
+      });
+      await connect(run);
+      const values = Buffer.alloc(600 * 4);
+      for (let i = 0; i < 600; i += 1) values.writeUInt32BE(i, i * 4);
+      const flush = () =>
+        new Promise<void>((resolve, reject) =>
+          run.flush(10_000, (error) => (error ? reject(toError(error)) : resolve())),
+        );
+      try {
+        const produceRun = (
+          run as unknown as { produceRun(t: string, p: number, v: Buffer, s: number, c: number): number }
+        ).produceRun.bind(run);
+        assert.equal(produceRun("binding-h", 0, values, 4, 600), 300, "queued until the queue was full");
+        await flush();
+        assert.equal(
+          produceRun("binding-h", 0, values.subarray(300 * 4), 4, 300),
+          300,
+          "the rest, after a flush",
+        );
+        await flush();
+      } finally {
+        run.disconnect();
+      }
+      const consumed = (await consumeAll(bootstrap, ["binding-h"], 600)).batches.flat();
+      assert.deepEqual(
+        consumed.map((m) => [m.partition, m.offset, m.value?.readUInt32BE(0)]),
+        Array.from({ length: 600 }, (_, i) => [0, i, i]),
+      );
+    });
+
     for (const { name, topics, packed } of [
       {
         name: "records without headers come as one block, read in place",
