@@ -37,6 +37,7 @@ COPY services/single-consumer/package.json services/single-consumer/
 COPY services/batch-consumer/package.json services/batch-consumer/
 COPY deploy/binding/apply.sh deploy/binding/check.js \
      deploy/binding/confluent-kafka-javascript-1.10.1-librdkafka-coord-timeout.patch \
+     deploy/binding/confluent-kafka-javascript-1.10.1-librdkafka-empty-headers.patch \
      deploy/binding/confluent-kafka-javascript-1.10.1-record-conversion.patch \
      deploy/binding/confluent-kafka-javascript-1.10.1-produce-by-name.patch \
      deploy/binding/confluent-kafka-javascript-1.10.1-produce-run.patch \
