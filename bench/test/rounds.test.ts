@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { medianLatency, medianRuns, rotate, throughputOrder } from "../lib/rounds.ts";
+import { medianLatency, medianRuns, rotate, throughputOrder, type Pair } from "../lib/rounds.ts";
 import type { LatencyResult } from "../parts/latency.ts";
 import type { ThroughputResult } from "../parts/throughput.ts";
 
@@ -47,12 +47,14 @@ describe("throughputOrder", () => {
   // The bench's default list: two rows that only consume among six producers.
   const clients = ["fleet", "fleet-b10", "java", "tool", "kafkajs", "platformatic", "bare", "python"];
   const consumerOnly = new Set(["fleet-b10", "bare"]);
-  const order = (round: number) =>
+  /** The order of `round`, with `adjacent` pairs to keep back to back when given. */
+  const order = (round: number, adjacent?: { producers?: Pair<string>; consumers?: Pair<string> }) =>
     throughputOrder(
       clients,
       round,
       (client) => !consumerOnly.has(client),
       () => true,
+      adjacent,
     );
 
   it("starts each round's producers with the next producer, whatever only consumes", () => {
@@ -71,13 +73,7 @@ describe("throughputOrder", () => {
   });
 
   const paired = (round: number) =>
-    throughputOrder(
-      clients,
-      round,
-      (client) => !consumerOnly.has(client),
-      () => true,
-      { producers: ["fleet", "tool"], consumers: ["fleet", "java"] },
-    );
+    order(round, { producers: ["fleet", "tool"], consumers: ["fleet", "java"] });
   it("runs a compared pair back to back in every round, the two taking turns to go first", () => {
     const rounds = [1, 2, 3, 4, 5, 6];
     const next = (list: string[], client: string) => list[list.indexOf(client) + 1];
