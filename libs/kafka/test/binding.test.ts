@@ -75,6 +75,28 @@ function connect<T extends { connect(o: object, cb: (e: LibrdKafkaError | null) 
   );
 }
 
+/** Waits for everything `producer` queued to be delivered (or fail). */
+function flush(producer: ProducerClient): Promise<void> {
+  return new Promise((resolve, reject) =>
+    producer.flush(10_000, (error) => (error ? reject(toError(error)) : resolve())),
+  );
+}
+
+/** produceRun(), which produce-run.patch adds (not in the client's type definitions), bound to `producer`. */
+function produceRunOf(producer: ProducerClient) {
+  return (
+    producer as unknown as {
+      produceRun(
+        topic: string,
+        partition: number | null,
+        values: Buffer,
+        valueSize: number,
+        count: number,
+      ): number;
+    }
+  ).produceRun.bind(producer);
+}
+
 /** A consumed record against what was produced: the unpatched addon's keys, order and values. */
 function assertRecord(
   message: Message,
@@ -244,9 +266,7 @@ describe("the Kafka client's addon (deploy/binding)", () => {
           record.headers ? [...record.headers] : undefined,
         );
       });
-      await new Promise<void>((resolve, reject) =>
-        producer.flush(10_000, (error) => (error ? reject(toError(error)) : resolve())),
-      );
+      await flush(producer);
       while (reports.length < RECORDS.length) await new Promise((resolve) => setTimeout(resolve, 10));
       const metadata = await new Promise<Metadata>((resolve, reject) => {
         producer.getMetadata({ timeout: 5000 }, (error, m: Metadata) => {
@@ -315,9 +335,7 @@ describe("the Kafka client's addon (deploy/binding)", () => {
           again.produce(topic, null, Buffer.from(value), null);
           produced.push({ topic, value });
         }
-        await new Promise<void>((resolve, reject) =>
-          again.flush(10_000, (error) => (error ? reject(toError(error)) : resolve())),
-        );
+        await flush(again);
         for (let wait = 0; wait < 500 && delivered.length < produced.length; wait++)
           await new Promise((resolve) => setTimeout(resolve, 10));
         await new Promise<void>((resolve) => again.disconnect(() => resolve()));
@@ -338,17 +356,7 @@ describe("the Kafka client's addon (deploy/binding)", () => {
       const run = new Producer({ "bootstrap.servers": bootstrap, "linger.ms": 0 });
       await connect(run);
       try {
-        const produceRun = (
-          run as unknown as {
-            produceRun(
-              topic: string,
-              partition: number | null,
-              values: Buffer,
-              valueSize: number,
-              count: number,
-            ): number;
-          }
-        ).produceRun.bind(run);
+        const produceRun = produceRunOf(run);
         const values = Buffer.from("aaaabbbbccccddddeeee");
         assert.equal(produceRun("binding-g", 0, values, 4, 5), 5);
         assert.equal(produceRun("binding-g", 0, values.subarray(8), 4, 2), 2, "a view of a Buffer too");
@@ -359,9 +367,7 @@ describe("the Kafka client's addon (deploy/binding)", () => {
           "more values than the Buffer holds",
         );
         assert.throws(() => produceRun("binding-g", 0, values, 0, 1), RangeError, "a value size below 1");
-        await new Promise<void>((resolve, reject) =>
-          run.flush(10_000, (error) => (error ? reject(toError(error)) : resolve())),
-        );
+        await flush(run);
       } finally {
         run.disconnect();
       }
@@ -389,22 +395,16 @@ describe("the Kafka client's addon (deploy/binding)", () => {
       await connect(run);
       const values = Buffer.alloc(600 * 4);
       for (let i = 0; i < 600; i += 1) values.writeUInt32BE(i, i * 4);
-      const flush = () =>
-        new Promise<void>((resolve, reject) =>
-          run.flush(10_000, (error) => (error ? reject(toError(error)) : resolve())),
-        );
       try {
-        const produceRun = (
-          run as unknown as { produceRun(t: string, p: number, v: Buffer, s: number, c: number): number }
-        ).produceRun.bind(run);
+        const produceRun = produceRunOf(run);
         assert.equal(produceRun("binding-h", 0, values, 4, 600), 300, "queued until the queue was full");
-        await flush();
+        await flush(run);
         assert.equal(
           produceRun("binding-h", 0, values.subarray(300 * 4), 4, 300),
           300,
           "the rest, after a flush",
         );
-        await flush();
+        await flush(run);
       } finally {
         run.disconnect();
       }
